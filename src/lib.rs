@@ -1,0 +1,6 @@
+//! frontline: the L1 line of an IT support desk. The library holds the platform-neutral core; the
+//! binary wires it to the terminal (and, later, to Discord and Slack).
+
+pub mod eval;
+pub mod pack;
+pub mod triage;

@@ -1,0 +1,256 @@
+//! The `frontline` command line: triage tools now; the desk, chat and platforms plug in here.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use frontline::eval::{self, IntentEval};
+use frontline::pack::Pack;
+use frontline::triage::{Decision, EngineConfig, Triage};
+
+#[derive(Parser)]
+#[command(
+    name = "frontline",
+    version,
+    about = "L1 IT-support chat-bot: triage, FAQ answers, tickets, escalation"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate an intent pack and print a summary.
+    Check {
+        /// Pack directory (default: ./intents, else the one shipped with the source).
+        dir: Option<PathBuf>,
+    },
+    /// Classify each line of stdin (or each argument) and print the decision.
+    Triage {
+        #[arg(long)]
+        intents: Option<PathBuf>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Messages to classify; stdin lines when none.
+        messages: Vec<String>,
+    },
+    /// Measure intent classification on JSON Lines datasets ({"text","intent"}).
+    Eval {
+        #[arg(long, required = true, num_args = 1..)]
+        train: Vec<PathBuf>,
+        #[arg(long, required = true, num_args = 1..)]
+        test: Vec<PathBuf>,
+        /// The label that marks out-of-scope messages in the data.
+        #[arg(long)]
+        oos_label: Option<String>,
+        /// Tune the out-of-scope threshold on these validation files.
+        #[arg(long, num_args = 1..)]
+        threshold_from: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure FAQ retrieval ({"id","question","answer","paraphrases"} articles, {"text","faq_id","split"} queries).
+    EvalFaq {
+        #[arg(long)]
+        faq: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long)]
+        split: Option<String>,
+        /// Add each article's paraphrases as alternative questions.
+        #[arg(long)]
+        with_paraphrases: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The pack directory: the one given, else `./intents`, else the default pack next to the sources.
+fn pack_dir(dir: Option<PathBuf>) -> PathBuf {
+    dir.unwrap_or_else(|| {
+        let local = PathBuf::from("intents");
+        if local.join("pack.toml").is_file() {
+            local
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("intents")
+        }
+    })
+}
+
+fn load_engine(dir: Option<PathBuf>) -> Result<Triage> {
+    let dir = pack_dir(dir);
+    let pack = Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
+    Triage::new(pack).context("compiling the pack's rules")
+}
+
+fn print_decision(out: &mut impl Write, d: &Decision, json: bool) -> Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, d)?;
+        writeln!(out)?;
+    } else {
+        let faq: Vec<&str> = d.faq.iter().map(|f| f.id.as_str()).collect();
+        writeln!(
+            out,
+            "{} ({:.2}) {} {} [{}] faq: {}\n  why: {}",
+            d.intent,
+            d.confidence,
+            serde_json::to_value(d.action)?.as_str().unwrap_or("?"),
+            d.priority
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into()),
+            d.language,
+            if faq.is_empty() {
+                "-".to_string()
+            } else {
+                faq.join(", ")
+            },
+            d.why
+        )?;
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { dir } => {
+            let dir = pack_dir(dir);
+            let pack = match Pack::load(&dir) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::exit(1);
+                }
+            };
+            let engine = Triage::new(pack).context("compiling the pack's rules")?;
+            let pack = engine.pack();
+            println!("pack `{}` in {}: OK", pack.name, dir.display());
+            println!("intents: {}", pack.intents.len());
+            for lang in &pack.languages {
+                let examples: usize = pack
+                    .intents
+                    .iter()
+                    .map(|i| i.examples.iter().filter(|e| &e.language == lang).count())
+                    .sum();
+                let articles = pack.articles.iter().filter(|a| &a.language == lang).count();
+                println!("  {lang}: {examples} examples, {articles} FAQ articles");
+            }
+            let rules: usize = pack.intents.iter().map(|i| i.rules.len()).sum();
+            println!("rules: {rules}");
+            println!("out-of-scope examples: {}", pack.out_of_scope.len());
+            println!(
+                "features: {}, built in {:.0} ms",
+                engine.feature_count(),
+                engine.build_ms
+            );
+        }
+        Command::Triage {
+            intents,
+            json,
+            messages,
+        } => {
+            let engine = load_engine(intents)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            if messages.is_empty() {
+                let stdin = std::io::stdin();
+                let mut line = Vec::new();
+                let mut reader = stdin.lock();
+                loop {
+                    line.clear();
+                    if reader.read_until(b'\n', &mut line)? == 0 {
+                        break;
+                    }
+                    // Invalid UTF-8 is classified as what it can be read as, not refused.
+                    let text = String::from_utf8_lossy(&line);
+                    print_decision(
+                        &mut out,
+                        &engine.decide(text.trim_end_matches(['\n', '\r'])),
+                        json,
+                    )?;
+                }
+            } else {
+                for m in &messages {
+                    print_decision(&mut out, &engine.decide(m), json)?;
+                }
+            }
+            out.flush()?;
+        }
+        Command::Eval {
+            train,
+            test,
+            oos_label,
+            threshold_from,
+            json,
+        } => {
+            let train = eval::read_labelled(&train)?;
+            let test = eval::read_labelled(&test)?;
+            let val = if threshold_from.is_empty() {
+                None
+            } else {
+                Some(eval::read_labelled(&threshold_from)?)
+            };
+            let report = eval::eval_intents(&IntentEval {
+                train: &train,
+                test: &test,
+                validation: val.as_deref(),
+                oos_label: oos_label.as_deref(),
+                config: EngineConfig::default(),
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "accuracy (micro-F1) {:.4} ({}/{}), macro-F1 {:.4}, {} intents, trained in {:.0} ms, {:.1} µs/message",
+                    report.accuracy,
+                    report.correct,
+                    report.test_examples,
+                    report.macro_f1,
+                    report.intents,
+                    report.train_ms,
+                    report.us_per_message
+                );
+                if let (Some(a), Some(r)) = (report.in_scope_accuracy, report.oos_recall) {
+                    println!(
+                        "in-scope accuracy {a:.4}, out-of-scope recall {r:.4} at threshold {:.3}",
+                        report.threshold
+                    );
+                }
+                for (label, s) in &report.per_intent {
+                    println!(
+                        "  {label:<30} P {:.3} R {:.3} F1 {:.3} (n={})",
+                        s.precision, s.recall, s.f1, s.support
+                    );
+                }
+            }
+        }
+        Command::EvalFaq {
+            faq,
+            queries,
+            split,
+            with_paraphrases,
+            json,
+        } => {
+            let r = eval::eval_faq(
+                &faq,
+                &queries,
+                split.as_deref(),
+                with_paraphrases,
+                EngineConfig::default(),
+            )?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                println!(
+                    "MAP {:.4}, MRR {:.4}, P@1 {:.4} over {} queries and {} articles; {:.1} µs/query, indexed in {:.1} ms",
+                    r.map, r.mrr, r.p_at_1, r.queries, r.articles, r.us_per_query, r.index_ms
+                );
+            }
+        }
+    }
+    Ok(())
+}

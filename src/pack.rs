@@ -1,0 +1,615 @@
+//! The intent pack: intents with rules and examples, and FAQ articles, loaded from a directory of
+//! TOML files. Every loading error names the file, the line and the field.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::triage::normalize::fold_pattern;
+
+/// What the bot does first when an intent is detected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Answer from the FAQ or the intent's reply first.
+    Answer,
+    /// Ask the intent's follow-up questions, then open a ticket.
+    Ask,
+    /// Open a ticket and escalate straight away.
+    Escalate,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Answer => "answer",
+            Action::Ask => "ask",
+            Action::Escalate => "escalate",
+        }
+    }
+}
+
+/// Ticket priority, P1 (critical) to P4 (low).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+pub enum Priority {
+    P1,
+    P2,
+    P3,
+    P4,
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Priority::P1 => "P1",
+            Priority::P2 => "P2",
+            Priority::P3 => "P3",
+            Priority::P4 => "P4",
+        })
+    }
+}
+
+/// A rule's matcher as written by the pack author (already diacritic-folded).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Matcher {
+    Pattern(String),
+    Keywords(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub matcher: Matcher,
+    /// In -1..=1; negative rules count against their intent.
+    pub weight: f32,
+}
+
+impl Rule {
+    /// The regex this rule compiles to (keywords become one alternation with word boundaries).
+    pub fn regex(&self) -> String {
+        match &self.matcher {
+            Matcher::Pattern(p) => p.clone(),
+            Matcher::Keywords(kws) => {
+                let alts: Vec<String> = kws
+                    .iter()
+                    .map(|k| {
+                        let (stem, prefix) = match k.strip_suffix('*') {
+                            Some(s) => (s, true),
+                            None => (k.as_str(), false),
+                        };
+                        let words: Vec<String> =
+                            stem.split_whitespace().map(regex::escape).collect();
+                        let mut r = words.join(r"\s+");
+                        if prefix {
+                            r.push_str(r"\w*");
+                        }
+                        r
+                    })
+                    .collect();
+                format!(r"\b(?:{})\b", alts.join("|"))
+            }
+        }
+    }
+
+    /// How the rule reads in a decision's explanation.
+    pub fn describe(&self) -> String {
+        match &self.matcher {
+            Matcher::Pattern(p) => format!("pattern /{p}/"),
+            Matcher::Keywords(k) => format!("keywords [{}]", k.join(", ")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    pub id: String,
+    /// Question text per language.
+    pub text: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub language: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intent {
+    pub id: String,
+    pub description: String,
+    pub category: String,
+    pub action: Action,
+    pub priority: Priority,
+    pub queue: String,
+    pub faq: Vec<String>,
+    pub rules: Vec<Rule>,
+    pub examples: Vec<Example>,
+    pub follow_up: Vec<FollowUp>,
+    /// First reply per language.
+    pub reply: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub id: String,
+    pub language: String,
+    pub title: String,
+    pub questions: Vec<String>,
+    pub tags: Vec<String>,
+    pub body: String,
+}
+
+/// A loaded, validated pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pack {
+    pub name: String,
+    pub languages: Vec<String>,
+    pub default_language: String,
+    /// Confidence below which a message is out of scope.
+    pub threshold: f32,
+    /// Examples of messages the desk does not handle, per language; trained as their own class.
+    pub out_of_scope: Vec<Example>,
+    pub intents: Vec<Intent>,
+    pub articles: Vec<Article>,
+}
+
+/// The confidence threshold used when the pack does not set one.
+pub const DEFAULT_THRESHOLD: f32 = 0.45;
+
+/// A pack that cannot be loaded: where and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}:{line}: {field}: {message}", file.display())]
+pub struct PackError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the problem is the file or directory itself.
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// One file being read: its path and text, to turn spans into line numbers.
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn err(
+        &self,
+        span: std::ops::Range<usize>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> PackError {
+        PackError {
+            file: self.path.to_path_buf(),
+            line: line_of(self.text, span.start),
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, PackError> {
+        toml::from_str(self.text).map_err(|e| {
+            let msg = e.message().to_string();
+            // serde names the field in backticks: "unknown field `foo`", "missing field `id`".
+            let field = msg.split('`').nth(1).unwrap_or("-").to_string();
+            PackError {
+                file: self.path.to_path_buf(),
+                line: e.span().map(|s| line_of(self.text, s.start)).unwrap_or(0),
+                field,
+                message: msg,
+            }
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackFile {
+    name: String,
+    languages: Spanned<Vec<String>>,
+    default_language: Spanned<String>,
+    threshold: Option<Spanned<f32>>,
+    #[serde(default)]
+    out_of_scope: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    pattern: Option<Spanned<String>>,
+    keywords: Option<Spanned<Vec<String>>>,
+    weight: Spanned<f32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentFile {
+    id: Spanned<String>,
+    description: String,
+    category: String,
+    action: Action,
+    priority: Priority,
+    queue: String,
+    #[serde(default)]
+    faq: Vec<Spanned<String>>,
+    #[serde(default)]
+    rules: Vec<RuleFile>,
+    examples: Spanned<BTreeMap<String, Vec<String>>>,
+    #[serde(default)]
+    follow_up: Vec<Spanned<BTreeMap<String, String>>>,
+    reply: Spanned<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArticleFile {
+    id: Spanned<String>,
+    language: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    questions: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    body: String,
+}
+
+fn read(path: &Path) -> Result<String, PackError> {
+    std::fs::read_to_string(path).map_err(|e| PackError {
+        file: path.to_path_buf(),
+        line: 0,
+        field: "-".into(),
+        message: format!("cannot read: {e}"),
+    })
+}
+
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, PackError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| PackError {
+        file: dir.to_path_buf(),
+        line: 0,
+        field: "-".into(),
+        message: format!("cannot read directory: {e}"),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn valid_id(id: &str, extra: char) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == extra)
+}
+
+impl Pack {
+    /// Loads and validates the pack in `dir`: `pack.toml`, one `*.toml` per intent and
+    /// `faq/<language>/*.toml` articles.
+    pub fn load(dir: &Path) -> Result<Pack, PackError> {
+        let pack_path = dir.join("pack.toml");
+        let text = read(&pack_path)?;
+        let src = Source {
+            path: &pack_path,
+            text: &text,
+        };
+        let pf: PackFile = src.parse()?;
+        let languages = pf.languages.get_ref().clone();
+        if languages.is_empty() {
+            return Err(src.err(
+                pf.languages.span(),
+                "languages",
+                "a pack needs at least one language",
+            ));
+        }
+        if !languages.contains(pf.default_language.get_ref()) {
+            return Err(src.err(
+                pf.default_language.span(),
+                "default_language",
+                format!(
+                    "`{}` is not one of languages {:?}",
+                    pf.default_language.get_ref(),
+                    languages
+                ),
+            ));
+        }
+        let threshold = match &pf.threshold {
+            Some(t) if !(0.0..=1.0).contains(t.get_ref()) => {
+                return Err(src.err(t.span(), "threshold", "must be between 0 and 1"));
+            }
+            Some(t) => *t.get_ref(),
+            None => DEFAULT_THRESHOLD,
+        };
+        let mut out_of_scope = Vec::new();
+        for (lang, texts) in &pf.out_of_scope {
+            if !languages.contains(lang) {
+                return Err(PackError {
+                    file: pack_path.clone(),
+                    line: 0,
+                    field: format!("out_of_scope.{lang}"),
+                    message: format!("`{lang}` is not one of languages {languages:?}"),
+                });
+            }
+            out_of_scope.extend(texts.iter().map(|t| Example {
+                language: lang.clone(),
+                text: t.clone(),
+            }));
+        }
+
+        let mut articles = Vec::new();
+        let mut article_keys = HashSet::new();
+        for lang in &languages {
+            let faq_dir = dir.join("faq").join(lang);
+            if !faq_dir.is_dir() {
+                continue;
+            }
+            for path in toml_files(&faq_dir)? {
+                let text = read(&path)?;
+                let src = Source {
+                    path: &path,
+                    text: &text,
+                };
+                let af: ArticleFile = src.parse()?;
+                if !valid_id(af.id.get_ref(), '-') {
+                    return Err(src.err(af.id.span(), "id", "ids use a-z, 0-9, '-' and '_'"));
+                }
+                if af.language.get_ref() != lang {
+                    return Err(src.err(
+                        af.language.span(),
+                        "language",
+                        format!(
+                            "article in faq/{lang}/ says language `{}`",
+                            af.language.get_ref()
+                        ),
+                    ));
+                }
+                if !article_keys.insert((af.id.get_ref().clone(), lang.clone())) {
+                    return Err(src.err(
+                        af.id.span(),
+                        "id",
+                        format!("duplicate article id `{}`", af.id.get_ref()),
+                    ));
+                }
+                articles.push(Article {
+                    id: af.id.into_inner(),
+                    language: lang.clone(),
+                    title: af.title,
+                    questions: af.questions,
+                    tags: af.tags,
+                    body: af.body,
+                });
+            }
+        }
+
+        let mut intents: Vec<Intent> = Vec::new();
+        for path in toml_files(dir)? {
+            if path.file_name().is_some_and(|n| n == "pack.toml") {
+                continue;
+            }
+            let text = read(&path)?;
+            let src = Source {
+                path: &path,
+                text: &text,
+            };
+            let f: IntentFile = src.parse()?;
+            let id = f.id.get_ref().clone();
+            if !valid_id(&id, '_') || id == crate::triage::OUT_OF_SCOPE {
+                return Err(src.err(
+                    f.id.span(),
+                    "id",
+                    format!("`{id}` is not a valid intent id"),
+                ));
+            }
+            if let Some(prev) = intents.iter().position(|i| i.id == id) {
+                return Err(src.err(
+                    f.id.span(),
+                    "id",
+                    format!("duplicate intent id `{id}` (intent #{})", prev + 1),
+                ));
+            }
+            for r in &f.faq {
+                for lang in &languages {
+                    if !article_keys.contains(&(r.get_ref().clone(), lang.clone())) {
+                        return Err(src.err(
+                            r.span(),
+                            "faq",
+                            format!("no FAQ article `{}` in faq/{lang}/", r.get_ref()),
+                        ));
+                    }
+                }
+            }
+            let mut rules = Vec::new();
+            for (i, r) in f.rules.iter().enumerate() {
+                let field = format!("rules[{i}]");
+                let w = *r.weight.get_ref();
+                if !(-1.0..=1.0).contains(&w) || w == 0.0 {
+                    return Err(src.err(
+                        r.weight.span(),
+                        &format!("{field}.weight"),
+                        "must be in -1..1 and not 0",
+                    ));
+                }
+                let matcher = match (&r.pattern, &r.keywords) {
+                    (Some(p), None) => Matcher::Pattern(fold_pattern(p.get_ref())),
+                    (None, Some(k)) if !k.get_ref().is_empty() => Matcher::Keywords(
+                        k.get_ref()
+                            .iter()
+                            .map(|s| fold_pattern(s).to_lowercase())
+                            .collect(),
+                    ),
+                    _ => {
+                        return Err(src.err(
+                            r.weight.span(),
+                            &field,
+                            "a rule has exactly one of `pattern` or `keywords` (non-empty)",
+                        ));
+                    }
+                };
+                let rule = Rule { matcher, weight: w };
+                if let Err(e) = regex_syntax::Parser::new().parse(&rule.regex()) {
+                    let span = r
+                        .pattern
+                        .as_ref()
+                        .map(|p| p.span())
+                        .unwrap_or_else(|| r.weight.span());
+                    let what = if r.pattern.is_some() {
+                        "pattern"
+                    } else {
+                        "keywords"
+                    };
+                    return Err(src.err(
+                        span,
+                        &format!("{field}.{what}"),
+                        format!("invalid regex: {e}"),
+                    ));
+                }
+                rules.push(rule);
+            }
+            let mut examples = Vec::new();
+            for (lang, texts) in f.examples.get_ref() {
+                if !languages.contains(lang) {
+                    return Err(src.err(
+                        f.examples.span(),
+                        &format!("examples.{lang}"),
+                        "not one of the pack's languages",
+                    ));
+                }
+                examples.extend(texts.iter().map(|t| Example {
+                    language: lang.clone(),
+                    text: t.clone(),
+                }));
+            }
+            for lang in &languages {
+                if f.examples.get_ref().get(lang).is_none_or(|v| v.is_empty()) {
+                    return Err(src.err(
+                        f.examples.span(),
+                        &format!("examples.{lang}"),
+                        "missing language",
+                    ));
+                }
+                if !f.reply.get_ref().contains_key(lang) {
+                    return Err(src.err(
+                        f.reply.span(),
+                        &format!("reply.{lang}"),
+                        "missing language",
+                    ));
+                }
+            }
+            let mut follow_up = Vec::new();
+            for (i, q) in f.follow_up.iter().enumerate() {
+                let mut text = q.get_ref().clone();
+                let Some(qid) = text.remove("id") else {
+                    return Err(src.err(q.span(), &format!("follow_up[{i}].id"), "missing field"));
+                };
+                for lang in &languages {
+                    if !text.contains_key(lang) {
+                        return Err(src.err(
+                            q.span(),
+                            &format!("follow_up[{i}].{lang}"),
+                            "missing language",
+                        ));
+                    }
+                }
+                if let Some(extra) = text.keys().find(|k| !languages.contains(k)) {
+                    return Err(src.err(
+                        q.span(),
+                        &format!("follow_up[{i}].{extra}"),
+                        "unknown field",
+                    ));
+                }
+                follow_up.push(FollowUp { id: qid, text });
+            }
+            intents.push(Intent {
+                id,
+                description: f.description,
+                category: f.category,
+                action: f.action,
+                priority: f.priority,
+                queue: f.queue,
+                faq: f.faq.into_iter().map(|s| s.into_inner()).collect(),
+                rules,
+                examples,
+                follow_up,
+                reply: f.reply.into_inner(),
+            });
+        }
+        if intents.is_empty() {
+            return Err(PackError {
+                file: dir.to_path_buf(),
+                line: 0,
+                field: "-".into(),
+                message: "no intent files".into(),
+            });
+        }
+        Ok(Pack {
+            name: pf.name,
+            languages,
+            default_language: pf.default_language.into_inner(),
+            threshold,
+            out_of_scope,
+            intents,
+            articles,
+        })
+    }
+
+    /// A pack learned from labelled examples alone (no rules, no FAQ): what `frontline eval` measures.
+    pub fn from_examples(examples: &[(String, String)], language: &str) -> Pack {
+        let mut intents: Vec<Intent> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        for (text, label) in examples {
+            let i = *index.entry(label.clone()).or_insert_with(|| {
+                intents.push(Intent {
+                    id: label.clone(),
+                    description: String::new(),
+                    category: String::new(),
+                    action: Action::Answer,
+                    priority: Priority::P4,
+                    queue: String::new(),
+                    faq: vec![],
+                    rules: vec![],
+                    examples: vec![],
+                    follow_up: vec![],
+                    reply: BTreeMap::new(),
+                });
+                intents.len() - 1
+            });
+            intents[i].examples.push(Example {
+                language: language.to_string(),
+                text: text.clone(),
+            });
+        }
+        Pack {
+            name: "eval".into(),
+            languages: vec![language.to_string()],
+            default_language: language.to_string(),
+            threshold: 0.0,
+            out_of_scope: vec![],
+            intents,
+            articles: vec![],
+        }
+    }
+
+    pub fn intent(&self, id: &str) -> Option<&Intent> {
+        self.intents.iter().find(|i| i.id == id)
+    }
+
+    pub fn article(&self, id: &str, language: &str) -> Option<&Article> {
+        self.articles
+            .iter()
+            .find(|a| a.id == id && a.language == language)
+    }
+}

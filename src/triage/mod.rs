@@ -1,0 +1,467 @@
+//! Triage: one decision per message (which intent, how sure, what to do first, which FAQ articles),
+//! from intent rules, a classifier learned from the pack's examples, and FAQ search.
+//!
+//! Invariant: this module is pure. It does no I/O and knows no platform; given a loaded [`Pack`] and
+//! a message it returns a [`Decision`], the same one every time.
+
+pub mod faq;
+pub mod features;
+pub mod lang;
+pub mod model;
+pub mod normalize;
+
+use std::time::Instant;
+
+use regex::{RegexSet, RegexSetBuilder};
+use serde::Serialize;
+
+use crate::pack::{Action, Pack, Priority};
+use faq::{FaqConfig, FaqIndex};
+use features::{FeatureConfig, Sparse, Vectorizer, dot, extract};
+use lang::LangModel;
+use model::{Linear, TrainConfig, softmax};
+use normalize::{MAX_INPUT_BYTES, Normalized, normalize};
+
+/// The intent id of messages the pack does not cover.
+pub const OUT_OF_SCOPE: &str = "out_of_scope";
+
+/// How many logits a rule of weight 1.0 adds to its intent.
+const RULE_SCALE: f32 = 4.0;
+
+/// Engine settings; the defaults are what the CLI and the desk use.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EngineConfig {
+    pub features: FeatureConfig,
+    pub train: TrainConfig,
+    pub faq: FaqConfig,
+}
+
+/// What the desk should do first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NextAction {
+    Answer,
+    Ask,
+    Escalate,
+    /// Out of scope: offer FAQ search or a human.
+    Fallback,
+}
+
+impl From<Action> for NextAction {
+    fn from(a: Action) -> Self {
+        match a {
+            Action::Answer => NextAction::Answer,
+            Action::Ask => NextAction::Ask,
+            Action::Escalate => NextAction::Escalate,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaqHit {
+    pub id: String,
+    pub title: String,
+    pub score: f32,
+}
+
+/// A rule that fired, for the explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleHit {
+    pub intent: String,
+    pub rule: String,
+    pub weight: f32,
+}
+
+/// The triage decision for one message. Serialises to the `frontline triage` JSON contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// An intent id, or [`OUT_OF_SCOPE`].
+    pub intent: String,
+    pub confidence: f32,
+    pub action: NextAction,
+    pub priority: Option<Priority>,
+    /// Best first, at most three.
+    pub faq: Vec<FaqHit>,
+    pub language: String,
+    /// One line a person can read: what drove the decision.
+    pub why: String,
+    /// The message was longer than [`MAX_INPUT_BYTES`] and only its start was read.
+    pub truncated: bool,
+    /// Rules that fired, for any intent.
+    pub rules: Vec<RuleHit>,
+    /// The training example most like the message, within the chosen intent.
+    pub example: Option<String>,
+    /// The classifier's own probability for the chosen intent, before rules.
+    pub model_confidence: f32,
+}
+
+impl Decision {
+    pub fn is_out_of_scope(&self) -> bool {
+        self.intent == OUT_OF_SCOPE
+    }
+}
+
+/// A message's class scores: what the classifier and rules say, before FAQ search.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    /// Probabilities per class (after rules).
+    pub probs: Vec<f32>,
+    /// Probabilities per class from the classifier alone.
+    pub model_probs: Vec<f32>,
+    pub best: usize,
+    pub vector: Sparse,
+    pub rule_hits: Vec<usize>,
+}
+
+/// A triage engine built from a pack: rules compiled, classifier trained, FAQ indexed.
+pub struct Triage {
+    pack: Pack,
+    rules: RegexSet,
+    /// For each rule in `rules`: (intent index, rule index in the intent).
+    rule_owner: Vec<(usize, usize)>,
+    vectorizer: Vectorizer,
+    model: Linear,
+    /// Class index -> intent index; `None` is the pack's out-of-scope class.
+    class_intent: Vec<Option<usize>>,
+    intent_class: Vec<usize>,
+    /// Training examples as vectors, per class, with their text.
+    examples: Vec<Vec<(Sparse, String)>>,
+    lang: LangModel,
+    faq: FaqIndex,
+    threshold: f32,
+    default_language: usize,
+    /// Milliseconds spent building the engine.
+    pub build_ms: f64,
+}
+
+impl Triage {
+    pub fn new(pack: Pack) -> Result<Triage, regex::Error> {
+        Triage::with_config(pack, EngineConfig::default())
+    }
+
+    pub fn with_config(pack: Pack, config: EngineConfig) -> Result<Triage, regex::Error> {
+        let started = Instant::now();
+        let mut patterns = Vec::new();
+        let mut rule_owner = Vec::new();
+        for (i, intent) in pack.intents.iter().enumerate() {
+            for (r, rule) in intent.rules.iter().enumerate() {
+                patterns.push(rule.regex());
+                rule_owner.push((i, r));
+            }
+        }
+        let rules = RegexSetBuilder::new(&patterns)
+            .case_insensitive(true)
+            .size_limit(64 << 20)
+            .build()?;
+
+        let mut class_intent: Vec<Option<usize>> = (0..pack.intents.len()).map(Some).collect();
+        let intent_class: Vec<usize> = (0..pack.intents.len()).collect();
+        let mut texts: Vec<(usize, &str, &str)> = Vec::new();
+        for (i, intent) in pack.intents.iter().enumerate() {
+            for e in &intent.examples {
+                texts.push((i, &e.text, &e.language));
+            }
+        }
+        if !pack.out_of_scope.is_empty() {
+            class_intent.push(None);
+            let c = class_intent.len() - 1;
+            for e in &pack.out_of_scope {
+                texts.push((c, &e.text, &e.language));
+            }
+        }
+        let normalized: Vec<Normalized> = texts.iter().map(|(_, t, _)| normalize(t)).collect();
+        let hashes: Vec<Vec<u64>> = normalized
+            .iter()
+            .map(|n| {
+                let mut h = Vec::new();
+                extract(&n.tokens, &config.features, &mut h);
+                h
+            })
+            .collect();
+        let vectorizer = Vectorizer::fit(config.features, &hashes);
+        let mut xs = Vec::with_capacity(hashes.len());
+        for h in &hashes {
+            let mut v = Sparse::new();
+            vectorizer.transform(h, &mut v);
+            xs.push(v);
+        }
+        let ys: Vec<usize> = texts.iter().map(|(c, _, _)| *c).collect();
+        let model = Linear::train(
+            &xs,
+            &ys,
+            vectorizer.len(),
+            class_intent.len(),
+            &config.train,
+        );
+        let mut examples: Vec<Vec<(Sparse, String)>> = vec![Vec::new(); class_intent.len()];
+        for ((x, (c, t, _)), _) in xs.into_iter().zip(&texts).zip(&normalized) {
+            examples[*c].push((x, t.to_string()));
+        }
+
+        let lang_index = |l: &str| pack.languages.iter().position(|x| x == l).unwrap_or(0);
+        let mut lang_samples: Vec<(usize, Vec<String>)> = texts
+            .iter()
+            .zip(&normalized)
+            .map(|((_, _, l), n)| (lang_index(l), n.tokens.clone()))
+            .collect();
+        for a in &pack.articles {
+            let text = format!("{} {} {}", a.title, a.questions.join(" "), a.body);
+            lang_samples.push((
+                lang_index(&a.language),
+                normalize::normalize_with_limit(&text, usize::MAX).tokens,
+            ));
+        }
+        let lang = LangModel::train(&pack.languages, &lang_samples);
+        let faq = FaqIndex::build(&pack.articles, config.faq);
+        let default_language = lang_index(&pack.default_language);
+        let threshold = pack.threshold;
+        Ok(Triage {
+            pack,
+            rules,
+            rule_owner,
+            vectorizer,
+            model,
+            class_intent,
+            intent_class,
+            examples,
+            lang,
+            faq,
+            threshold,
+            default_language,
+            build_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    pub fn pack(&self) -> &Pack {
+        &self.pack
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    /// Sets the out-of-scope threshold (e.g. one tuned on a validation set).
+    pub fn set_threshold(&mut self, t: f32) {
+        self.threshold = t;
+    }
+
+    /// The intent id of class `c`, or [`OUT_OF_SCOPE`].
+    pub fn class_label(&self, c: usize) -> &str {
+        match self.class_intent[c] {
+            Some(i) => &self.pack.intents[i].id,
+            None => OUT_OF_SCOPE,
+        }
+    }
+
+    /// Number of features the classifier learned.
+    pub fn feature_count(&self) -> usize {
+        self.vectorizer.len()
+    }
+
+    /// Bytes held by the classifier's weights.
+    pub fn model_bytes(&self) -> usize {
+        self.model.size_bytes()
+    }
+
+    /// Classifier and rule scores of a normalised message.
+    pub fn scores(&self, n: &Normalized) -> Scores {
+        let mut hashes = Vec::with_capacity(n.tokens.len() * 16);
+        extract(&n.tokens, &self.vectorizer.config, &mut hashes);
+        let mut vector = Sparse::with_capacity(hashes.len());
+        self.vectorizer.transform(&hashes, &mut vector);
+        let mut logits = vec![0f32; self.model.classes];
+        self.model.scores(&vector, &mut logits);
+        let mut model_probs = logits.clone();
+        softmax(&mut model_probs);
+        let mut rule_hits = Vec::new();
+        if !self.rule_owner.is_empty() && !n.text.is_empty() {
+            for r in self.rules.matches(&n.text).iter() {
+                let (i, k) = self.rule_owner[r];
+                logits[self.intent_class[i]] += RULE_SCALE * self.pack.intents[i].rules[k].weight;
+                rule_hits.push(r);
+            }
+        }
+        let probs = if rule_hits.is_empty() {
+            model_probs.clone()
+        } else {
+            softmax(&mut logits);
+            logits
+        };
+        let mut best = 0;
+        for (c, p) in probs.iter().enumerate() {
+            if *p > probs[best] {
+                best = c;
+            }
+        }
+        Scores {
+            probs,
+            model_probs,
+            best,
+            vector,
+            rule_hits,
+        }
+    }
+
+    /// The predicted label of a message and its confidence, with the out-of-scope threshold applied.
+    pub fn classify(&self, text: &str) -> (&str, f32) {
+        let n = normalize(text);
+        let s = self.scores(&n);
+        let p = s.probs[s.best];
+        if n.tokens.is_empty() || p < self.threshold {
+            (OUT_OF_SCOPE, p)
+        } else {
+            (self.class_label(s.best), p)
+        }
+    }
+
+    /// The whole decision for one message.
+    pub fn decide(&self, text: &str) -> Decision {
+        let n = normalize(text);
+        let language_idx = self
+            .lang
+            .detect(&n.tokens, n.polish_letters, self.default_language);
+        let language = self.pack.languages[language_idx].clone();
+        let mut why = Vec::new();
+        if n.truncated {
+            why.push(format!(
+                "message truncated to its first {MAX_INPUT_BYTES} bytes"
+            ));
+        }
+        if n.tokens.is_empty() {
+            why.push("no words to classify".to_string());
+            return Decision {
+                intent: OUT_OF_SCOPE.into(),
+                confidence: 0.0,
+                action: NextAction::Fallback,
+                priority: None,
+                faq: vec![],
+                language,
+                why: why.join("; "),
+                truncated: n.truncated,
+                rules: vec![],
+                example: None,
+                model_confidence: 0.0,
+            };
+        }
+        let s = self.scores(&n);
+        let confidence = s.probs[s.best];
+        let rules: Vec<RuleHit> = s
+            .rule_hits
+            .iter()
+            .map(|&r| {
+                let (i, k) = self.rule_owner[r];
+                let rule = &self.pack.intents[i].rules[k];
+                RuleHit {
+                    intent: self.pack.intents[i].id.clone(),
+                    rule: rule.describe(),
+                    weight: rule.weight,
+                }
+            })
+            .collect();
+        let intent = self.class_intent[s.best].filter(|_| confidence >= self.threshold);
+        // The nearest training example of the winning class explains the learned score.
+        let example = self.examples[s.best]
+            .iter()
+            .map(|(x, t)| (dot(x, &s.vector), t))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .filter(|(sim, _)| *sim > 0.0);
+        let model_confidence = s.model_probs[s.best];
+        let label = self.class_label(s.best).to_string();
+        match (&example, intent) {
+            (Some((sim, t)), _) => why.push(format!(
+                "{label}: classifier {model_confidence:.2}, nearest example \"{t}\" (similarity {sim:.2})"
+            )),
+            (None, _) => why.push(format!("{label}: classifier {model_confidence:.2}, no similar example")),
+        }
+        for r in &rules {
+            why.push(format!("rule {} {:+.1} for {}", r.rule, r.weight, r.intent));
+        }
+        if intent.is_none() {
+            why.push(if self.class_intent[s.best].is_none() {
+                "closest to the pack's out-of-scope examples".to_string()
+            } else {
+                format!(
+                    "confidence {confidence:.2} below threshold {:.2}",
+                    self.threshold
+                )
+            });
+        }
+        let faq = self.faq_for(&n, &language, intent);
+        let (name, action, priority) = match intent {
+            Some(i) => {
+                let it = &self.pack.intents[i];
+                (
+                    it.id.clone(),
+                    NextAction::from(it.action),
+                    Some(it.priority),
+                )
+            }
+            None => (OUT_OF_SCOPE.to_string(), NextAction::Fallback, None),
+        };
+        Decision {
+            intent: name,
+            confidence,
+            action,
+            priority,
+            faq,
+            language,
+            why: why.join("; "),
+            truncated: n.truncated,
+            rules,
+            example: example.map(|(_, t)| t.clone()),
+            model_confidence,
+        }
+    }
+
+    /// FAQ articles for a decision: the intent's own articles ranked by how well they match the
+    /// message, then any strong search hit; for out-of-scope messages, search hits alone.
+    fn faq_for(&self, n: &Normalized, language: &str, intent: Option<usize>) -> Vec<FaqHit> {
+        let linked: &[String] = match intent {
+            Some(i) => &self.pack.intents[i].faq,
+            None => &[],
+        };
+        if intent.is_some() && linked.is_empty() {
+            return Vec::new();
+        }
+        let hits = self.faq.search(&n.tokens, Some(language), 10);
+        let articles = &self.pack.articles;
+        let mut out: Vec<FaqHit> = Vec::new();
+        for h in &hits {
+            let a = &articles[h.article];
+            // Search scores are unbounded; s / (s + 5) maps them to 0..1 keeping the order.
+            let mut score = h.score / (h.score + 5.0);
+            if linked.contains(&a.id) {
+                score = 0.5 + score / 2.0;
+            } else if intent.is_some() && score < 0.6 {
+                continue;
+            } else if score < 0.3 {
+                continue;
+            }
+            out.push(FaqHit {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                score,
+            });
+        }
+        for id in linked {
+            if !out.iter().any(|h| &h.id == id)
+                && let Some(a) = self.pack.article(id, language)
+            {
+                out.push(FaqHit {
+                    id: a.id.clone(),
+                    title: a.title.clone(),
+                    score: 0.5,
+                });
+            }
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score));
+        out.truncate(3);
+        out
+    }
+
+    /// Ranks FAQ articles for free text (the `/faq` command and `eval-faq`).
+    pub fn search_faq(&self, text: &str, language: Option<&str>, limit: usize) -> Vec<faq::Hit> {
+        let n = normalize(text);
+        self.faq.search(&n.tokens, language, limit)
+    }
+}

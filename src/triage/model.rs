@@ -1,0 +1,149 @@
+//! The learned part of triage: multinomial logistic regression over sparse TF-IDF features, trained
+//! by SGD when a pack loads. Pure Rust, deterministic (fixed shuffling seed), no model download.
+
+use super::features::Sparse;
+
+/// Training settings. The defaults were chosen on the public datasets' validation splits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    /// Initial learning rate.
+    pub learning_rate: f32,
+    /// L2 regularisation strength.
+    pub l2: f32,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 30,
+            learning_rate: 0.5,
+            l2: 1e-4,
+        }
+    }
+}
+
+/// Weights laid out feature-major (`weights[f * classes + c]`) so scoring a message touches one
+/// contiguous row per active feature.
+#[derive(Debug, Clone, Default)]
+pub struct Linear {
+    pub classes: usize,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// In-place softmax; returns nothing, leaves probabilities in `s`.
+pub fn softmax(s: &mut [f32]) {
+    let max = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in s.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    if sum > 0.0 {
+        for v in s.iter_mut() {
+            *v /= sum;
+        }
+    }
+}
+
+impl Linear {
+    /// Trains on `xs` with labels `ys` in `0..classes`.
+    pub fn train(
+        xs: &[Sparse],
+        ys: &[usize],
+        features: usize,
+        classes: usize,
+        cfg: &TrainConfig,
+    ) -> Linear {
+        let mut w = vec![0f32; features * classes];
+        let mut b = vec![0f32; classes];
+        // The weights actually used are scale * w: L2 decay multiplies `scale` instead of every weight.
+        let mut scale = 1.0f64;
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut p = vec![0f32; classes];
+        let lambda = cfg.l2 as f64;
+        let mut t = 0f64;
+        for _ in 0..cfg.epochs {
+            for i in (1..order.len()).rev() {
+                order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+            }
+            for &i in &order {
+                let x = &xs[i];
+                let lr = cfg.learning_rate as f64 / (1.0 + cfg.learning_rate as f64 * lambda * t);
+                t += 1.0;
+                p.copy_from_slice(&b);
+                let sc = scale as f32;
+                for &(f, v) in x {
+                    let row = &w[f as usize * classes..(f as usize + 1) * classes];
+                    let v = v * sc;
+                    for (pc, wc) in p.iter_mut().zip(row) {
+                        *pc += v * wc;
+                    }
+                }
+                softmax(&mut p);
+                p[ys[i]] -= 1.0;
+                scale *= 1.0 - lr * lambda;
+                if scale < 1e-3 {
+                    for v in w.iter_mut() {
+                        *v *= scale as f32;
+                    }
+                    scale = 1.0;
+                }
+                let step = (lr / scale) as f32;
+                for &(f, v) in x {
+                    let row = &mut w[f as usize * classes..(f as usize + 1) * classes];
+                    let g = step * v;
+                    for (wc, pc) in row.iter_mut().zip(&p) {
+                        *wc -= g * pc;
+                    }
+                }
+                for (bc, pc) in b.iter_mut().zip(&p) {
+                    *bc -= lr as f32 * pc;
+                }
+            }
+        }
+        for v in w.iter_mut() {
+            *v *= scale as f32;
+        }
+        Linear {
+            classes,
+            weights: w,
+            bias: b,
+        }
+    }
+
+    /// Raw class scores (logits) of `x` into `out` (length `classes`).
+    pub fn scores(&self, x: &[(u32, f32)], out: &mut [f32]) {
+        out.copy_from_slice(&self.bias);
+        let c = self.classes;
+        for &(f, v) in x {
+            let row = &self.weights[f as usize * c..(f as usize + 1) * c];
+            for (o, w) in out.iter_mut().zip(row) {
+                *o += v * w;
+            }
+        }
+    }
+
+    /// The weight of feature `f` for class `c`.
+    pub fn weight(&self, f: u32, c: usize) -> f32 {
+        self.weights[f as usize * self.classes + c]
+    }
+
+    /// Bytes held by the weights.
+    pub fn size_bytes(&self) -> usize {
+        (self.weights.len() + self.bias.len()) * 4
+    }
+}
