@@ -109,6 +109,8 @@ pub struct Scores {
     /// Probabilities per class from the classifier alone.
     pub model_probs: Vec<f32>,
     pub best: usize,
+    /// Logits after rules.
+    pub logits: Vec<f32>,
     pub vector: Sparse,
     pub rule_hits: Vec<usize>,
 }
@@ -284,8 +286,9 @@ impl Triage {
         let probs = if rule_hits.is_empty() {
             model_probs.clone()
         } else {
-            softmax(&mut logits);
-            logits
+            let mut p = logits.clone();
+            softmax(&mut p);
+            p
         };
         let mut best = 0;
         for (c, p) in probs.iter().enumerate() {
@@ -297,9 +300,18 @@ impl Triage {
             probs,
             model_probs,
             best,
+            logits,
             vector,
             rule_hits,
         }
+    }
+
+    /// Cosine similarity of the message to the nearest training example of class `c`.
+    pub fn nearest_similarity(&self, s: &Scores, c: usize) -> f32 {
+        self.examples[c]
+            .iter()
+            .map(|(x, _)| dot(x, &s.vector))
+            .fold(0.0, f32::max)
     }
 
     /// The predicted label of a message and its confidence, with the out-of-scope threshold applied.
