@@ -1,3 +1,4 @@
+#![allow(clippy::needless_range_loop)]
 //! Development aid: sweeps engine settings on CLINC150 and Braun and prints the trade-offs.
 //! `cargo run --release --example tune -- EPOCHS LR L2 CHARMIN CHARMAX`
 use frontline::eval::{IntentEval, eval_intents, read_labelled};
@@ -13,6 +14,15 @@ fn main() {
         cfg.train.l2 = a[3].parse().unwrap();
         cfg.features.char_min = a[4].parse().unwrap();
         cfg.features.char_max = a[5].parse().unwrap();
+        if let Some(w) = a.get(6).and_then(|w| w.parse().ok()) {
+            cfg.features.word_share = w;
+        }
+    }
+    if let Ok(w) = std::env::var("WORDMAX") {
+        cfg.features.word_max = w.parse().unwrap();
+    }
+    if std::env::var("UNBAL").is_ok() {
+        cfg.train.balanced = false;
     }
     let d = "../shared/datasets";
     let (mut c, mut t) = (0, 0);
@@ -24,6 +34,7 @@ fn main() {
             test: &test,
             validation: None,
             oos_label: None,
+            goal: frontline::eval::ThresholdGoal::Balanced,
             config: cfg,
         })
         .unwrap();
@@ -42,6 +53,12 @@ fn main() {
     ])
     .unwrap();
     let engine = Triage::with_config(Pack::from_examples(&train, "en"), cfg).unwrap();
+    let ens: Option<Triage> = std::env::var("ENS").ok().map(|w| {
+        let mut c2 = cfg;
+        c2.features.word_share = w.parse().unwrap();
+        c2.train.seed = 12345;
+        Triage::with_config(Pack::from_examples(&train, "en"), c2).unwrap()
+    });
     let beta: f32 = std::env::var("BETA")
         .ok()
         .and_then(|b| b.parse().ok())
@@ -49,7 +66,46 @@ fn main() {
     let mut scored: Vec<(f32, bool, bool)> = test
         .iter()
         .map(|(txt, gold)| {
-            let s = engine.scores(&normalize(txt));
+            let mut s = engine.scores(&normalize(txt));
+            let gamma: f32 = std::env::var("GAMMA")
+                .ok()
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(0.0);
+            if let Some(e2) = &ens {
+                let s2 = e2.scores(&normalize(txt));
+                let l: Vec<f32> = s
+                    .probs
+                    .iter()
+                    .zip(&s2.probs)
+                    .map(|(a, b)| (a + b) / 2.0)
+                    .collect();
+                let mut best = 0;
+                for (c, p) in l.iter().enumerate() {
+                    if *p > l[best] {
+                        best = c;
+                    }
+                }
+                s.best = best;
+                s.probs = l;
+            }
+            if gamma > 0.0 {
+                let sims = engine.class_similarities(&s);
+                let mut l: Vec<f32> = s
+                    .logits
+                    .iter()
+                    .zip(&sims)
+                    .map(|(l, m)| l + gamma * m)
+                    .collect();
+                frontline::triage::model::softmax(&mut l);
+                let mut best = 0;
+                for (c, p) in l.iter().enumerate() {
+                    if *p > l[best] {
+                        best = c;
+                    }
+                }
+                s.best = best;
+                s.probs = l;
+            }
             let sim = engine.nearest_similarity(&s, s.best);
             let mode = std::env::var("MODE").unwrap_or_default();
             let mut sorted = s.logits.clone();
@@ -65,11 +121,20 @@ fn main() {
                 "maxlogit" => sorted[0],
                 "energy" => lse,
                 "margin" => sorted[0] - sorted[1],
+                "cov" => s.confidence,
                 _ => s.probs[s.best] * sim.powf(beta),
             };
             (conf, gold == "oos", engine.class_label(s.best) == gold)
         })
         .collect();
+    if std::env::var("ERRORS").is_ok() {
+        for (txt, gold) in test.iter().take(4500) {
+            let (label, p) = engine.classify(txt);
+            if label != gold {
+                println!("{gold:>24} -> {label:<24} {p:.2} {txt}");
+            }
+        }
+    }
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n_oos = scored.iter().filter(|s| s.1).count() as f64;
     let n_in = scored.len() as f64 - n_oos;

@@ -74,6 +74,9 @@ pub struct IntentReport {
     pub train_ms: f64,
     pub us_per_message: f64,
     pub per_intent: BTreeMap<String, ClassScore>,
+    /// Misclassified test messages: (text, expected, predicted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<(String, String, String)>,
 }
 
 /// Whether a predicted or gold label means "out of scope".
@@ -81,9 +84,13 @@ fn is_oos(label: &str, oos: Option<&str>) -> bool {
     label == OUT_OF_SCOPE || Some(label) == oos
 }
 
-/// Picks the threshold that maximises in-scope accuracy plus out-of-scope recall on `val`
-/// (in-scope accuracy alone when `val` has no out-of-scope messages).
-pub fn tune_threshold(engine: &Triage, val: &[(String, String)], oos: Option<&str>) -> f32 {
+/// Picks the out-of-scope threshold on `val` for `goal`.
+pub fn tune_threshold(
+    engine: &Triage,
+    val: &[(String, String)],
+    oos: Option<&str>,
+    goal: ThresholdGoal,
+) -> f32 {
     let mut scored: Vec<(f32, bool, bool)> = val
         .iter()
         .map(|(t, gold)| {
@@ -91,7 +98,7 @@ pub fn tune_threshold(engine: &Triage, val: &[(String, String)], oos: Option<&st
             let s = engine.scores(&n);
             let label = engine.class_label(s.best);
             (
-                s.probs[s.best],
+                s.confidence,
                 is_oos(gold, oos),
                 !is_oos(gold, oos) && label == gold,
             )
@@ -120,12 +127,29 @@ pub fn tune_threshold(engine: &Triage, val: &[(String, String)], oos: Option<&st
             continue;
         }
         let next = scored.get(k + 1).map(|s| s.0).unwrap_or(1.0);
+        let threshold = (scored[k].0 + next) / 2.0;
+        if let ThresholdGoal::OosRecall(r) = goal {
+            // In-scope accuracy only falls as the threshold rises: the first that reaches the recall wins.
+            if n_oos > 0.0 && oos_rejected / n_oos >= r {
+                return threshold;
+            }
+            continue;
+        }
         let o = objective(correct_kept, oos_rejected);
         if o > best.0 {
-            best = (o, (scored[k].0 + next) / 2.0);
+            best = (o, threshold);
         }
     }
     best.1
+}
+
+/// How `--threshold-from` picks the out-of-scope threshold on the validation data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ThresholdGoal {
+    /// Maximise in-scope accuracy + out-of-scope recall.
+    Balanced,
+    /// The lowest threshold whose out-of-scope recall on the validation data reaches this value.
+    OosRecall(f64),
 }
 
 pub struct IntentEval<'a> {
@@ -133,6 +157,7 @@ pub struct IntentEval<'a> {
     pub test: &'a [(String, String)],
     pub validation: Option<&'a [(String, String)]>,
     pub oos_label: Option<&'a str>,
+    pub goal: ThresholdGoal,
     pub config: EngineConfig,
 }
 
@@ -143,7 +168,7 @@ pub fn eval_intents(e: &IntentEval) -> Result<IntentReport> {
     let mut engine = Triage::with_config(pack, e.config).context("building the engine")?;
     let train_ms = started.elapsed().as_secs_f64() * 1000.0;
     let threshold = match e.validation {
-        Some(val) => tune_threshold(&engine, val, e.oos_label),
+        Some(val) => tune_threshold(&engine, val, e.oos_label, e.goal),
         None => 0.0,
     };
     engine.set_threshold(threshold);
@@ -184,6 +209,13 @@ pub fn eval_intents(e: &IntentEval) -> Result<IntentReport> {
             in_correct += (g == p) as usize;
         }
     }
+    let errors = e
+        .test
+        .iter()
+        .zip(&predicted)
+        .filter(|((_, g), p)| canon(g) != canon(p))
+        .map(|((t, g), p)| (t.clone(), g.clone(), p.clone()))
+        .collect();
     let mut per_intent = BTreeMap::new();
     for (label, &n) in &support {
         let t = *tp.get(label).unwrap_or(&0) as f64;
@@ -221,6 +253,7 @@ pub fn eval_intents(e: &IntentEval) -> Result<IntentReport> {
         train_ms,
         us_per_message,
         per_intent,
+        errors,
     })
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use frontline::eval::{self, IntentEval};
+use frontline::eval::{self, IntentEval, ThresholdGoal};
 use frontline::pack::Pack;
 use frontline::triage::{Decision, EngineConfig, Triage};
 
@@ -50,6 +50,13 @@ enum Command {
         /// Tune the out-of-scope threshold on these validation files.
         #[arg(long, num_args = 1..)]
         threshold_from: Vec<PathBuf>,
+        /// With --threshold-from: pick the lowest threshold reaching this out-of-scope recall on the
+        /// validation data, instead of maximising in-scope accuracy + out-of-scope recall.
+        #[arg(long)]
+        target_oos_recall: Option<f64>,
+        /// Print each misclassified test message.
+        #[arg(long)]
+        show_errors: bool,
         #[arg(long)]
         json: bool,
     },
@@ -185,6 +192,8 @@ fn main() -> Result<()> {
             test,
             oos_label,
             threshold_from,
+            target_oos_recall,
+            show_errors,
             json,
         } => {
             let train = eval::read_labelled(&train)?;
@@ -199,6 +208,9 @@ fn main() -> Result<()> {
                 test: &test,
                 validation: val.as_deref(),
                 oos_label: oos_label.as_deref(),
+                goal: target_oos_recall
+                    .map(ThresholdGoal::OosRecall)
+                    .unwrap_or(ThresholdGoal::Balanced),
                 config: EngineConfig::default(),
             })?;
             if json {
@@ -219,6 +231,11 @@ fn main() -> Result<()> {
                         "in-scope accuracy {a:.4}, out-of-scope recall {r:.4} at threshold {:.3}",
                         report.threshold
                     );
+                }
+                if show_errors {
+                    for (text, gold, pred) in &report.errors {
+                        println!("  error: {gold} -> {pred}: {text}");
+                    }
                 }
                 for (label, s) in &report.per_intent {
                     println!(

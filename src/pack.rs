@@ -460,7 +460,13 @@ impl Pack {
                     }
                 };
                 let rule = Rule { matcher, weight: w };
-                if let Err(e) = regex_syntax::Parser::new().parse(&rule.regex()) {
+                if let Err(e) = regex_syntax::ParserBuilder::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .case_insensitive(true)
+                    .build()
+                    .parse(&rule.regex())
+                {
                     let span = r
                         .pattern
                         .as_ref()

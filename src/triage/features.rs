@@ -43,10 +43,27 @@ fn finish(h: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The lowest bit of a feature hash tells word features (1) from character n-grams (0), so the two
+/// groups can be weighted apart without a side table.
+#[inline]
+fn word_feature(h: u64) -> u64 {
+    h | 1
+}
+
+#[inline]
+fn char_feature(h: u64) -> u64 {
+    h & !1
+}
+
+#[inline]
+pub fn is_word_feature(h: u64) -> bool {
+    h & 1 == 1
+}
+
 /// Hash of a word token (used by FAQ search too).
 #[inline]
 pub fn word_hash(token: &str) -> u64 {
-    finish(fnv(FNV_OFFSET ^ 1, token.as_bytes()))
+    word_feature(finish(fnv(FNV_OFFSET ^ 1, token.as_bytes())))
 }
 
 /// Which n-grams make up a message's features.
@@ -57,6 +74,9 @@ pub struct FeatureConfig {
     /// Character n-grams char_min..=char_max inside each word padded with spaces.
     pub char_min: usize,
     pub char_max: usize,
+    /// Share of a vector's weight given to word features (the rest goes to character n-grams);
+    /// each group is normalised apart first, so the many n-grams do not drown the few words.
+    pub word_share: f32,
 }
 
 impl Default for FeatureConfig {
@@ -65,23 +85,23 @@ impl Default for FeatureConfig {
             word_max: 2,
             char_min: 2,
             char_max: 5,
+            word_share: 0.2,
         }
     }
 }
-
-/// Kind tags folded into a feature hash; explanations only name word features.
-pub const KIND_WORD: u64 = 0;
 
 /// Appends the hashes of every feature occurrence of `tokens` to `out`.
 pub fn extract(tokens: &[String], cfg: &FeatureConfig, out: &mut Vec<u64>) {
     for t in tokens {
         out.push(word_hash(t));
     }
-    if cfg.word_max >= 2 {
-        for w in tokens.windows(2) {
-            let h = fnv(FNV_OFFSET ^ 2, w[0].as_bytes());
-            let h = fnv(h, b" ");
-            out.push(finish(fnv(h, w[1].as_bytes())));
+    for n in 2..=cfg.word_max {
+        for w in tokens.windows(n) {
+            let mut h = fnv(FNV_OFFSET ^ n as u64, w[0].as_bytes());
+            for t in &w[1..] {
+                h = fnv(fnv(h, b" "), t.as_bytes());
+            }
+            out.push(word_feature(finish(h)));
         }
     }
     let mut padded = Vec::with_capacity(64);
@@ -107,7 +127,10 @@ pub fn extract(tokens: &[String], cfg: &FeatureConfig, out: &mut Vec<u64>) {
             }
             let seed = FNV_OFFSET ^ (16 + n as u64);
             for i in 0..=nchars - n {
-                out.push(finish(fnv(seed, &padded[bounds[i]..bounds[i + n]])));
+                out.push(char_feature(finish(fnv(
+                    seed,
+                    &padded[bounds[i]..bounds[i + n]],
+                ))));
             }
         }
     }
@@ -122,6 +145,8 @@ pub struct Vectorizer {
     pub config: FeatureConfig,
     index: IdMap<u32>,
     idf: Vec<f32>,
+    /// Per feature index: whether it is a word feature.
+    word: Vec<bool>,
 }
 
 impl Vectorizer {
@@ -129,6 +154,7 @@ impl Vectorizer {
     pub fn fit(config: FeatureConfig, docs: &[Vec<u64>]) -> Vectorizer {
         let mut index: IdMap<u32> = IdMap::default();
         let mut df: Vec<u32> = Vec::new();
+        let mut word: Vec<bool> = Vec::new();
         let mut seen: Vec<u32> = Vec::new();
         for doc in docs {
             seen.clear();
@@ -137,6 +163,7 @@ impl Vectorizer {
                 let i = *index.entry(h).or_insert(next);
                 if i as usize == df.len() {
                     df.push(0);
+                    word.push(is_word_feature(h));
                 }
                 seen.push(i);
             }
@@ -151,7 +178,12 @@ impl Vectorizer {
             .iter()
             .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
             .collect();
-        Vectorizer { config, index, idf }
+        Vectorizer {
+            config,
+            index,
+            idf,
+            word,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -175,7 +207,7 @@ impl Vectorizer {
             .collect();
         idx.sort_unstable();
         let mut i = 0;
-        let mut norm = 0.0f32;
+        let mut norms = [0.0f32; 2];
         while i < idx.len() {
             let f = idx[i];
             let mut j = i;
@@ -184,15 +216,25 @@ impl Vectorizer {
             }
             let tf = (j - i) as f32;
             let w = (1.0 + tf.ln()) * self.idf[f as usize];
-            norm += w * w;
+            norms[self.word[f as usize] as usize] += w * w;
             out.push((f, w));
             i = j;
         }
-        if norm > 0.0 {
-            let inv = 1.0 / norm.sqrt();
-            for (_, w) in out.iter_mut() {
-                *w *= inv;
+        let share = self.config.word_share;
+        let scale = |norm: f32, share: f32| {
+            if norm > 0.0 {
+                share.sqrt() / norm.sqrt()
+            } else {
+                0.0
             }
+        };
+        let mut group = [scale(norms[0], 1.0 - share), scale(norms[1], share)];
+        // A message with only one group present puts all its weight there.
+        if norms[0] == 0.0 || norms[1] == 0.0 {
+            group = [scale(norms[0], 1.0), scale(norms[1], 1.0)];
+        }
+        for (f, w) in out.iter_mut() {
+            *w *= group[self.word[*f as usize] as usize];
         }
     }
 }

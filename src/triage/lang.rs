@@ -15,6 +15,7 @@ const TRIGRAMS: FeatureConfig = FeatureConfig {
     word_max: 0,
     char_min: 3,
     char_max: 3,
+    word_share: 0.0,
 };
 
 impl LangModel {

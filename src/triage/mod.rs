@@ -12,7 +12,7 @@ pub mod normalize;
 
 use std::time::Instant;
 
-use regex::{RegexSet, RegexSetBuilder};
+use regex::bytes::{RegexSet, RegexSetBuilder};
 use serde::Serialize;
 
 use crate::pack::{Action, Pack, Priority};
@@ -67,6 +67,8 @@ pub struct FaqHit {
 /// A rule that fired, for the explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleHit {
+    /// `intent#n`, n counting the intent's rules from 1.
+    pub id: String,
     pub intent: String,
     pub rule: String,
     pub weight: f32,
@@ -113,6 +115,11 @@ pub struct Scores {
     pub logits: Vec<f32>,
     pub vector: Sparse,
     pub rule_hits: Vec<usize>,
+    /// Share of the message's words seen in training (unseen words hint at out-of-scope).
+    pub coverage: f32,
+    /// The best class's probability discounted by unseen words: `p * coverage²`. On CLINC150 this
+    /// separates out-of-scope messages better than the probability alone (see README).
+    pub confidence: f32,
 }
 
 /// A triage engine built from a pack: rules compiled, classifier trained, FAQ indexed.
@@ -152,6 +159,9 @@ impl Triage {
             }
         }
         let rules = RegexSetBuilder::new(&patterns)
+            // Text and patterns are folded to ASCII; ASCII classes compile twenty times faster than
+            // Unicode ones (the default pack's set: ~10 ms against ~230 ms).
+            .unicode(false)
             .case_insensitive(true)
             .size_limit(64 << 20)
             .build()?;
@@ -269,6 +279,15 @@ impl Triage {
     pub fn scores(&self, n: &Normalized) -> Scores {
         let mut hashes = Vec::with_capacity(n.tokens.len() * 16);
         extract(&n.tokens, &self.vectorizer.config, &mut hashes);
+        let known = hashes[..n.tokens.len()]
+            .iter()
+            .filter(|h| self.vectorizer.index_of(**h).is_some())
+            .count();
+        let coverage = if n.tokens.is_empty() {
+            0.0
+        } else {
+            known as f32 / n.tokens.len() as f32
+        };
         let mut vector = Sparse::with_capacity(hashes.len());
         self.vectorizer.transform(&hashes, &mut vector);
         let mut logits = vec![0f32; self.model.classes];
@@ -277,7 +296,7 @@ impl Triage {
         softmax(&mut model_probs);
         let mut rule_hits = Vec::new();
         if !self.rule_owner.is_empty() && !n.text.is_empty() {
-            for r in self.rules.matches(&n.text).iter() {
+            for r in self.rules.matches(n.text.as_bytes()).iter() {
                 let (i, k) = self.rule_owner[r];
                 logits[self.intent_class[i]] += RULE_SCALE * self.pack.intents[i].rules[k].weight;
                 rule_hits.push(r);
@@ -296,6 +315,7 @@ impl Triage {
                 best = c;
             }
         }
+        let probs_best = probs[best];
         Scores {
             probs,
             model_probs,
@@ -303,6 +323,8 @@ impl Triage {
             logits,
             vector,
             rule_hits,
+            coverage,
+            confidence: probs_best * coverage * coverage,
         }
     }
 
@@ -314,11 +336,18 @@ impl Triage {
             .fold(0.0, f32::max)
     }
 
+    /// Per class: the best cosine similarity of the message to that class's examples.
+    pub fn class_similarities(&self, s: &Scores) -> Vec<f32> {
+        (0..self.examples.len())
+            .map(|c| self.nearest_similarity(s, c))
+            .collect()
+    }
+
     /// The predicted label of a message and its confidence, with the out-of-scope threshold applied.
     pub fn classify(&self, text: &str) -> (&str, f32) {
         let n = normalize(text);
         let s = self.scores(&n);
-        let p = s.probs[s.best];
+        let p = s.confidence;
         if n.tokens.is_empty() || p < self.threshold {
             (OUT_OF_SCOPE, p)
         } else {
@@ -356,7 +385,7 @@ impl Triage {
             };
         }
         let s = self.scores(&n);
-        let confidence = s.probs[s.best];
+        let confidence = s.confidence;
         let rules: Vec<RuleHit> = s
             .rule_hits
             .iter()
@@ -364,6 +393,7 @@ impl Triage {
                 let (i, k) = self.rule_owner[r];
                 let rule = &self.pack.intents[i].rules[k];
                 RuleHit {
+                    id: format!("{}#{}", self.pack.intents[i].id, k + 1),
                     intent: self.pack.intents[i].id.clone(),
                     rule: rule.describe(),
                     weight: rule.weight,
@@ -385,8 +415,14 @@ impl Triage {
             )),
             (None, _) => why.push(format!("{label}: classifier {model_confidence:.2}, no similar example")),
         }
-        for r in &rules {
-            why.push(format!("rule {} {:+.1} for {}", r.rule, r.weight, r.intent));
+        // Rules that moved the winner: its own, and other intents' rules that fired (by id, the full
+        // rule text is in `rules`).
+        let fired: Vec<String> = rules
+            .iter()
+            .map(|r| format!("{} {:+.1}", r.id, r.weight))
+            .collect();
+        if !fired.is_empty() {
+            why.push(format!("rules {}", fired.join(", ")));
         }
         if intent.is_none() {
             why.push(if self.class_intent[s.best].is_none() {
@@ -398,7 +434,12 @@ impl Triage {
                 )
             });
         }
-        let faq = self.faq_for(&n, &language, intent);
+        // Off-topic chatter recognised as such gets no articles; an unsure intent gets strong hits only.
+        let faq = if self.class_intent[s.best].is_none() {
+            Vec::new()
+        } else {
+            self.faq_for(&n, &language, intent)
+        };
         let (name, action, priority) = match intent {
             Some(i) => {
                 let it = &self.pack.intents[i];
@@ -444,9 +485,8 @@ impl Triage {
             let mut score = h.score / (h.score + 5.0);
             if linked.contains(&a.id) {
                 score = 0.5 + score / 2.0;
-            } else if intent.is_some() && score < 0.6 {
-                continue;
-            } else if score < 0.3 {
+            } else if score < 0.6 {
+                // Articles outside the intent's own are offered only on a strong match.
                 continue;
             }
             out.push(FaqHit {

@@ -11,14 +11,20 @@ pub struct TrainConfig {
     pub learning_rate: f32,
     /// L2 regularisation strength.
     pub l2: f32,
+    /// Seed of the example shuffling.
+    pub seed: u64,
+    /// Weigh classes equally in the loss, whatever their number of examples.
+    pub balanced: bool,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             epochs: 30,
-            learning_rate: 0.5,
-            l2: 1e-4,
+            learning_rate: 1.0,
+            l2: 1e-6,
+            seed: 0x9e37_79b9_7f4a_7c15,
+            balanced: true,
         }
     }
 }
@@ -72,17 +78,33 @@ impl Linear {
         // The weights actually used are scale * w: L2 decay multiplies `scale` instead of every weight.
         let mut scale = 1.0f64;
         let mut order: Vec<usize> = (0..xs.len()).collect();
-        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut rng = XorShift(cfg.seed | 1);
         let mut p = vec![0f32; classes];
         let lambda = cfg.l2 as f64;
         let mut t = 0f64;
+        // Balanced: each class weighs as much in the loss as any other, however many examples it has.
+        let mut counts = vec![0f32; classes];
+        for &y in ys {
+            counts[y] += 1.0;
+        }
+        let class_weight: Vec<f32> = counts
+            .iter()
+            .map(|&c| {
+                if c > 0.0 {
+                    ys.len() as f32 / (classes as f32 * c)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let total = (cfg.epochs * xs.len()) as f64;
         for _ in 0..cfg.epochs {
             for i in (1..order.len()).rev() {
                 order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
             }
             for &i in &order {
                 let x = &xs[i];
-                let lr = cfg.learning_rate as f64 / (1.0 + cfg.learning_rate as f64 * lambda * t);
+                let lr = cfg.learning_rate as f64 * (1.0 - t / total).max(0.02);
                 t += 1.0;
                 p.copy_from_slice(&b);
                 let sc = scale as f32;
@@ -95,6 +117,11 @@ impl Linear {
                 }
                 softmax(&mut p);
                 p[ys[i]] -= 1.0;
+                if cfg.balanced {
+                    for v in p.iter_mut() {
+                        *v *= class_weight[ys[i]];
+                    }
+                }
                 scale *= 1.0 - lr * lambda;
                 if scale < 1e-3 {
                     for v in w.iter_mut() {
