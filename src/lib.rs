@@ -1,6 +1,8 @@
 //! frontline: the L1 line of an IT support desk. The library holds the platform-neutral core; the
 //! binary wires it to the terminal (and, later, to Discord and Slack).
 
+pub mod bench;
 pub mod eval;
 pub mod pack;
+pub mod synth;
 pub mod triage;

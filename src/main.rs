@@ -60,6 +60,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure speed: `frontline bench triage` (default pack and a generated 500-intent pack).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Measure FAQ retrieval ({"id","question","answer","paraphrases"} articles, {"text","faq_id","split"} queries).
     EvalFaq {
         #[arg(long)]
@@ -73,6 +78,18 @@ enum Command {
         with_paraphrases: bool,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Pack load time, decisions per second on one thread, peak memory.
+    Triage {
+        #[arg(long)]
+        intents: Option<PathBuf>,
+        /// Runs per figure (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
     },
 }
 
@@ -121,7 +138,27 @@ fn print_decision(out: &mut impl Write, d: &Decision, json: bool) -> Result<()> 
     Ok(())
 }
 
-fn main() -> Result<()> {
+/// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
+macro_rules! outln {
+    ($($t:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($t)*)?
+    };
+}
+
+fn main() {
+    if let Err(e) = run() {
+        // A reader that went away (`frontline triage ... | head`) is not an error worth reporting.
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            std::process::exit(0);
+        }
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { dir } => {
@@ -135,8 +172,8 @@ fn main() -> Result<()> {
             };
             let engine = Triage::new(pack).context("compiling the pack's rules")?;
             let pack = engine.pack();
-            println!("pack `{}` in {}: OK", pack.name, dir.display());
-            println!("intents: {}", pack.intents.len());
+            outln!("pack `{}` in {}: OK", pack.name, dir.display());
+            outln!("intents: {}", pack.intents.len());
             for lang in &pack.languages {
                 let examples: usize = pack
                     .intents
@@ -144,12 +181,12 @@ fn main() -> Result<()> {
                     .map(|i| i.examples.iter().filter(|e| &e.language == lang).count())
                     .sum();
                 let articles = pack.articles.iter().filter(|a| &a.language == lang).count();
-                println!("  {lang}: {examples} examples, {articles} FAQ articles");
+                outln!("  {lang}: {examples} examples, {articles} FAQ articles");
             }
             let rules: usize = pack.intents.iter().map(|i| i.rules.len()).sum();
-            println!("rules: {rules}");
-            println!("out-of-scope examples: {}", pack.out_of_scope.len());
-            println!(
+            outln!("rules: {rules}");
+            outln!("out-of-scope examples: {}", pack.out_of_scope.len());
+            outln!(
                 "features: {}, built in {:.0} ms",
                 engine.feature_count(),
                 engine.build_ms
@@ -214,9 +251,9 @@ fn main() -> Result<()> {
                 config: EngineConfig::default(),
             })?;
             if json {
-                println!("{}", serde_json::to_string(&report)?);
+                outln!("{}", serde_json::to_string(&report)?);
             } else {
-                println!(
+                outln!(
                     "accuracy (micro-F1) {:.4} ({}/{}), macro-F1 {:.4}, {} intents, trained in {:.0} ms, {:.1} µs/message",
                     report.accuracy,
                     report.correct,
@@ -227,22 +264,57 @@ fn main() -> Result<()> {
                     report.us_per_message
                 );
                 if let (Some(a), Some(r)) = (report.in_scope_accuracy, report.oos_recall) {
-                    println!(
+                    outln!(
                         "in-scope accuracy {a:.4}, out-of-scope recall {r:.4} at threshold {:.3}",
                         report.threshold
                     );
                 }
                 if show_errors {
                     for (text, gold, pred) in &report.errors {
-                        println!("  error: {gold} -> {pred}: {text}");
+                        outln!("  error: {gold} -> {pred}: {text}");
                     }
                 }
                 for (label, s) in &report.per_intent {
-                    println!(
+                    outln!(
                         "  {label:<30} P {:.3} R {:.3} F1 {:.3} (n={})",
-                        s.precision, s.recall, s.f1, s.support
+                        s.precision,
+                        s.recall,
+                        s.f1,
+                        s.support
                     );
                 }
+            }
+        }
+        Command::Bench {
+            what: BenchCommand::Triage { intents, runs },
+        } => {
+            let dir = pack_dir(intents);
+            let load = || Pack::load(&dir).expect("the pack loads (run `frontline check`)");
+            // Realistic messages for the default pack: its own examples, in both languages.
+            let own = |p: &Pack| -> Vec<String> {
+                p.intents
+                    .iter()
+                    .flat_map(|i| i.examples.iter().map(|e| e.text.clone()))
+                    .collect()
+            };
+            let default = frontline::bench::triage_figures("default pack", load, own, runs);
+            let large = frontline::bench::triage_figures(
+                "generated pack",
+                || frontline::synth::pack(500, 20, 5000),
+                |p| frontline::synth::messages(p, 2000),
+                runs,
+            );
+            for f in [default, large] {
+                outln!(
+                    "{}: {} intents, {} examples, {} articles: built in {:.1} ms, {:.0} decisions/s on one thread, peak RSS so far {:.1} MiB",
+                    f.label,
+                    f.intents,
+                    f.examples,
+                    f.articles,
+                    f.build_ms,
+                    f.decisions_per_second,
+                    f.peak_rss_mib.unwrap_or(f64::NAN)
+                );
             }
         }
         Command::EvalFaq {
@@ -260,11 +332,17 @@ fn main() -> Result<()> {
                 EngineConfig::default(),
             )?;
             if json {
-                println!("{}", serde_json::to_string(&r)?);
+                outln!("{}", serde_json::to_string(&r)?);
             } else {
-                println!(
+                outln!(
                     "MAP {:.4}, MRR {:.4}, P@1 {:.4} over {} queries and {} articles; {:.1} µs/query, indexed in {:.1} ms",
-                    r.map, r.mrr, r.p_at_1, r.queries, r.articles, r.us_per_query, r.index_ms
+                    r.map,
+                    r.mrr,
+                    r.p_at_1,
+                    r.queries,
+                    r.articles,
+                    r.us_per_query,
+                    r.index_ms
                 );
             }
         }

@@ -203,13 +203,26 @@ impl Source<'_> {
     fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, PackError> {
         toml::from_str(self.text).map_err(|e| {
             let msg = e.message().to_string();
-            // serde names the field in backticks: "unknown field `foo`", "missing field `id`".
-            let field = msg.split('`').nth(1).unwrap_or("-").to_string();
+            // serde names the field in backticks: "unknown field `foo`", "missing field `id`"; other
+            // messages quote values, not fields.
+            let field = [
+                "unknown field `",
+                "missing field `",
+                "duplicate field `",
+                "duplicate key `",
+            ]
+            .iter()
+            .find_map(|p| {
+                msg.split_once(p)
+                    .and_then(|(_, rest)| rest.split('`').next())
+            })
+            .unwrap_or("-")
+            .to_string();
             PackError {
                 file: self.path.to_path_buf(),
                 line: e.span().map(|s| line_of(self.text, s.start)).unwrap_or(0),
                 field,
-                message: msg,
+                message: msg.replace('\n', " "),
             }
         })
     }
@@ -288,6 +301,29 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, PackError> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Whether a regex has an upper-case letter outside escapes (`\\W`, `\\p{Lu}` are fine).
+fn has_uppercase_literal(pattern: &str) -> bool {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some('p' | 'P') = chars.next() {
+                if chars.clone().next() == Some('{') {
+                    for c in chars.by_ref() {
+                        if c == '}' {
+                            break;
+                        }
+                    }
+                } else {
+                    chars.next();
+                }
+            }
+        } else if c.is_uppercase() {
+            return true;
+        }
+    }
+    false
 }
 
 fn valid_id(id: &str, extra: char) -> bool {
@@ -460,13 +496,20 @@ impl Pack {
                     }
                 };
                 let rule = Rule { matcher, weight: w };
-                if let Err(e) = regex_syntax::ParserBuilder::new()
-                    .unicode(false)
-                    .utf8(false)
-                    .case_insensitive(true)
-                    .build()
-                    .parse(&rule.regex())
-                {
+                let problem = if has_uppercase_literal(&rule.regex()) {
+                    Some(
+                        "write patterns in lower case: messages are matched lower-cased"
+                            .to_string(),
+                    )
+                } else {
+                    crate::triage::rules::compile(&rule.regex()).err().map(|e| {
+                        match e.syntax_error() {
+                            Some(se) => format!("invalid regex: {se}"),
+                            None => format!("invalid regex: {e}"),
+                        }
+                    })
+                };
+                if let Some(message) = problem {
                     let span = r
                         .pattern
                         .as_ref()
@@ -477,11 +520,7 @@ impl Pack {
                     } else {
                         "keywords"
                     };
-                    return Err(src.err(
-                        span,
-                        &format!("{field}.{what}"),
-                        format!("invalid regex: {e}"),
-                    ));
+                    return Err(src.err(span, &format!("{field}.{what}"), message));
                 }
                 rules.push(rule);
             }

@@ -239,6 +239,24 @@ impl Vectorizer {
     }
 }
 
+impl Vectorizer {
+    /// The word features of `v` alone, L2-normalised.
+    pub fn word_part(&self, v: &[(u32, f32)]) -> Sparse {
+        let mut out: Sparse = v
+            .iter()
+            .copied()
+            .filter(|(f, _)| self.word[*f as usize])
+            .collect();
+        let norm = out.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, w) in out.iter_mut() {
+                *w /= norm;
+            }
+        }
+        out
+    }
+}
+
 /// Dot product of two sparse vectors (indices ascending).
 pub fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
     let (mut i, mut j, mut s) = (0, 0, 0.0);

@@ -1,35 +1,25 @@
-//! Language identification among a pack's languages: naive Bayes over character trigrams learned from
-//! the pack's own examples and articles, plus the strong hint of Polish letters (ą, ł, ż, ...).
+//! Language identification among a pack's languages: naive Bayes over the character n-grams the
+//! classifier already extracted (no second pass over the text), learned from the pack's own
+//! examples and articles, plus the strong hint of Polish letters (ą, ł, ż, ...).
 
-use super::features::{FeatureConfig, IdMap, extract};
+use super::features::{IdMap, is_word_feature};
 
 pub struct LangModel {
     languages: Vec<String>,
-    /// Per trigram hash: log-probability per language.
+    /// Per character n-gram hash: log-probability per language.
     logp: IdMap<Vec<f32>>,
-    /// Log-probability of an unseen trigram, per language.
+    /// Log-probability of an unseen n-gram, per language.
     unseen: Vec<f32>,
 }
 
-const TRIGRAMS: FeatureConfig = FeatureConfig {
-    word_max: 0,
-    char_min: 3,
-    char_max: 3,
-    word_share: 0.0,
-};
-
 impl LangModel {
-    /// Learns from `(language index, tokens)` samples.
-    pub fn train(languages: &[String], samples: &[(usize, Vec<String>)]) -> LangModel {
+    /// Learns from `(language index, feature hashes)` samples; word features are ignored.
+    pub fn train(languages: &[String], samples: &[(usize, Vec<u64>)]) -> LangModel {
         let l = languages.len();
         let mut counts: IdMap<Vec<f32>> = IdMap::default();
         let mut totals = vec![0f32; l];
-        let mut buf = Vec::new();
-        for (lang, tokens) in samples {
-            buf.clear();
-            extract(tokens, &TRIGRAMS, &mut buf);
-            // `extract` emits word unigrams first; skip them, trigrams follow.
-            for &h in &buf[tokens.len()..] {
+        for (lang, hashes) in samples {
+            for &h in hashes.iter().filter(|h| !is_word_feature(**h)) {
                 counts.entry(h).or_insert_with(|| vec![0.0; l])[*lang] += 1.0;
                 totals[*lang] += 1.0;
             }
@@ -55,31 +45,27 @@ impl LangModel {
         }
     }
 
-    /// The most likely language index for these tokens; `default` when there is nothing to go on.
-    pub fn detect(&self, tokens: &[String], polish_letters: bool, default: usize) -> usize {
+    /// The most likely language index for a message's feature hashes; `default` when there is
+    /// nothing to go on.
+    pub fn detect(&self, hashes: &[u64], polish_letters: bool, default: usize) -> usize {
         if self.languages.len() < 2 {
             return default;
         }
         if polish_letters && let Some(pl) = self.languages.iter().position(|l| l == "pl") {
             return pl;
         }
-        let mut buf = Vec::new();
-        extract(tokens, &TRIGRAMS, &mut buf);
         let mut score = vec![0f32; self.languages.len()];
         let mut known = 0;
-        for h in &buf[tokens.len()..] {
-            match self.logp.get(h) {
+        for h in hashes.iter().filter(|h| !is_word_feature(**h)) {
+            let lp = match self.logp.get(h) {
                 Some(lp) => {
                     known += 1;
-                    for (s, p) in score.iter_mut().zip(lp) {
-                        *s += p;
-                    }
+                    lp
                 }
-                None => {
-                    for (s, p) in score.iter_mut().zip(&self.unseen) {
-                        *s += p;
-                    }
-                }
+                None => &self.unseen,
+            };
+            for (s, p) in score.iter_mut().zip(lp) {
+                *s += p;
             }
         }
         if known == 0 {

@@ -9,10 +9,10 @@ pub mod features;
 pub mod lang;
 pub mod model;
 pub mod normalize;
+pub mod rules;
 
 use std::time::Instant;
 
-use regex::bytes::{RegexSet, RegexSetBuilder};
 use serde::Serialize;
 
 use crate::pack::{Action, Pack, Priority};
@@ -21,6 +21,7 @@ use features::{FeatureConfig, Sparse, Vectorizer, dot, extract};
 use lang::LangModel;
 use model::{Linear, TrainConfig, softmax};
 use normalize::{MAX_INPUT_BYTES, Normalized, normalize};
+use rules::RuleSet;
 
 /// The intent id of messages the pack does not cover.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
@@ -113,11 +114,13 @@ pub struct Scores {
     pub best: usize,
     /// Logits after rules.
     pub logits: Vec<f32>,
+    /// Feature hashes of the message (shared with language detection).
+    pub hashes: Vec<u64>,
     pub vector: Sparse,
     pub rule_hits: Vec<usize>,
     /// Share of the message's words seen in training (unseen words hint at out-of-scope).
     pub coverage: f32,
-    /// The best class's probability discounted by unseen words: `p * coverage²`. On CLINC150 this
+    /// The best class's probability discounted by unseen words: `p * coverage`. On CLINC150 this
     /// separates out-of-scope messages better than the probability alone (see README).
     pub confidence: f32,
 }
@@ -125,7 +128,7 @@ pub struct Scores {
 /// A triage engine built from a pack: rules compiled, classifier trained, FAQ indexed.
 pub struct Triage {
     pack: Pack,
-    rules: RegexSet,
+    rules: RuleSet,
     /// For each rule in `rules`: (intent index, rule index in the intent).
     rule_owner: Vec<(usize, usize)>,
     vectorizer: Vectorizer,
@@ -133,7 +136,7 @@ pub struct Triage {
     /// Class index -> intent index; `None` is the pack's out-of-scope class.
     class_intent: Vec<Option<usize>>,
     intent_class: Vec<usize>,
-    /// Training examples as vectors, per class, with their text.
+    /// Training examples' word features, per class, with their text.
     examples: Vec<Vec<(Sparse, String)>>,
     lang: LangModel,
     faq: FaqIndex,
@@ -144,11 +147,14 @@ pub struct Triage {
 }
 
 impl Triage {
-    pub fn new(pack: Pack) -> Result<Triage, regex::Error> {
+    pub fn new(pack: Pack) -> Result<Triage, Box<regex_automata::meta::BuildError>> {
         Triage::with_config(pack, EngineConfig::default())
     }
 
-    pub fn with_config(pack: Pack, config: EngineConfig) -> Result<Triage, regex::Error> {
+    pub fn with_config(
+        pack: Pack,
+        config: EngineConfig,
+    ) -> Result<Triage, Box<regex_automata::meta::BuildError>> {
         let started = Instant::now();
         let mut patterns = Vec::new();
         let mut rule_owner = Vec::new();
@@ -158,13 +164,7 @@ impl Triage {
                 rule_owner.push((i, r));
             }
         }
-        let rules = RegexSetBuilder::new(&patterns)
-            // Text and patterns are folded to ASCII; ASCII classes compile twenty times faster than
-            // Unicode ones (the default pack's set: ~10 ms against ~230 ms).
-            .unicode(false)
-            .case_insensitive(true)
-            .size_limit(64 << 20)
-            .build()?;
+        let rules = RuleSet::new(&patterns)?;
 
         let mut class_intent: Vec<Option<usize>> = (0..pack.intents.len()).map(Some).collect();
         let intent_class: Vec<usize> = (0..pack.intents.len()).collect();
@@ -206,22 +206,29 @@ impl Triage {
             &config.train,
         );
         let mut examples: Vec<Vec<(Sparse, String)>> = vec![Vec::new(); class_intent.len()];
-        for ((x, (c, t, _)), _) in xs.into_iter().zip(&texts).zip(&normalized) {
-            examples[*c].push((x, t.to_string()));
+        for (x, (c, t, _)) in xs.iter().zip(&texts) {
+            examples[*c].push((vectorizer.word_part(x), t.to_string()));
         }
 
         let lang_index = |l: &str| pack.languages.iter().position(|x| x == l).unwrap_or(0);
-        let mut lang_samples: Vec<(usize, Vec<String>)> = texts
-            .iter()
-            .zip(&normalized)
-            .map(|((_, _, l), n)| (lang_index(l), n.tokens.clone()))
-            .collect();
-        for a in &pack.articles {
-            let text = format!("{} {} {}", a.title, a.questions.join(" "), a.body);
-            lang_samples.push((
-                lang_index(&a.language),
-                normalize::normalize_with_limit(&text, usize::MAX).tokens,
-            ));
+        // Only a pack with several languages needs a language model.
+        let mut lang_samples: Vec<(usize, Vec<u64>)> = Vec::new();
+        if pack.languages.len() > 1 {
+            lang_samples = texts
+                .iter()
+                .zip(hashes)
+                .map(|((_, _, l), h)| (lang_index(l), h))
+                .collect();
+            for a in &pack.articles {
+                let text = format!("{} {} {}", a.title, a.questions.join(" "), a.body);
+                let mut h = Vec::new();
+                extract(
+                    &normalize::normalize_with_limit(&text, usize::MAX).tokens,
+                    &config.features,
+                    &mut h,
+                );
+                lang_samples.push((lang_index(&a.language), h));
+            }
         }
         let lang = LangModel::train(&pack.languages, &lang_samples);
         let faq = FaqIndex::build(&pack.articles, config.faq);
@@ -296,7 +303,7 @@ impl Triage {
         softmax(&mut model_probs);
         let mut rule_hits = Vec::new();
         if !self.rule_owner.is_empty() && !n.text.is_empty() {
-            for r in self.rules.matches(n.text.as_bytes()).iter() {
+            for r in self.rules.matches(n.text.as_bytes()) {
                 let (i, k) = self.rule_owner[r];
                 logits[self.intent_class[i]] += RULE_SCALE * self.pack.intents[i].rules[k].weight;
                 rule_hits.push(r);
@@ -316,31 +323,35 @@ impl Triage {
             }
         }
         let probs_best = probs[best];
+        // A positive rule of the winner is the pack author's word that the message is in scope:
+        // unseen words (typos, names) then do not discount the confidence.
+        let vouched = rule_hits.iter().any(|&r| {
+            let (i, k) = self.rule_owner[r];
+            self.intent_class[i] == best && self.pack.intents[i].rules[k].weight > 0.0
+        });
+        let coverage = if vouched { 1.0 } else { coverage };
         Scores {
             probs,
             model_probs,
             best,
             logits,
+            hashes,
             vector,
             rule_hits,
             coverage,
-            confidence: probs_best * coverage * coverage,
+            confidence: probs_best * coverage,
         }
     }
 
-    /// Cosine similarity of the message to the nearest training example of class `c`.
-    pub fn nearest_similarity(&self, s: &Scores, c: usize) -> f32 {
+    /// The training example of class `c` sharing most words with the message (cosine over word
+    /// features: cheap, and what a person reading the explanation can check), with its similarity.
+    pub fn nearest_example(&self, s: &Scores, c: usize) -> Option<(f32, &str)> {
+        let words = self.vectorizer.word_part(&s.vector);
         self.examples[c]
             .iter()
-            .map(|(x, _)| dot(x, &s.vector))
-            .fold(0.0, f32::max)
-    }
-
-    /// Per class: the best cosine similarity of the message to that class's examples.
-    pub fn class_similarities(&self, s: &Scores) -> Vec<f32> {
-        (0..self.examples.len())
-            .map(|c| self.nearest_similarity(s, c))
-            .collect()
+            .map(|(x, t)| (dot(x, &words), t.as_str()))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .filter(|(sim, _)| *sim > 0.0)
     }
 
     /// The predicted label of a message and its confidence, with the out-of-scope threshold applied.
@@ -358,10 +369,6 @@ impl Triage {
     /// The whole decision for one message.
     pub fn decide(&self, text: &str) -> Decision {
         let n = normalize(text);
-        let language_idx = self
-            .lang
-            .detect(&n.tokens, n.polish_letters, self.default_language);
-        let language = self.pack.languages[language_idx].clone();
         let mut why = Vec::new();
         if n.truncated {
             why.push(format!(
@@ -376,7 +383,7 @@ impl Triage {
                 action: NextAction::Fallback,
                 priority: None,
                 faq: vec![],
-                language,
+                language: self.pack.languages[self.default_language].clone(),
                 why: why.join("; "),
                 truncated: n.truncated,
                 rules: vec![],
@@ -385,6 +392,10 @@ impl Triage {
             };
         }
         let s = self.scores(&n);
+        let language_idx = self
+            .lang
+            .detect(&s.hashes, n.polish_letters, self.default_language);
+        let language = self.pack.languages[language_idx].clone();
         let confidence = s.confidence;
         let rules: Vec<RuleHit> = s
             .rule_hits
@@ -402,11 +413,7 @@ impl Triage {
             .collect();
         let intent = self.class_intent[s.best].filter(|_| confidence >= self.threshold);
         // The nearest training example of the winning class explains the learned score.
-        let example = self.examples[s.best]
-            .iter()
-            .map(|(x, t)| (dot(x, &s.vector), t))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .filter(|(sim, _)| *sim > 0.0);
+        let example = self.nearest_example(&s, s.best);
         let model_confidence = s.model_probs[s.best];
         let label = self.class_label(s.best).to_string();
         match (&example, intent) {
@@ -461,7 +468,7 @@ impl Triage {
             why: why.join("; "),
             truncated: n.truncated,
             rules,
-            example: example.map(|(_, t)| t.clone()),
+            example: example.map(|(_, t)| t.to_string()),
             model_confidence,
         }
     }
@@ -488,6 +495,9 @@ impl Triage {
             } else if score < 0.6 {
                 // Articles outside the intent's own are offered only on a strong match.
                 continue;
+            } else if intent.is_some() {
+                // ...and rank below the intent's own, which the pack author chose for it.
+                score /= 2.0;
             }
             out.push(FaqHit {
                 id: a.id.clone(),

@@ -80,6 +80,44 @@ fn fold_char(c: char, out: &mut String) {
     }
 }
 
+/// Removes terminal escape sequences (colours pasted from a terminal: `ESC [ 31 m`), which would
+/// otherwise glue their letters to the words around them.
+fn strip_ansi(input: &str) -> std::borrow::Cow<'_, str> {
+    if !input.contains('\u{1b}') {
+        return std::borrow::Cow::Borrowed(input);
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut chars = input.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        out.push(' ');
+        match chars.next() {
+            // CSI: parameters and intermediates, then one final byte in @..~.
+            Some('[') => {
+                while let Some(&n) = chars.peek() {
+                    chars.next();
+                    if ('@'..='~').contains(&n) {
+                        break;
+                    }
+                }
+            }
+            // OSC: up to BEL or ST.
+            Some(']') => {
+                while let Some(n) = chars.next() {
+                    if n == '\u{7}' || (n == '\u{1b}' && chars.peek() == Some(&'\\')) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Folds diacritics in a pattern or keyword written by a pack author, leaving case and regex syntax alone.
 pub fn fold_pattern(p: &str) -> String {
     let mut out = String::with_capacity(p.len());
@@ -105,6 +143,8 @@ pub fn normalize(input: &str) -> Normalized {
 /// Normalises text cut at `limit` bytes (articles are indexed whole).
 pub fn normalize_with_limit(input: &str, limit: usize) -> Normalized {
     let (input, truncated) = truncate(input, limit);
+    let stripped = strip_ansi(input);
+    let input: &str = &stripped;
     let mut text = String::with_capacity(input.len() + 1);
     let mut polish_letters = false;
     let mut last_space = true;
@@ -213,6 +253,11 @@ mod tests {
         );
         check("Café żółć", "cafe zolc", &["cafe", "zolc"]);
         check("a\u{0}b\u{7}c", "a b c", &["a", "b", "c"]);
+        check(
+            "\u{1b}[31mthe printer\u{1b}[0m is offline",
+            "the printer is offline",
+            &["the", "printer", "is", "offline"],
+        );
         check("", "", &[]);
         check(" \t\n ", "", &[]);
     }
