@@ -2,7 +2,12 @@
 //! binary wires it to the terminal (and, later, to Discord and Slack).
 
 pub mod bench;
+pub mod config;
+pub mod desk;
 pub mod eval;
+pub mod local;
 pub mod pack;
+pub mod store;
 pub mod synth;
+pub mod tickets;
 pub mod triage;

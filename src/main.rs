@@ -6,9 +6,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use frontline::config::Config;
+use frontline::desk::{Action as DeskAction, AgentCommand, Desk, Event};
 use frontline::eval::{self, IntentEval, ThresholdGoal};
 use frontline::pack::Pack;
+use frontline::store::{Filter, Store};
+use frontline::tickets::{Status, UserRef, now_ms};
 use frontline::triage::{Decision, EngineConfig, Triage};
+
+/// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
+macro_rules! outln {
+    ($($t:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($t)*)?
+    };
+}
 
 #[derive(Parser)]
 #[command(
@@ -21,8 +32,43 @@ struct Cli {
     command: Command,
 }
 
+/// Where the desk's pieces come from (shared by chat, agent and tickets).
+#[derive(clap::Args, Clone)]
+struct DeskArgs {
+    /// Configuration file (default: the built-in one, see frontline.example.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Data directory of the ticket store.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Intent pack directory.
+    #[arg(long)]
+    intents: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Talk to the bot as an end user in the terminal (reads stdin, so it can be scripted).
+    Chat {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// Your user name.
+        #[arg(long = "as", default_value = "me")]
+        user: String,
+    },
+    /// The agent terminal: queues, claim, reply, escalate, resolve, log time.
+    Agent {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The agent's name, as configured.
+        #[arg(long = "as")]
+        agent: String,
+    },
+    /// Scriptable ticket administration.
+    Tickets {
+        #[command(subcommand)]
+        what: TicketsCommand,
+    },
     /// Validate an intent pack and print a summary.
     Check {
         /// Pack directory (default: ./intents, else the one shipped with the source).
@@ -82,6 +128,56 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum TicketsCommand {
+    /// List tickets, oldest first.
+    List {
+        #[command(flatten)]
+        desk: DeskArgs,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        queue: Option<String>,
+        /// `platform:id`, e.g. `local:jan`.
+        #[arg(long)]
+        requester: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One ticket with its event log.
+    Show {
+        #[command(flatten)]
+        desk: DeskArgs,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Claim a ticket as an agent.
+    Claim {
+        #[command(flatten)]
+        desk: DeskArgs,
+        id: String,
+        #[arg(long = "as")]
+        agent: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resolve a ticket, logging the time spent.
+    Resolve {
+        #[command(flatten)]
+        desk: DeskArgs,
+        id: String,
+        #[arg(long = "as")]
+        agent: String,
+        #[arg(long)]
+        minutes: u32,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// Pack load time, decisions per second on one thread, peak memory.
     Triage {
@@ -103,6 +199,82 @@ fn pack_dir(dir: Option<PathBuf>) -> PathBuf {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("intents")
         }
     })
+}
+
+/// Loads configuration, pack and engine for the desk commands; bad files stop here with file, line
+/// and field.
+fn local_setup(args: &DeskArgs) -> Result<frontline::local::Local> {
+    let config = match &args.config {
+        Some(p) => Config::load(p).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?,
+        None => Config::default_config(),
+    };
+    let intents = args.intents.clone().or_else(|| config.intents.clone());
+    let engine = load_engine(intents)?;
+    config
+        .check_against(engine.pack())
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    let data_dir = args
+        .data
+        .clone()
+        .or_else(|| config.data_dir.clone())
+        .unwrap_or_else(frontline::local::default_data_dir);
+    Ok(frontline::local::Local {
+        triage: std::sync::Arc::new(engine),
+        config,
+        data_dir,
+    })
+}
+
+/// Runs one agent command from the `tickets` subcommands and prints the outcome.
+fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: bool) -> Result<()> {
+    let setup = local_setup(args)?;
+    let store = std::sync::Arc::new(frontline::local::open_store(&setup.data_dir)?);
+    let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
+    let me = UserRef::local(agent);
+    let id = match &command {
+        AgentCommand::Claim { ticket } | AgentCommand::Resolve { ticket, .. } => {
+            ticket.to_uppercase()
+        }
+        _ => String::new(),
+    };
+    let before = store.ticket(&id)?;
+    let actions = desk.handle(
+        Event::Agent {
+            by: me.clone(),
+            command,
+        },
+        now_ms(),
+    )?;
+    let after = store.ticket(&id)?;
+    let changed = before != after;
+    let message: Vec<String> = actions
+        .iter()
+        .filter_map(|a| match a {
+            DeskAction::Notify { to, text } if *to == me => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    // Replies to the ticket's requester wait in their outbox for their next `frontline chat`.
+    for a in &actions {
+        if let DeskAction::Reply { to, text, .. } | DeskAction::Notify { to, text } = a
+            && *to != me
+            && to.platform == "local"
+        {
+            store.push_outbox(&to.key(), text)?;
+        }
+    }
+    if json {
+        outln!(
+            "{}",
+            serde_json::json!({"ok": changed, "message": message.join("; "), "ticket": after})
+        );
+    } else {
+        outln!("{}", message.join("\n"));
+    }
+    if !changed {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn load_engine(dir: Option<PathBuf>) -> Result<Triage> {
@@ -136,13 +308,6 @@ fn print_decision(out: &mut impl Write, d: &Decision, json: bool) -> Result<()> 
         )?;
     }
     Ok(())
-}
-
-/// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
-macro_rules! outln {
-    ($($t:tt)*) => {
-        writeln!(std::io::stdout().lock(), $($t)*)?
-    };
 }
 
 fn main() {
@@ -285,6 +450,106 @@ fn run() -> Result<()> {
                 }
             }
         }
+        Command::Chat { desk, user } => {
+            let setup = local_setup(&desk)?;
+            let stdin = std::io::stdin();
+            setup.chat(&user, stdin.lock(), std::io::stdout().lock())?;
+        }
+        Command::Agent { desk, agent } => {
+            let setup = local_setup(&desk)?;
+            let stdin = std::io::stdin();
+            setup.agent(&agent, stdin.lock(), std::io::stdout().lock())?;
+        }
+        Command::Tickets { what } => match what {
+            TicketsCommand::List {
+                desk,
+                status,
+                queue,
+                requester,
+                json,
+            } => {
+                let setup = local_setup(&desk)?;
+                let status = match status {
+                    Some(s) => Some(Status::parse(&s).ok_or_else(|| {
+                        anyhow::anyhow!("unknown status `{s}` (new, escalated, claimed, waiting_on_user, resolved, closed)")
+                    })?),
+                    None => None,
+                };
+                let store = frontline::local::open_store(&setup.data_dir)?;
+                let tickets = store.list(&Filter {
+                    status,
+                    queue,
+                    requester,
+                    ..Filter::default()
+                })?;
+                if json {
+                    outln!("{}", serde_json::to_string(&tickets)?);
+                } else {
+                    for t in &tickets {
+                        outln!(
+                            "{} {} {} {} {} {} {}",
+                            t.id,
+                            t.priority,
+                            t.status.as_str(),
+                            t.queue,
+                            t.assignee.as_deref().unwrap_or("-"),
+                            t.requester.key(),
+                            t.subject
+                        );
+                    }
+                }
+            }
+            TicketsCommand::Show { desk, id, json } => {
+                let setup = local_setup(&desk)?;
+                let store = frontline::local::open_store(&setup.data_dir)?;
+                let Some(t) = store.ticket(&id)? else {
+                    eprintln!("error: ticket {id} not found");
+                    std::process::exit(1);
+                };
+                let events = store.events(&t.id)?;
+                if json {
+                    outln!("{}", serde_json::json!({"ticket": t, "events": events}));
+                } else {
+                    let card = frontline::desk::Card::of(&t).render_text();
+                    outln!("{card}");
+                    for e in events {
+                        outln!(
+                            "  {} {:?} {:?}",
+                            frontline::desk::card::fmt_time(e.at_ms),
+                            e.actor,
+                            e.change
+                        );
+                    }
+                }
+            }
+            TicketsCommand::Claim {
+                desk,
+                id,
+                agent,
+                json,
+            } => {
+                ticket_command(&desk, &agent, AgentCommand::Claim { ticket: id }, json)?;
+            }
+            TicketsCommand::Resolve {
+                desk,
+                id,
+                agent,
+                minutes,
+                note,
+                json,
+            } => {
+                ticket_command(
+                    &desk,
+                    &agent,
+                    AgentCommand::Resolve {
+                        ticket: id,
+                        note,
+                        minutes,
+                    },
+                    json,
+                )?;
+            }
+        },
         Command::Bench {
             what: BenchCommand::Triage { intents, runs },
         } => {
