@@ -111,6 +111,6 @@ mod tests {
             "any update on T-1042? printer on floor 3",
             "any update on T-1042? printer on floor 3",
         );
-        check("order 1234 5678 9012", "order 1234 5678 9012");
+        check("order 1234 5678, room 2.14", "order 1234 5678, room 2.14");
     }
 }
