@@ -804,7 +804,7 @@ impl Desk {
         let user = t.requester.clone();
         let mut actions = vec![Action::Notify {
             to: by.clone(),
-            text: format!("{}: done ({})", t.id, t.status.as_str()),
+            text: confirmation(&command, &t),
         }];
         match &command {
             AgentCommand::Claim { .. } => {
@@ -862,6 +862,31 @@ impl Desk {
             | AgentCommand::LogTime { .. } => actions.extend(self.card_update(&t)),
         }
         Ok(actions)
+    }
+}
+
+/// What the agent who acted is told.
+fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
+    let who = &t.requester.name;
+    match command {
+        AgentCommand::Claim { .. } => format!("{} is yours; {who} has been told.", t.id),
+        AgentCommand::Unclaim { .. } => format!("{} is back in {}.", t.id, t.queue),
+        AgentCommand::TransferToAgent { agent, .. } => format!("{} transferred to {agent}.", t.id),
+        AgentCommand::TransferToQueue { queue, .. } => format!("{} moved to {queue}.", t.id),
+        AgentCommand::Reply { .. } => format!("{}: sent to {who}.", t.id),
+        AgentCommand::Ask { .. } => format!("{}: asked {who}; waiting for the answer.", t.id),
+        AgentCommand::EscalateL3 { .. } => format!("{} escalated to {} (L3).", t.id, t.queue),
+        AgentCommand::Resolve { minutes, .. } => {
+            format!(
+                "{} resolved; {minutes} min logged ({} in total).",
+                t.id, t.minutes_spent
+            )
+        }
+        AgentCommand::LogTime { minutes, .. } => format!(
+            "{}: {minutes} min logged ({} in total).",
+            t.id, t.minutes_spent
+        ),
+        AgentCommand::Reopen { .. } => format!("{} reopened ({}).", t.id, t.status.as_str()),
     }
 }
 
