@@ -86,7 +86,6 @@ enum Kind {
 struct Unit {
     article: u32,
     kind: Kind,
-    len: f32,
 }
 
 /// An article with its retrieval score.
@@ -96,20 +95,38 @@ pub struct Hit {
     pub score: f32,
 }
 
+/// One term's postings, split by article language so a language-filtered search never walks the
+/// other languages' units; each entry carries its finished BM25 contribution (`idf * tf norm`),
+/// computed once at build time instead of once per posting per query.
+type Postings = Box<[Vec<(u32, f32)>]>;
+
 /// The search index over a pack's articles.
 pub struct FaqIndex {
     config: FaqConfig,
     analyzer: Analyzer,
     languages: Vec<String>,
     units: Vec<Unit>,
-    postings: IdMap<Vec<(u32, f32)>>,
-    /// Per kind: number of units and average length.
-    stats: [(f32, f32); 2],
-    article_language: Vec<u16>,
+    postings: IdMap<Postings>,
+    articles: usize,
+}
+
+/// Per-thread accumulators reused across searches (sized to the largest index seen), so a search
+/// allocates only its result.
+#[derive(Default)]
+struct Scratch {
+    /// Per unit: its score so far.
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+    /// Per article: best question score, body score, whether it is in `articles`.
+    question: Vec<f32>,
+    body: Vec<f32>,
+    seen: Vec<bool>,
+    articles: Vec<u32>,
+    terms: Vec<u64>,
 }
 
 thread_local! {
-    static SCRATCH: RefCell<(Vec<f32>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl FaqIndex {
@@ -117,16 +134,21 @@ impl FaqIndex {
         let analyzer = Analyzer::default();
         let mut languages: Vec<String> = Vec::new();
         let mut units = Vec::new();
-        let mut postings: IdMap<Vec<(u32, f32)>> = IdMap::default();
+        let mut lens: Vec<f32> = Vec::new();
+        let mut raw: IdMap<Vec<(u32, f32)>> = IdMap::default();
         let mut article_language = Vec::new();
         let mut terms = Vec::new();
-        let mut add = |units: &mut Vec<Unit>, article: usize, kind: Kind, terms: &mut Vec<u64>| {
+        let mut add = |units: &mut Vec<Unit>,
+                       lens: &mut Vec<f32>,
+                       article: usize,
+                       kind: Kind,
+                       terms: &mut Vec<u64>| {
             let u = units.len() as u32;
             units.push(Unit {
                 article: article as u32,
                 kind,
-                len: terms.len() as f32,
             });
+            lens.push(terms.len() as f32);
             terms.sort_unstable();
             let mut i = 0;
             while i < terms.len() {
@@ -134,10 +156,7 @@ impl FaqIndex {
                 while j < terms.len() && terms[j] == terms[i] {
                     j += 1;
                 }
-                postings
-                    .entry(terms[i])
-                    .or_default()
-                    .push((u, (j - i) as f32));
+                raw.entry(terms[i]).or_default().push((u, (j - i) as f32));
                 i = j;
             }
             terms.clear();
@@ -154,112 +173,148 @@ impl FaqIndex {
             for q in std::iter::once(&art.title).chain(&art.questions) {
                 let n = super::normalize::normalize(q);
                 analyzer.terms(&n.tokens, &art.language, &mut terms);
-                add(&mut units, a, Kind::Question, &mut terms);
+                add(&mut units, &mut lens, a, Kind::Question, &mut terms);
             }
             let body = format!("{} {} {}", art.body, art.tags.join(" "), art.tags.join(" "));
             let n = super::normalize::normalize_with_limit(&body, usize::MAX);
             analyzer.terms(&n.tokens, &art.language, &mut terms);
-            add(&mut units, a, Kind::Body, &mut terms);
+            add(&mut units, &mut lens, a, Kind::Body, &mut terms);
         }
+        // Per kind: number of units and average length.
         let mut stats = [(0.0f32, 0.0f32); 2];
-        for u in &units {
+        for (u, len) in units.iter().zip(&lens) {
             let s = &mut stats[u.kind as usize];
             s.0 += 1.0;
-            s.1 += u.len;
+            s.1 += len;
         }
         for s in stats.iter_mut() {
             if s.0 > 0.0 {
                 s.1 /= s.0;
             }
         }
+        let FaqConfig { k1, b, .. } = config;
+        let postings = raw
+            .into_iter()
+            .map(|(term, list)| {
+                // Document frequency per kind, for the kind's own IDF (over all languages).
+                let mut df = [0f32; 2];
+                for &(u, _) in &list {
+                    df[units[u as usize].kind as usize] += 1.0;
+                }
+                let mut split: Postings = vec![Vec::new(); languages.len()].into_boxed_slice();
+                for (u, tf) in list {
+                    let unit = &units[u as usize];
+                    let (n, avg) = stats[unit.kind as usize];
+                    let d = df[unit.kind as usize];
+                    let idf = (1.0 + (n - d + 0.5) / (d + 0.5)).ln();
+                    let len = lens[u as usize];
+                    let norm = tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * len / avg.max(1.0)));
+                    split[article_language[unit.article as usize] as usize].push((u, idf * norm));
+                }
+                (term, split)
+            })
+            .collect();
         FaqIndex {
             config,
             analyzer,
             languages,
             units,
             postings,
-            stats,
-            article_language,
+            articles: articles.len(),
         }
     }
 
     /// Ranks articles in `language` (all languages when `None`) for the normalised query tokens; best
     /// first, at most `limit`, only articles sharing at least one term with the query.
     pub fn search(&self, tokens: &[String], language: Option<&str>, limit: usize) -> Vec<Hit> {
-        let lang_filter =
-            language.map(|l| self.languages.iter().position(|x| x == l).map(|i| i as u16));
-        if let Some(None) = lang_filter {
-            return Vec::new();
-        }
+        let lang_filter = match language {
+            Some(l) => match self.languages.iter().position(|x| x == l) {
+                Some(i) => Some(i),
+                None => return Vec::new(),
+            },
+            None => None,
+        };
         let analyzer_lang = language.unwrap_or("");
-        let mut terms = Vec::with_capacity(tokens.len());
-        self.analyzer.terms(tokens, analyzer_lang, &mut terms);
-        terms.sort_unstable();
-        terms.dedup();
         let FaqConfig {
-            k1,
-            b,
             question_weight,
             body_weight,
+            ..
         } = self.config;
         SCRATCH.with(|s| {
-            let (acc, touched) = &mut *s.borrow_mut();
-            acc.resize(self.units.len(), 0.0);
-            for t in &terms {
-                let Some(list) = self.postings.get(t) else {
+            let s = &mut *s.borrow_mut();
+            let terms = &mut s.terms;
+            terms.clear();
+            self.analyzer.terms(tokens, analyzer_lang, terms);
+            terms.sort_unstable();
+            terms.dedup();
+            if s.acc.len() < self.units.len() {
+                s.acc.resize(self.units.len(), 0.0);
+            }
+            if s.seen.len() < self.articles {
+                s.question.resize(self.articles, 0.0);
+                s.body.resize(self.articles, 0.0);
+                s.seen.resize(self.articles, false);
+            }
+            let (acc, touched) = (&mut s.acc, &mut s.touched);
+            // Terms in ascending hash order, each unit at most once per term: every unit's sum adds
+            // the same contributions in the same order whatever the language split.
+            for t in terms.iter() {
+                let Some(split) = self.postings.get(t) else {
                     continue;
                 };
-                // Document frequency per kind, for the kind's own IDF.
-                let mut df = [0f32; 2];
-                for &(u, _) in list {
-                    df[self.units[u as usize].kind as usize] += 1.0;
-                }
-                for &(u, tf) in list {
-                    let unit = &self.units[u as usize];
-                    let lang = self.article_language[unit.article as usize];
-                    if let Some(Some(l)) = lang_filter
-                        && l != lang
-                    {
-                        continue;
+                let lists = match lang_filter {
+                    Some(l) => std::slice::from_ref(&split[l]),
+                    None => &split[..],
+                };
+                for list in lists {
+                    for &(u, score) in list {
+                        let a = &mut acc[u as usize];
+                        if *a == 0.0 {
+                            touched.push(u);
+                        }
+                        *a += score;
                     }
-                    let (n, avg) = self.stats[unit.kind as usize];
-                    let d = df[unit.kind as usize];
-                    let idf = (1.0 + (n - d + 0.5) / (d + 0.5)).ln();
-                    let norm =
-                        tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * unit.len / avg.max(1.0)));
-                    if acc[u as usize] == 0.0 {
-                        touched.push(u);
-                    }
-                    acc[u as usize] += idf * norm;
                 }
             }
             // Per article: the best question's score and the body's score.
-            let mut folded: Vec<(u32, f32, f32)> = Vec::new();
-            let mut by_article: IdMap<usize> = IdMap::default();
             for &u in touched.iter() {
                 let unit = &self.units[u as usize];
                 let score = acc[u as usize];
                 acc[u as usize] = 0.0;
-                let slot = *by_article.entry(unit.article as u64).or_insert_with(|| {
-                    folded.push((unit.article, 0.0, 0.0));
-                    folded.len() - 1
-                });
-                let f = &mut folded[slot];
+                let a = unit.article as usize;
+                if !s.seen[a] {
+                    s.seen[a] = true;
+                    s.articles.push(unit.article);
+                }
                 match unit.kind {
-                    Kind::Question => f.1 = f.1.max(score),
-                    Kind::Body => f.2 += score,
+                    Kind::Question => s.question[a] = s.question[a].max(score),
+                    Kind::Body => s.body[a] += score,
                 }
             }
             touched.clear();
-            let mut best: Vec<Hit> = folded
-                .into_iter()
-                .map(|(a, q, body)| Hit {
-                    article: a as usize,
-                    score: question_weight * q + body_weight * body,
-                })
-                .collect();
-            best.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.article.cmp(&y.article)));
-            best.truncate(limit);
+            let mut best: Vec<Hit> = Vec::with_capacity(s.articles.len());
+            for &a in &s.articles {
+                let a = a as usize;
+                best.push(Hit {
+                    article: a,
+                    score: question_weight * s.question[a] + body_weight * s.body[a],
+                });
+                s.question[a] = 0.0;
+                s.body[a] = 0.0;
+                s.seen[a] = false;
+            }
+            s.articles.clear();
+            // Score descending, then article: a total order, so selecting the top `limit` first
+            // and sorting only those gives the same list as sorting everything.
+            let order =
+                |x: &Hit, y: &Hit| y.score.total_cmp(&x.score).then(x.article.cmp(&y.article));
+            if limit == 0 {
+                best.clear();
+            } else if best.len() > limit {
+                best.select_nth_unstable_by(limit - 1, order);
+                best.truncate(limit);
+            }
+            best.sort_unstable_by(order);
             best
         })
     }
