@@ -63,6 +63,16 @@ pub trait Store: Send + Sync {
 
     fn put_conversation(&self, user_key: &str, state: &[u8]) -> Result<(), StoreError>;
 
+    /// Adapter bookkeeping (which platform message shows a ticket's card, which thread holds a
+    /// user's conversation), kept beside conversations under a `meta:` prefix.
+    fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conversation(&format!("meta:{key}"))?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn put_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.put_conversation(&format!("meta:{key}"), value.as_bytes())
+    }
+
     /// Queues a message for a user whose platform delivers later (the local terminal).
     fn push_outbox(&self, user_key: &str, text: &str) -> Result<(), StoreError>;
 

@@ -97,8 +97,17 @@ pub struct Hit {
 
 /// One term's postings, split by article language so a language-filtered search never walks the
 /// other languages' units; each entry carries its finished BM25 contribution (`idf * tf norm`),
-/// computed once at build time instead of once per posting per query.
-type Postings = Box<[Vec<(u32, f32)>]>;
+/// computed once at build time instead of once per posting per query. Entries are in unit order.
+struct Postings {
+    lists: Box<[Vec<(u32, f32)>]>,
+    /// Per language: the most this term can add to one article's final score
+    /// (`question_weight * best question entry + body_weight * best body entry`), for pruning.
+    bound: Box<[f32]>,
+}
+
+/// A term whose list is longer than this (and than 1/64 of the units) is "common": searches try to
+/// rank without walking its list (see [`FaqIndex::search`]).
+const COMMON_POSTINGS: usize = 256;
 
 /// The search index over a pack's articles.
 pub struct FaqIndex {
@@ -107,7 +116,11 @@ pub struct FaqIndex {
     languages: Vec<String>,
     units: Vec<Unit>,
     postings: IdMap<Postings>,
-    articles: usize,
+    /// Per article: its units (contiguous: questions, then body) and its language.
+    article_units: Vec<(u32, u32)>,
+    article_language: Vec<u16>,
+    /// Per language: number of units.
+    language_units: Vec<usize>,
 }
 
 /// Per-thread accumulators reused across searches (sized to the largest index seen), so a search
@@ -123,6 +136,8 @@ struct Scratch {
     seen: Vec<bool>,
     articles: Vec<u32>,
     terms: Vec<u64>,
+    /// Per unit of one article, for exact scoring of a candidate.
+    sums: Vec<f32>,
 }
 
 thread_local! {
@@ -192,7 +207,12 @@ impl FaqIndex {
                 s.1 /= s.0;
             }
         }
-        let FaqConfig { k1, b, .. } = config;
+        let FaqConfig {
+            k1,
+            b,
+            question_weight,
+            body_weight,
+        } = config;
         let postings = raw
             .into_iter()
             .map(|(term, list)| {
@@ -201,7 +221,8 @@ impl FaqIndex {
                 for &(u, _) in &list {
                     df[units[u as usize].kind as usize] += 1.0;
                 }
-                let mut split: Postings = vec![Vec::new(); languages.len()].into_boxed_slice();
+                let mut lists = vec![Vec::new(); languages.len()].into_boxed_slice();
+                let mut best = vec![[0f32; 2]; languages.len()];
                 for (u, tf) in list {
                     let unit = &units[u as usize];
                     let (n, avg) = stats[unit.kind as usize];
@@ -209,18 +230,40 @@ impl FaqIndex {
                     let idf = (1.0 + (n - d + 0.5) / (d + 0.5)).ln();
                     let len = lens[u as usize];
                     let norm = tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * len / avg.max(1.0)));
-                    split[article_language[unit.article as usize] as usize].push((u, idf * norm));
+                    let score = idf * norm;
+                    let l = article_language[unit.article as usize] as usize;
+                    lists[l].push((u, score));
+                    let m = &mut best[l][unit.kind as usize];
+                    *m = m.max(score);
                 }
-                (term, split)
+                let bound = best
+                    .iter()
+                    .map(|[q, body]| question_weight * q + body_weight * body)
+                    .collect();
+                (term, Postings { lists, bound })
             })
             .collect();
+        let mut article_units = vec![(0u32, 0u32); articles.len()];
+        for (u, unit) in units.iter().enumerate() {
+            let r = &mut article_units[unit.article as usize];
+            if r.1 == 0 {
+                r.0 = u as u32;
+            }
+            r.1 = u as u32 + 1;
+        }
+        let mut language_units = vec![0; languages.len()];
+        for unit in &units {
+            language_units[article_language[unit.article as usize] as usize] += 1;
+        }
         FaqIndex {
             config,
             analyzer,
             languages,
             units,
             postings,
-            articles: articles.len(),
+            article_units,
+            article_language,
+            language_units,
         }
     }
 
@@ -235,87 +278,255 @@ impl FaqIndex {
             None => None,
         };
         let analyzer_lang = language.unwrap_or("");
+        SCRATCH.with(|s| {
+            let s = &mut *s.borrow_mut();
+            let mut terms = std::mem::take(&mut s.terms);
+            terms.clear();
+            self.analyzer.terms(tokens, analyzer_lang, &mut terms);
+            terms.sort_unstable();
+            terms.dedup();
+            let articles = self.article_units.len();
+            if s.acc.len() < self.units.len() {
+                s.acc.resize(self.units.len(), 0.0);
+            }
+            if s.seen.len() < articles {
+                s.question.resize(articles, 0.0);
+                s.body.resize(articles, 0.0);
+                s.seen.resize(articles, false);
+            }
+            // In ascending hash order: every unit's score adds its terms' contributions in this order.
+            let found: Vec<&Postings> = terms.iter().filter_map(|t| self.postings.get(t)).collect();
+            s.terms = terms;
+            match self.search_pruned(s, &found, lang_filter, limit) {
+                Some(hits) => hits,
+                None => self.search_all(s, &found, lang_filter, limit),
+            }
+        })
+    }
+
+    /// The language lists of a term that a search with `lang_filter` walks.
+    fn lists(p: &Postings, lang_filter: Option<usize>) -> &[Vec<(u32, f32)>] {
+        match lang_filter {
+            Some(l) => std::slice::from_ref(&p.lists[l]),
+            None => &p.lists[..],
+        }
+    }
+
+    /// Exhaustive ranking: every posting of every query term.
+    fn search_all(
+        &self,
+        s: &mut Scratch,
+        found: &[&Postings],
+        lang_filter: Option<usize>,
+        limit: usize,
+    ) -> Vec<Hit> {
+        let (acc, touched) = (&mut s.acc, &mut s.touched);
+        for p in found {
+            for list in Self::lists(p, lang_filter) {
+                for &(u, score) in list {
+                    let a = &mut acc[u as usize];
+                    if *a == 0.0 {
+                        touched.push(u);
+                    }
+                    *a += score;
+                }
+            }
+        }
+        // Per article: the best question's score and the body's score.
+        for &u in touched.iter() {
+            let unit = &self.units[u as usize];
+            let score = acc[u as usize];
+            acc[u as usize] = 0.0;
+            let a = unit.article as usize;
+            if !s.seen[a] {
+                s.seen[a] = true;
+                s.articles.push(unit.article);
+            }
+            match unit.kind {
+                Kind::Question => s.question[a] = s.question[a].max(score),
+                Kind::Body => s.body[a] += score,
+            }
+        }
+        touched.clear();
         let FaqConfig {
             question_weight,
             body_weight,
             ..
         } = self.config;
-        SCRATCH.with(|s| {
-            let s = &mut *s.borrow_mut();
-            let terms = &mut s.terms;
-            terms.clear();
-            self.analyzer.terms(tokens, analyzer_lang, terms);
-            terms.sort_unstable();
-            terms.dedup();
-            if s.acc.len() < self.units.len() {
-                s.acc.resize(self.units.len(), 0.0);
-            }
-            if s.seen.len() < self.articles {
-                s.question.resize(self.articles, 0.0);
-                s.body.resize(self.articles, 0.0);
-                s.seen.resize(self.articles, false);
-            }
-            let (acc, touched) = (&mut s.acc, &mut s.touched);
-            // Terms in ascending hash order, each unit at most once per term: every unit's sum adds
-            // the same contributions in the same order whatever the language split.
-            for t in terms.iter() {
-                let Some(split) = self.postings.get(t) else {
-                    continue;
+        let mut best: Vec<Hit> = Vec::with_capacity(s.articles.len());
+        for &a in &s.articles {
+            let a = a as usize;
+            best.push(Hit {
+                article: a,
+                score: question_weight * s.question[a] + body_weight * s.body[a],
+            });
+            s.question[a] = 0.0;
+            s.body[a] = 0.0;
+            s.seen[a] = false;
+        }
+        s.articles.clear();
+        top(best, limit)
+    }
+
+    /// Exact top-`limit` without walking the common terms' long lists (MaxScore-style): articles
+    /// reached by the rarer terms are scored exactly (every term, looked up in its list by unit
+    /// range), and if the `limit`-th of them beats the most the common terms alone could give an
+    /// article, no other article can enter the top. `None` when that proof fails: the caller then
+    /// ranks exhaustively, so the result is always the exhaustive one.
+    fn search_pruned(
+        &self,
+        s: &mut Scratch,
+        found: &[&Postings],
+        lang_filter: Option<usize>,
+        limit: usize,
+    ) -> Option<Vec<Hit>> {
+        let FaqConfig {
+            question_weight,
+            body_weight,
+            ..
+        } = self.config;
+        if limit == 0 || question_weight < 0.0 || body_weight < 0.0 {
+            return None;
+        }
+        let units = match lang_filter {
+            Some(l) => self.language_units[l],
+            None => self.units.len(),
+        };
+        let cut = COMMON_POSTINGS.max(units / 64);
+        let len = |p: &Postings| {
+            Self::lists(p, lang_filter)
+                .iter()
+                .map(Vec::len)
+                .sum::<usize>()
+        };
+        let mut common_bound = 0f32;
+        let mut rare = 0;
+        for p in found {
+            if len(p) > cut {
+                common_bound += match lang_filter {
+                    Some(l) => p.bound[l],
+                    None => p.bound.iter().copied().fold(0.0, f32::max),
                 };
-                let lists = match lang_filter {
-                    Some(l) => std::slice::from_ref(&split[l]),
-                    None => &split[..],
-                };
-                for list in lists {
-                    for &(u, score) in list {
-                        let a = &mut acc[u as usize];
-                        if *a == 0.0 {
-                            touched.push(u);
-                        }
-                        *a += score;
+            } else {
+                rare += 1;
+            }
+        }
+        if rare == 0 || rare == found.len() {
+            return None;
+        }
+        // Candidates: articles reached by a rare term.
+        for p in found.iter().filter(|p| len(p) <= cut) {
+            for list in Self::lists(p, lang_filter) {
+                for &(u, _) in list {
+                    let a = self.units[u as usize].article;
+                    if !s.seen[a as usize] {
+                        s.seen[a as usize] = true;
+                        s.articles.push(a);
                     }
                 }
             }
-            // Per article: the best question's score and the body's score.
-            for &u in touched.iter() {
-                let unit = &self.units[u as usize];
-                let score = acc[u as usize];
-                acc[u as usize] = 0.0;
-                let a = unit.article as usize;
-                if !s.seen[a] {
-                    s.seen[a] = true;
-                    s.articles.push(unit.article);
-                }
-                match unit.kind {
-                    Kind::Question => s.question[a] = s.question[a].max(score),
-                    Kind::Body => s.body[a] += score,
-                }
-            }
-            touched.clear();
-            let mut best: Vec<Hit> = Vec::with_capacity(s.articles.len());
-            for &a in &s.articles {
-                let a = a as usize;
-                best.push(Hit {
-                    article: a,
-                    score: question_weight * s.question[a] + body_weight * s.body[a],
+        }
+        let candidates = std::mem::take(&mut s.articles);
+        for &a in &candidates {
+            s.seen[a as usize] = false;
+        }
+        let mut hits = Vec::new();
+        if candidates.len() >= limit {
+            hits.reserve(candidates.len());
+            for &a in &candidates {
+                hits.push(Hit {
+                    article: a as usize,
+                    score: self.exact_score(&mut s.sums, found, a as usize),
                 });
-                s.question[a] = 0.0;
-                s.body[a] = 0.0;
-                s.seen[a] = false;
             }
-            s.articles.clear();
-            // Score descending, then article: a total order, so selecting the top `limit` first
-            // and sorting only those gives the same list as sorting everything.
-            let order =
-                |x: &Hit, y: &Hit| y.score.total_cmp(&x.score).then(x.article.cmp(&y.article));
-            if limit == 0 {
-                best.clear();
-            } else if best.len() > limit {
-                best.select_nth_unstable_by(limit - 1, order);
-                best.truncate(limit);
+        }
+        s.articles = candidates;
+        s.articles.clear();
+        if hits.is_empty() {
+            return None;
+        }
+        let hits = top(hits, limit);
+        // A margin far above f32 rounding of the sums keeps the proof sound.
+        let threshold = hits[limit - 1].score;
+        (threshold > common_bound * 1.001 + 1e-6).then_some(hits)
+    }
+
+    /// Article `a`'s score computed as [`FaqIndex::search_all`] would: each unit sums its terms'
+    /// contributions in term order, the best question and the body are weighted and added.
+    fn exact_score(&self, sums: &mut Vec<f32>, found: &[&Postings], a: usize) -> f32 {
+        let (start, end) = self.article_units[a];
+        sums.clear();
+        sums.resize((end - start) as usize, 0.0);
+        let l = self.article_language[a] as usize;
+        for p in found {
+            let list = &p.lists[l];
+            let mut i = list.partition_point(|&(u, _)| u < start);
+            while i < list.len() && list[i].0 < end {
+                sums[(list[i].0 - start) as usize] += list[i].1;
+                i += 1;
             }
-            best.sort_unstable_by(order);
-            best
-        })
+        }
+        let (mut question, mut body) = (0f32, 0f32);
+        for (k, &score) in sums.iter().enumerate() {
+            if score == 0.0 {
+                continue;
+            }
+            match self.units[start as usize + k].kind {
+                Kind::Question => question = question.max(score),
+                Kind::Body => body += score,
+            }
+        }
+        self.config.question_weight * question + self.config.body_weight * body
+    }
+}
+
+/// The best `limit` hits, best first: score descending, then article. That is a total order, so
+/// selecting the top `limit` before sorting gives the same list as sorting everything.
+fn top(mut hits: Vec<Hit>, limit: usize) -> Vec<Hit> {
+    let order = |x: &Hit, y: &Hit| y.score.total_cmp(&x.score).then(x.article.cmp(&y.article));
+    if limit == 0 {
+        hits.clear();
+    } else if hits.len() > limit {
+        hits.select_nth_unstable_by(limit - 1, order);
+        hits.truncate(limit);
+    }
+    hits.sort_unstable_by(order);
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pruned search must return exactly what walking every posting returns.
+    #[test]
+    fn pruned_search_equals_exhaustive() {
+        let pack = crate::synth::pack(100, 2, 2000);
+        let index = FaqIndex::build(&pack.articles, FaqConfig::default());
+        let mut pruned = 0;
+        for m in crate::synth::messages(&pack, 300) {
+            let n = super::super::normalize::normalize(&m);
+            for limit in [1, 3, 10] {
+                let hits = index.search(&n.tokens, Some("en"), limit);
+                let all = SCRATCH.with(|s| {
+                    let s = &mut *s.borrow_mut();
+                    let mut terms = Vec::new();
+                    index.analyzer.terms(&n.tokens, "en", &mut terms);
+                    terms.sort_unstable();
+                    terms.dedup();
+                    let found: Vec<&Postings> =
+                        terms.iter().filter_map(|t| index.postings.get(t)).collect();
+                    if index.search_pruned(s, &found, Some(0), limit).is_some() {
+                        pruned += 1;
+                    }
+                    index.search_all(s, &found, Some(0), limit)
+                });
+                assert_eq!(hits, all, "{m}");
+            }
+        }
+        assert!(
+            pruned > 100,
+            "pruning was tried but rarely proved: {pruned}"
+        );
     }
 }
