@@ -70,6 +70,27 @@ pub struct Organisation {
     pub users: Vec<String>,
 }
 
+/// A platform role (a Discord role id, a Slack user group id) whose members are agents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformRole {
+    pub platform: String,
+    pub id: String,
+    pub role: Role,
+}
+
+/// The Discord adapter's settings (`[discord]`); the token is `DISCORD_TOKEN` in the environment.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    /// Base URL of the REST API, for an HTTP proxy (twilight-http-proxy) or tests; serenity's
+    /// rate limiter is then off, since the proxy does the rate limiting.
+    pub api_base: Option<String>,
+    /// Channels where users ask for help; the bot answers each conversation in a thread.
+    #[serde(default)]
+    pub support_channels: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlaTarget {
@@ -93,6 +114,9 @@ struct ConfigFile {
     organisations: Vec<Organisation>,
     #[serde(default)]
     sla: BTreeMap<Priority, SlaTarget>,
+    #[serde(default)]
+    platform_roles: Vec<PlatformRole>,
+    discord: Option<DiscordSettings>,
 }
 
 /// A validated configuration.
@@ -107,6 +131,8 @@ pub struct Config {
     pub agents: Vec<Agent>,
     pub organisations: Vec<Organisation>,
     pub sla: BTreeMap<Priority, SlaTarget>,
+    pub platform_roles: Vec<PlatformRole>,
+    pub discord: Option<DiscordSettings>,
 }
 
 fn line_of(src: &str, offset: usize) -> usize {
@@ -191,6 +217,8 @@ impl Config {
             agents: f.agents,
             organisations: f.organisations,
             sla: f.sla,
+            platform_roles: f.platform_roles,
+            discord: f.discord,
         })
     }
 
@@ -246,6 +274,20 @@ impl Config {
         self.agents
             .iter()
             .find(|a| a.platform == user.platform && a.id.as_deref().unwrap_or(&a.name) == user.id)
+    }
+
+    /// The strongest agent role among a platform user's roles, if any is mapped.
+    pub fn role_for(&self, platform: &str, roles: &[String]) -> Option<Role> {
+        let rank = |r: Role| match r {
+            Role::L2 => 0,
+            Role::L3 => 1,
+            Role::Admin => 2,
+        };
+        self.platform_roles
+            .iter()
+            .filter(|p| p.platform == platform && roles.contains(&p.id))
+            .map(|p| p.role)
+            .max_by_key(|r| rank(*r))
     }
 
     pub fn agent_named(&self, name: &str) -> Option<&Agent> {

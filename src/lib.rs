@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod config;
 pub mod desk;
+pub mod discord;
 pub mod eval;
 pub mod local;
 pub mod pack;

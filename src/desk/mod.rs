@@ -86,6 +86,24 @@ pub enum Event {
     UserChoice { user: UserRef, choice: Choice },
     /// Someone pressed an agent button or typed an agent command; the desk checks they are one.
     Agent { by: UserRef, command: AgentCommand },
+    /// The same, from a platform that tells which of its roles the person holds (Discord role ids,
+    /// Slack user groups); the configuration maps those to L2, L3 or admin.
+    AgentWithRoles {
+        by: UserRef,
+        roles: Vec<String>,
+        command: AgentCommand,
+    },
+    /// A user asked for a ticket directly (a `/ticket` form): no FAQ, no questions.
+    OpenTicket {
+        user: UserRef,
+        channel: String,
+        subject: String,
+        description: String,
+    },
+    /// A user asked for the status of their tickets (`/status`).
+    StatusRequest { user: UserRef },
+    /// A user searched the knowledge base (`/faq words`).
+    FaqSearch { user: UserRef, query: String },
 }
 
 /// What the adapter must do.
@@ -198,7 +216,53 @@ impl Desk {
                 };
                 self.user_message(&user, "dm", words, now)
             }
-            Event::Agent { by, command } => self.agent(&by, command, now),
+            Event::Agent { by, command } => self.agent(&by, &[], command, now),
+            Event::AgentWithRoles { by, roles, command } => self.agent(&by, &roles, command, now),
+            Event::OpenTicket {
+                user,
+                channel,
+                subject,
+                description,
+            } => {
+                let mut c = self.load(&user)?;
+                let text = format!("{subject}\n{description}");
+                let d = self.triage.decide(&text);
+                c.language = d.language.clone();
+                c.push_line(Line {
+                    at_ms: now,
+                    from: "user".into(),
+                    text: redact(&text),
+                });
+                let detection = Detection {
+                    intent: if d.is_out_of_scope() {
+                        "human_agent".into()
+                    } else {
+                        d.intent.clone()
+                    },
+                    confidence: d.confidence,
+                    why: format!("opened with /ticket; {}", d.why),
+                    language: d.language.clone(),
+                    faq_offered: vec![],
+                    faq_helped: None,
+                };
+                let actions =
+                    self.open_ticket(&user, &channel, detection, &subject, vec![], &mut c, now)?;
+                self.save(&user, &c)?;
+                Ok(actions)
+            }
+            Event::StatusRequest { user } => {
+                let c = self.load(&user)?;
+                let lang = if c.language.is_empty() {
+                    self.triage.pack().default_language.clone()
+                } else {
+                    c.language
+                };
+                self.ticket_status(&user, "", &lang)
+            }
+            Event::FaqSearch { user, query } => {
+                let lang = self.triage.decide(&query).language;
+                Ok(vec![self.faq_search(&user, &query, &lang)])
+            }
         }
     }
 
@@ -259,11 +323,9 @@ impl Desk {
                         now,
                     )?;
                     actions.extend(self.card_update(&t));
-                    if let Some(agent) =
-                        t.assignee.as_ref().and_then(|a| self.config.agent_named(a))
-                    {
+                    if let Some(agent) = t.assignee.as_ref().and_then(|a| self.assignee_ref(a)) {
                         actions.push(Action::Notify {
-                            to: agent_ref(agent),
+                            to: agent,
                             text: format!("[{}] {}: {}", t.id, user.name, redact(kept)),
                         });
                     }
@@ -668,6 +730,20 @@ impl Desk {
         Ok(vec![Self::reply(user, reply)])
     }
 
+    /// The platform user behind an assignee name: a configured agent, or `platform:id` for agents
+    /// known by their platform roles.
+    fn assignee_ref(&self, name: &str) -> Option<UserRef> {
+        if let Some(a) = self.config.agent_named(name) {
+            return Some(agent_ref(a));
+        }
+        let (platform, id) = name.split_once(':')?;
+        Some(UserRef {
+            platform: platform.into(),
+            id: id.into(),
+            name: name.into(),
+        })
+    }
+
     fn queue_of(&self, t: &Ticket) -> Option<&Queue> {
         self.config.queue(&t.queue)
     }
@@ -708,6 +784,7 @@ impl Desk {
     fn agent(
         &self,
         by: &UserRef,
+        roles: &[String],
         command: AgentCommand,
         now: u64,
     ) -> Result<Vec<Action>, DeskError> {
@@ -717,8 +794,19 @@ impl Desk {
                 text,
             }])
         };
-        let Some(agent) = self.config.agent(by) else {
-            return refuse("Only support agents can do that.".into());
+        // A configured agent, or a platform user whose platform roles the configuration maps.
+        let agent = match self.config.agent(by) {
+            Some(a) => a.clone(),
+            None => match self.config.role_for(&by.platform, roles) {
+                // Named by platform identity: display names are neither unique nor stable.
+                Some(role) => crate::config::Agent {
+                    name: by.key(),
+                    role,
+                    platform: by.platform.clone(),
+                    id: Some(by.id.clone()),
+                },
+                None => return refuse("Only support agents can do that.".into()),
+            },
         };
         let name = agent.name.clone();
         let ticket_id = match &command {
