@@ -136,8 +136,6 @@ struct Scratch {
     seen: Vec<bool>,
     articles: Vec<u32>,
     terms: Vec<u64>,
-    /// Per unit of one article, for exact scoring of a candidate.
-    sums: Vec<f32>,
 }
 
 thread_local! {
@@ -426,19 +424,14 @@ impl FaqIndex {
                 }
             }
         }
-        let candidates = std::mem::take(&mut s.articles);
+        let mut candidates = std::mem::take(&mut s.articles);
         for &a in &candidates {
             s.seen[a as usize] = false;
         }
         let mut hits = Vec::new();
         if candidates.len() >= limit {
-            hits.reserve(candidates.len());
-            for &a in &candidates {
-                hits.push(Hit {
-                    article: a as usize,
-                    score: self.exact_score(&mut s.sums, found, a as usize),
-                });
-            }
+            candidates.sort_unstable();
+            hits = self.exact_scores(&mut s.acc, found, &candidates);
         }
         s.articles = candidates;
         s.articles.clear();
@@ -451,33 +444,68 @@ impl FaqIndex {
         (threshold > common_bound * 1.001 + 1e-6).then_some(hits)
     }
 
-    /// Article `a`'s score computed as [`FaqIndex::search_all`] would: each unit sums its terms'
-    /// contributions in term order, the best question and the body are weighted and added.
-    fn exact_score(&self, sums: &mut Vec<f32>, found: &[&Postings], a: usize) -> f32 {
-        let (start, end) = self.article_units[a];
-        sums.clear();
-        sums.resize((end - start) as usize, 0.0);
-        let l = self.article_language[a] as usize;
+    /// The scores of `candidates` (ascending) computed as [`FaqIndex::search_all`] would: each unit
+    /// sums its terms' contributions in term order, the best question and the body are weighted and
+    /// added. Candidates' unit ranges ascend with them, so each term's list is walked once, galloping
+    /// over the gaps. `acc` is all zeros on entry and on return.
+    fn exact_scores(&self, acc: &mut [f32], found: &[&Postings], candidates: &[u32]) -> Vec<Hit> {
+        let mut cursors = vec![0usize; self.languages.len()];
         for p in found {
-            let list = &p.lists[l];
-            let mut i = list.partition_point(|&(u, _)| u < start);
-            while i < list.len() && list[i].0 < end {
-                sums[(list[i].0 - start) as usize] += list[i].1;
-                i += 1;
+            cursors.fill(0);
+            for &a in candidates {
+                let (start, end) = self.article_units[a as usize];
+                let l = self.article_language[a as usize] as usize;
+                let list = &p.lists[l];
+                let mut i = seek(list, cursors[l], start);
+                while i < list.len() && list[i].0 < end {
+                    acc[list[i].0 as usize] += list[i].1;
+                    i += 1;
+                }
+                cursors[l] = i;
             }
         }
-        let (mut question, mut body) = (0f32, 0f32);
-        for (k, &score) in sums.iter().enumerate() {
-            if score == 0.0 {
-                continue;
-            }
-            match self.units[start as usize + k].kind {
-                Kind::Question => question = question.max(score),
-                Kind::Body => body += score,
-            }
-        }
-        self.config.question_weight * question + self.config.body_weight * body
+        let FaqConfig {
+            question_weight,
+            body_weight,
+            ..
+        } = self.config;
+        candidates
+            .iter()
+            .map(|&a| {
+                let (start, end) = self.article_units[a as usize];
+                let (mut question, mut body) = (0f32, 0f32);
+                let (start, end) = (start as usize, end as usize);
+                for (sum, unit) in acc[start..end].iter_mut().zip(&self.units[start..end]) {
+                    let score = std::mem::take(sum);
+                    if score == 0.0 {
+                        continue;
+                    }
+                    match unit.kind {
+                        Kind::Question => question = question.max(score),
+                        Kind::Body => body += score,
+                    }
+                }
+                Hit {
+                    article: a as usize,
+                    score: question_weight * question + body_weight * body,
+                }
+            })
+            .collect()
     }
+}
+
+/// The first index at or after `i` whose unit is at least `target` (entries before `i` are below
+/// it), by galloping: cheap both for the next entry and for a long jump in a long list.
+fn seek(list: &[(u32, f32)], mut i: usize, target: u32) -> usize {
+    let mut hi = i;
+    let mut step = 1;
+    while hi < list.len() && list[hi].0 < target {
+        i = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    let hi = hi.min(list.len());
+    i + list[i..hi].partition_point(|&(u, _)| u < target)
 }
 
 /// The best `limit` hits, best first: score descending, then article. That is a total order, so
