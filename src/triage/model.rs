@@ -153,12 +153,63 @@ impl Linear {
     }
 
     /// Raw class scores (logits) of `x` into `out` (length `classes`).
+    ///
+    /// Each logit is `bias + v1 * w1 + v2 * w2 + ...` in feature order, multiplied and added
+    /// separately (no fused multiply-add), so the result is the same bit for bit on every path.
     pub fn scores(&self, x: &[(u32, f32)], out: &mut [f32]) {
-        out.copy_from_slice(&self.bias);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { self.scores_avx512(x, out) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { self.scores_avx2(x, out) };
+            }
+        }
+        self.scores_blocked::<32>(x, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn scores_avx512(&self, x: &[(u32, f32)], out: &mut [f32]) {
+        self.scores_blocked::<128>(x, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn scores_avx2(&self, x: &[(u32, f32)], out: &mut [f32]) {
+        self.scores_blocked::<64>(x, out)
+    }
+
+    /// Scores `B` classes at a time with their sums held in registers across all features, instead
+    /// of loading and storing every logit once per feature (with hundreds of classes that traffic
+    /// cost more than the arithmetic).
+    #[inline(always)]
+    fn scores_blocked<const B: usize>(&self, x: &[(u32, f32)], out: &mut [f32]) {
         let c = self.classes;
+        let mut start = 0;
+        while start + B <= c {
+            let mut acc = [0f32; B];
+            acc.copy_from_slice(&self.bias[start..start + B]);
+            for &(f, v) in x {
+                let base = f as usize * c + start;
+                let row: &[f32; B] = self.weights[base..base + B]
+                    .try_into()
+                    .expect("block within the row");
+                for (a, w) in acc.iter_mut().zip(row) {
+                    *a += v * w;
+                }
+            }
+            out[start..start + B].copy_from_slice(&acc);
+            start += B;
+        }
+        let rest = &mut out[start..];
+        rest.copy_from_slice(&self.bias[start..]);
         for &(f, v) in x {
-            let row = &self.weights[f as usize * c..(f as usize + 1) * c];
-            for (o, w) in out.iter_mut().zip(row) {
+            let row = &self.weights[f as usize * c + start..(f as usize + 1) * c];
+            for (o, w) in rest.iter_mut().zip(row) {
                 *o += v * w;
             }
         }
