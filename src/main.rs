@@ -187,6 +187,25 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Ticket store: durable openings per second from concurrent requesters; with --prefill,
+    /// reopen time, one queue's view and bytes per ticket on a large store.
+    Store {
+        /// Store directory (default: a fresh temporary one, removed afterwards).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Tickets to open, each confirmed once durable.
+        #[arg(long, default_value_t = 20_000)]
+        tickets: u64,
+        /// Concurrent requesters.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Fill the store to this many tickets first (bulk) and measure it.
+        #[arg(long)]
+        prefill: Option<u64>,
+        /// Print `confirmed T-<n>` as soon as each opening returns.
+        #[arg(long)]
+        print_confirmed: bool,
+    },
 }
 
 /// The pack directory: the one given, else `./intents`, else the default pack next to the sources.
@@ -579,6 +598,58 @@ fn run() -> Result<()> {
                     f.build_ms,
                     f.decisions_per_second,
                     f.peak_rss_mib.unwrap_or(f64::NAN)
+                );
+            }
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Store {
+                    data,
+                    tickets,
+                    concurrency,
+                    prefill,
+                    print_confirmed,
+                },
+        } => {
+            let args = frontline::store::bench::StoreBench {
+                data,
+                tickets,
+                concurrency,
+                prefill,
+            };
+            // Each line is flushed at once: a reader may kill us right after it and must be able
+            // to rely on every id it has seen.
+            let confirmed = |id: &str| {
+                if print_confirmed {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "confirmed {id}").and_then(|()| out.flush());
+                }
+            };
+            let f = frontline::store::bench::run(&args, &confirmed)?;
+            if let Some(p) = &f.prefill {
+                outln!(
+                    "prefilled to {} tickets in {:.1} s; reopen {:.0} ms (median of 3); {} open in busiest queue {}, its view (open, limit 50) returned {} in {:.2} ms (median of 20); {:.0} bytes on disk per ticket",
+                    p.tickets,
+                    p.load_s,
+                    p.reopen_ms,
+                    p.queue_open,
+                    p.queue,
+                    p.listed,
+                    p.list_ms,
+                    p.bytes_per_ticket
+                );
+            }
+            if let Some(o) = &f.open {
+                outln!(
+                    "opened {} tickets from {} requesters in {:.2} s: {:.0} durable openings/s, latency median {:.1} ms, p99 {:.1} ms, {} flushes ({:.1} tickets per flush)",
+                    o.tickets,
+                    o.concurrency,
+                    o.seconds,
+                    o.per_second,
+                    o.median_ms,
+                    o.p99_ms,
+                    o.flushes,
+                    o.tickets as f64 / o.flushes.max(1) as f64
                 );
             }
         }

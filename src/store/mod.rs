@@ -2,6 +2,7 @@
 //! implementation. Every ticket change is written with its event and index entries in one
 //! transaction, and returns only once it is on disk.
 
+pub mod bench;
 pub mod sled_store;
 
 use crate::tickets::{Actor, Change, Status, Ticket, TicketError, TicketEvent};
