@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::pack::{Action, Pack, Priority};
 use faq::{FaqConfig, FaqIndex};
-use features::{FeatureConfig, Sparse, Vectorizer, dot, extract};
+use features::{FeatureConfig, Sparse, Vectorizer, extract};
 use lang::LangModel;
 use model::{Linear, TrainConfig, softmax};
 use normalize::{MAX_INPUT_BYTES, Normalized, normalize};
@@ -131,13 +131,21 @@ pub struct Triage {
     rules: RuleSet,
     /// For each rule in `rules`: (intent index, rule index in the intent).
     rule_owner: Vec<(usize, usize)>,
+    /// For each rule in `rules`: its explanation entry, formatted once when the pack loads.
+    rule_hits: Vec<RuleHit>,
     vectorizer: Vectorizer,
     model: Linear,
     /// Class index -> intent index; `None` is the pack's out-of-scope class.
     class_intent: Vec<Option<usize>>,
     intent_class: Vec<usize>,
-    /// Training examples' word features, per class, with their text.
-    examples: Vec<Vec<(Sparse, String)>>,
+    /// Training examples' text, per class.
+    examples: Vec<Vec<String>>,
+    /// The examples' word features as an inverted index (CSR): feature `f`'s postings are
+    /// `example_postings[example_offsets[f]..example_offsets[f + 1]]`, each (class, example in the
+    /// class, weight), sorted by class then example. The nearest example then costs the message's
+    /// few words, not a dot product with every example of the class.
+    example_offsets: Vec<u32>,
+    example_postings: Vec<(u32, u32, f32)>,
     lang: LangModel,
     faq: FaqIndex,
     threshold: f32,
@@ -165,6 +173,18 @@ impl Triage {
             }
         }
         let rules = RuleSet::new(&patterns)?;
+        let rule_hits = rule_owner
+            .iter()
+            .map(|&(i, k)| {
+                let rule = &pack.intents[i].rules[k];
+                RuleHit {
+                    id: format!("{}#{}", pack.intents[i].id, k + 1),
+                    intent: pack.intents[i].id.clone(),
+                    rule: rule.describe(),
+                    weight: rule.weight,
+                }
+            })
+            .collect();
 
         let mut class_intent: Vec<Option<usize>> = (0..pack.intents.len()).map(Some).collect();
         let intent_class: Vec<usize> = (0..pack.intents.len()).collect();
@@ -205,9 +225,29 @@ impl Triage {
             class_intent.len(),
             &config.train,
         );
-        let mut examples: Vec<Vec<(Sparse, String)>> = vec![Vec::new(); class_intent.len()];
+        let mut examples: Vec<Vec<String>> = vec![Vec::new(); class_intent.len()];
+        let mut example_words: Vec<Vec<(u32, Sparse)>> = vec![Vec::new(); class_intent.len()];
         for (x, (c, t, _)) in xs.iter().zip(&texts) {
-            examples[*c].push((vectorizer.word_part(x), t.to_string()));
+            example_words[*c].push((examples[*c].len() as u32, vectorizer.word_part(x)));
+            examples[*c].push(t.to_string());
+        }
+        let mut example_offsets = vec![0u32; vectorizer.len() + 1];
+        for (f, _) in example_words.iter().flatten().flat_map(|(_, x)| x) {
+            example_offsets[*f as usize + 1] += 1;
+        }
+        for f in 0..vectorizer.len() {
+            example_offsets[f + 1] += example_offsets[f];
+        }
+        let mut example_postings =
+            vec![(0u32, 0u32, 0f32); example_offsets[vectorizer.len()] as usize];
+        let mut fill = example_offsets.clone();
+        for (c, list) in example_words.iter().enumerate() {
+            for (e, x) in list {
+                for &(f, w) in x {
+                    example_postings[fill[f as usize] as usize] = (c as u32, *e, w);
+                    fill[f as usize] += 1;
+                }
+            }
         }
 
         let lang_index = |l: &str| pack.languages.iter().position(|x| x == l).unwrap_or(0);
@@ -238,11 +278,14 @@ impl Triage {
             pack,
             rules,
             rule_owner,
+            rule_hits,
             vectorizer,
             model,
             class_intent,
             intent_class,
             examples,
+            example_offsets,
+            example_postings,
             lang,
             faq,
             threshold,
@@ -347,10 +390,26 @@ impl Triage {
     /// features: cheap, and what a person reading the explanation can check), with its similarity.
     pub fn nearest_example(&self, s: &Scores, c: usize) -> Option<(f32, &str)> {
         let words = self.vectorizer.word_part(&s.vector);
-        self.examples[c]
-            .iter()
-            .map(|(x, t)| (dot(x, &words), t.as_str()))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
+        // Each example's similarity sums its shared features' products in ascending feature order,
+        // as the sparse dot product of the two vectors does.
+        let mut sims = vec![0f32; self.examples[c].len()];
+        for &(f, mw) in &words {
+            let list = &self.example_postings[self.example_offsets[f as usize] as usize
+                ..self.example_offsets[f as usize + 1] as usize];
+            let lo = list.partition_point(|p| (p.0 as usize) < c);
+            let hi = lo + list[lo..].partition_point(|p| p.0 as usize == c);
+            for &(_, e, w) in &list[lo..hi] {
+                sims[e as usize] += w * mw;
+            }
+        }
+        // The last of equal maxima, like `Iterator::max_by`.
+        let mut best: Option<usize> = None;
+        for (e, sim) in sims.iter().enumerate() {
+            if best.is_none_or(|b| sim.total_cmp(&sims[b]).is_ge()) {
+                best = Some(e);
+            }
+        }
+        best.map(|e| (sims[e], self.examples[c][e].as_str()))
             .filter(|(sim, _)| *sim > 0.0)
     }
 
@@ -400,16 +459,7 @@ impl Triage {
         let rules: Vec<RuleHit> = s
             .rule_hits
             .iter()
-            .map(|&r| {
-                let (i, k) = self.rule_owner[r];
-                let rule = &self.pack.intents[i].rules[k];
-                RuleHit {
-                    id: format!("{}#{}", self.pack.intents[i].id, k + 1),
-                    intent: self.pack.intents[i].id.clone(),
-                    rule: rule.describe(),
-                    weight: rule.weight,
-                }
-            })
+            .map(|&r| self.rule_hits[r].clone())
             .collect();
         let intent = self.class_intent[s.best].filter(|_| confidence >= self.threshold);
         // The nearest training example of the winning class explains the learned score.
