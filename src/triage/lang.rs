@@ -6,8 +6,10 @@ use super::features::{IdMap, is_word_feature};
 
 pub struct LangModel {
     languages: Vec<String>,
-    /// Per character n-gram hash: log-probability per language.
-    logp: IdMap<Vec<f32>>,
+    /// Per character n-gram hash: where its log-probabilities (one per language) start in `table`.
+    /// One flat table instead of a vector per n-gram saves a pointer chase per lookup.
+    logp: IdMap<u32>,
+    table: Vec<f32>,
     /// Log-probability of an unseen n-gram, per language.
     unseen: Vec<f32>,
 }
@@ -26,21 +28,21 @@ impl LangModel {
         }
         let v = counts.len() as f32 + 1.0;
         let unseen: Vec<f32> = totals.iter().map(|t| (1.0 / (t + v)).ln()).collect();
-        let logp = counts
-            .into_iter()
-            .map(|(h, c)| {
-                (
-                    h,
-                    c.iter()
-                        .zip(&totals)
-                        .map(|(c, t)| ((c + 1.0) / (t + v)).ln())
-                        .collect(),
-                )
-            })
-            .collect();
+        let mut logp: IdMap<u32> = IdMap::default();
+        logp.reserve(counts.len());
+        let mut table = Vec::with_capacity(counts.len() * l);
+        for (h, c) in counts {
+            logp.insert(h, table.len() as u32);
+            table.extend(
+                c.iter()
+                    .zip(&totals)
+                    .map(|(c, t)| ((c + 1.0) / (t + v)).ln()),
+            );
+        }
         LangModel {
             languages: languages.to_vec(),
             logp,
+            table,
             unseen,
         }
     }
@@ -54,15 +56,16 @@ impl LangModel {
         if polish_letters && let Some(pl) = self.languages.iter().position(|l| l == "pl") {
             return pl;
         }
-        let mut score = vec![0f32; self.languages.len()];
+        let l = self.languages.len();
+        let mut score = vec![0f32; l];
         let mut known = 0;
         for h in hashes.iter().filter(|h| !is_word_feature(**h)) {
             let lp = match self.logp.get(h) {
-                Some(lp) => {
+                Some(&at) => {
                     known += 1;
-                    lp
+                    &self.table[at as usize..at as usize + l]
                 }
-                None => &self.unseen,
+                None => &self.unseen[..],
             };
             for (s, p) in score.iter_mut().zip(lp) {
                 *s += p;
