@@ -135,6 +135,23 @@ pub struct Config {
     pub discord: Option<DiscordSettings>,
 }
 
+/// The key written on the line at `offset` (`tier = "L9"` -> `tier`), for errors whose message names
+/// only a value.
+pub(crate) fn key_at(src: &str, offset: usize) -> Option<String> {
+    let start = src[..offset.min(src.len())]
+        .rfind('\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let line = src[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+    .then(|| key.to_string())
+}
+
 fn line_of(src: &str, offset: usize) -> usize {
     src.as_bytes()[..offset.min(src.len())]
         .iter()
@@ -170,14 +187,16 @@ impl Config {
         };
         let f: ConfigFile = toml::from_str(text).map_err(|e| {
             let msg = e.message().to_string();
-            let field = ["unknown field `", "missing field `", "unknown variant `"]
+            let at = e.span().map(|s| s.start).unwrap_or(0);
+            let field = ["unknown field `", "missing field `"]
                 .iter()
                 .find_map(|p| {
                     msg.split_once(p)
                         .and_then(|(_, rest)| rest.split('`').next())
+                        .map(str::to_string)
                 })
-                .unwrap_or("-")
-                .to_string();
+                .or_else(|| key_at(text, at))
+                .unwrap_or_else(|| "-".into());
             err(
                 e.span().map(|s| s.start).unwrap_or(0),
                 &field,

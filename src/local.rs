@@ -75,8 +75,8 @@ impl Local {
                 writeln!(out, "bot: {m}")?;
             }
         }
-        for line in input.lines() {
-            let line = line.context("reading stdin")?;
+        for line in lossy_lines(input) {
+            let line = line?;
             let desk = self.desk()?;
             for m in desk.store().take_outbox(&me.key())? {
                 writeln!(out, "bot: {m}")?;
@@ -107,8 +107,8 @@ impl Local {
             role.as_deref()
                 .unwrap_or("not an agent: actions will be refused")
         )?;
-        for line in input.lines() {
-            let line = line.context("reading stdin")?;
+        for line in lossy_lines(input) {
+            let line = line?;
             let line = line.trim();
             if line.is_empty() {
                 continue;
@@ -187,6 +187,23 @@ impl Local {
         }
         Ok(())
     }
+}
+
+/// Lines of `input`; bytes that are not UTF-8 become U+FFFD instead of ending the session.
+fn lossy_lines(mut input: impl BufRead) -> impl Iterator<Item = Result<String>> {
+    std::iter::from_fn(move || {
+        let mut buf = Vec::new();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    buf.pop();
+                }
+                Some(Ok(String::from_utf8_lossy(&buf).into_owned()))
+            }
+            Err(e) => Some(Err(anyhow::Error::new(e).context("reading stdin"))),
+        }
+    })
 }
 
 /// The default data directory: `$XDG_DATA_HOME/frontline`, else `~/.local/share/frontline`, else

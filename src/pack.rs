@@ -171,6 +171,23 @@ pub struct PackError {
     pub message: String,
 }
 
+/// The key written on the line at `offset` (`tier = "L9"` -> `tier`), for errors whose message names
+/// only a value.
+pub(crate) fn key_at(src: &str, offset: usize) -> Option<String> {
+    let start = src[..offset.min(src.len())]
+        .rfind('\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let line = src[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+    .then(|| key.to_string())
+}
+
 fn line_of(src: &str, offset: usize) -> usize {
     src.as_bytes()[..offset.min(src.len())]
         .iter()
@@ -215,9 +232,10 @@ impl Source<'_> {
             .find_map(|p| {
                 msg.split_once(p)
                     .and_then(|(_, rest)| rest.split('`').next())
+                    .map(str::to_string)
             })
-            .unwrap_or("-")
-            .to_string();
+            .or_else(|| e.span().and_then(|s| key_at(self.text, s.start)))
+            .unwrap_or_else(|| "-".into());
             PackError {
                 file: self.path.to_path_buf(),
                 line: e.span().map(|s| line_of(self.text, s.start)).unwrap_or(0),

@@ -167,6 +167,9 @@ pub enum Change {
     Transferred {
         to_agent: Option<String>,
         to_queue: Option<String>,
+        /// The tier of the queue moved to (a queue belongs to one tier).
+        #[serde(default)]
+        to_tier: Option<Tier>,
     },
     AgentReplied {
         text: String,
@@ -282,12 +285,19 @@ impl Ticket {
                 self.assignee = None;
                 self.status = Status::Escalated;
             }
-            Change::Transferred { to_agent, to_queue } => {
+            Change::Transferred {
+                to_agent,
+                to_queue,
+                to_tier,
+            } => {
                 if !self.status.is_open() {
                     return Err(bad(self, "transferred"));
                 }
                 if let Some(q) = to_queue {
                     self.queue = q.clone();
+                }
+                if let Some(t) = to_tier {
+                    self.tier = *t;
                 }
                 match to_agent {
                     Some(a) => {

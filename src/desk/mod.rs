@@ -314,6 +314,12 @@ impl Desk {
         let mut actions = Vec::new();
         let step = std::mem::take(&mut c.step);
         match step {
+            Step::InTicket { ticket } if self.triage.decide(kept).intent == "ticket_status" => {
+                // "Any news on my ticket?" while it is open is a question for the bot, not the agent.
+                let lang = c.language.clone();
+                actions.extend(self.ticket_status(user, kept, &lang)?);
+                c.step = Step::InTicket { ticket };
+            }
             Step::InTicket { ticket } => {
                 if let Some(t) = self.store.ticket(&ticket)?.filter(|t| t.status.is_open()) {
                     let (t, _) = self.store.change(
@@ -849,15 +855,31 @@ impl Desk {
                 Change::Transferred {
                     to_agent: Some(to.clone()),
                     to_queue: None,
+                    to_tier: None,
                 }
             }
             AgentCommand::TransferToQueue { queue, .. } => {
-                if self.config.queue(queue).is_none() {
+                let Some(target) = self.config.queue(queue) else {
                     return refuse(format!("No queue named {queue}."));
+                };
+                // A claimed ticket is its assignee's to hand over (or an admin's).
+                if before.assignee.as_ref().is_some_and(|a| a != &name) && agent.role != Role::Admin
+                {
+                    return refuse(format!(
+                        "{ticket_id} is assigned to {}; only they or an admin can move it.",
+                        before.assignee.as_deref().unwrap_or("?")
+                    ));
+                }
+                // L2 moves a ticket up only by escalating, which records the note for L3.
+                if target.tier == Tier::L3 && agent.role == Role::L2 {
+                    return refuse(format!(
+                        "{queue} is an L3 queue: use escalate with a note for L3."
+                    ));
                 }
                 Change::Transferred {
                     to_agent: None,
                     to_queue: Some(queue.clone()),
+                    to_tier: Some(target.tier),
                 }
             }
             AgentCommand::Reply { text, .. } => Change::AgentReplied { text: text.clone() },

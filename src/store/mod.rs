@@ -67,7 +67,9 @@ pub trait Store: Send + Sync {
     /// Adapter bookkeeping (which platform message shows a ticket's card, which thread holds a
     /// user's conversation), kept beside conversations under a `meta:` prefix.
     fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.conversation(&format!("meta:{key}"))?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        Ok(self
+            .conversation(&format!("meta:{key}"))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     fn put_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the default-pack engine and running the built binary.
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod desk;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
