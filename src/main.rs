@@ -64,6 +64,15 @@ enum Command {
         #[arg(long = "as")]
         agent: String,
     },
+    /// Run the bot on the configured platforms (Discord: `[discord]` in the config and
+    /// DISCORD_TOKEN in the environment) until Ctrl-C.
+    Run {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// Discord shards: `auto` (Discord's recommendation) or a number.
+        #[arg(long, default_value = "1")]
+        shards: String,
+    },
     /// Scriptable ticket administration.
     Tickets {
         #[command(subcommand)]
@@ -478,6 +487,50 @@ fn run() -> Result<()> {
             let setup = local_setup(&desk)?;
             let stdin = std::io::stdin();
             setup.agent(&agent, stdin.lock(), std::io::stdout().lock())?;
+        }
+        Command::Run { desk, shards } => {
+            let setup = local_setup(&desk)?;
+            let Some(discord) = setup.config.discord.clone() else {
+                anyhow::bail!(
+                    "nothing to run: the configuration has no [discord] section (see README, \"Discord\"); for the terminal use `frontline chat`"
+                );
+            };
+            let token = std::env::var("DISCORD_TOKEN").map_err(|_| {
+                anyhow::anyhow!("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
+            })?;
+            let shards = match shards.as_str() {
+                "auto" => frontline::discord::Shards::Auto,
+                n => frontline::discord::Shards::Fixed(
+                    n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        anyhow::anyhow!("--shards must be `auto` or a positive number")
+                    })?,
+                ),
+            };
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info,serenity=warn".into()),
+                )
+                .init();
+            let store = std::sync::Arc::new(frontline::local::open_store(&setup.data_dir)?);
+            let desk = std::sync::Arc::new(Desk::new(
+                setup.triage.clone(),
+                setup.config.clone(),
+                store.clone(),
+            ));
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(frontline::discord::run(
+                desk,
+                discord,
+                token,
+                shards,
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                    tracing::info!("shutting down");
+                },
+            ))?;
+            // Everything confirmed is already on disk; this covers conversations and bookkeeping.
+            store.flush()?;
         }
         Command::Tickets { what } => match what {
             TicketsCommand::List {
