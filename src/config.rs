@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::pack::{Pack, PackError, Priority};
+use crate::pack::{Pack, PackError, Priority, key_at, line_of, names_a_value};
 use crate::tickets::{Tier, UserRef};
 
 /// The configuration used when none is given: queues for the default pack, four local agents
@@ -135,31 +135,6 @@ pub struct Config {
     pub discord: Option<DiscordSettings>,
 }
 
-/// The key written on the line at `offset` (`tier = "L9"` -> `tier`), for errors whose message names
-/// only a value.
-pub(crate) fn key_at(src: &str, offset: usize) -> Option<String> {
-    let start = src[..offset.min(src.len())]
-        .rfind('\n')
-        .map(|i| i + 1)
-        .unwrap_or(0);
-    let line = src[start..].lines().next()?;
-    let (key, _) = line.split_once('=')?;
-    let key = key.trim().trim_matches('"');
-    (!key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
-    .then(|| key.to_string())
-}
-
-fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 impl Config {
     /// Loads and validates `path`.
     pub fn load(path: &Path) -> Result<Config, PackError> {
@@ -195,7 +170,7 @@ impl Config {
                         .and_then(|(_, rest)| rest.split('`').next())
                         .map(str::to_string)
                 })
-                .or_else(|| key_at(text, at))
+                .or_else(|| names_a_value(&msg).then(|| key_at(text, at)).flatten())
                 .unwrap_or_else(|| "-".into());
             err(
                 e.span().map(|s| s.start).unwrap_or(0),

@@ -171,6 +171,19 @@ pub struct PackError {
     pub message: String,
 }
 
+/// Whether a TOML error is about a value of the right syntax but the wrong kind (then the key on
+/// its line is the field at fault); syntax errors are not about any one field.
+pub(crate) fn names_a_value(message: &str) -> bool {
+    [
+        "invalid type",
+        "unknown variant",
+        "invalid value",
+        "invalid length",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p))
+}
+
 /// The key written on the line at `offset` (`tier = "L9"` -> `tier`), for errors whose message names
 /// only a value.
 pub(crate) fn key_at(src: &str, offset: usize) -> Option<String> {
@@ -188,7 +201,7 @@ pub(crate) fn key_at(src: &str, offset: usize) -> Option<String> {
     .then(|| key.to_string())
 }
 
-fn line_of(src: &str, offset: usize) -> usize {
+pub(crate) fn line_of(src: &str, offset: usize) -> usize {
     src.as_bytes()[..offset.min(src.len())]
         .iter()
         .filter(|&&b| b == b'\n')
@@ -234,7 +247,11 @@ impl Source<'_> {
                     .and_then(|(_, rest)| rest.split('`').next())
                     .map(str::to_string)
             })
-            .or_else(|| e.span().and_then(|s| key_at(self.text, s.start)))
+            .or_else(|| {
+                e.span()
+                    .filter(|_| names_a_value(&msg))
+                    .and_then(|s| key_at(self.text, s.start))
+            })
             .unwrap_or_else(|| "-".into());
             PackError {
                 file: self.path.to_path_buf(),
