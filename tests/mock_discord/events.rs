@@ -363,10 +363,10 @@ pub(super) fn note_event(state: &mut State, event: &Value) {
     let user = [&d["author"], &d["member"]["user"], &d["user"]]
         .into_iter()
         .find(|u| u.is_object());
-    if let Some(user) = user {
-        if let Some(uid) = user["id"].as_str().and_then(|s| s.parse::<u64>().ok()) {
-            state.users.insert(uid, user.clone());
-        }
+    if let Some(user) = user
+        && let Some(uid) = user["id"].as_str().and_then(|s| s.parse::<u64>().ok())
+    {
+        state.users.insert(uid, user.clone());
     }
     if let (None, Some(uid)) = (
         guild_id,
@@ -396,17 +396,17 @@ pub(super) fn note_event(state: &mut State, event: &Value) {
                 "recipients": [user.cloned().unwrap_or(Value::Null)],
             }),
         });
-    if event["t"] == "INTERACTION_CREATE" {
-        if let Some(token) = d["token"].as_str() {
-            let message_id = d["message"]["id"].as_str().and_then(|s| s.parse().ok());
-            state.interactions.insert(
-                token.to_string(),
-                InteractionInfo {
-                    channel_id,
-                    message_id,
-                    ..InteractionInfo::default()
-                },
-            );
-        }
+    if event["t"] == "INTERACTION_CREATE"
+        && let Some(token) = d["token"].as_str()
+    {
+        let message_id = d["message"]["id"].as_str().and_then(|s| s.parse().ok());
+        state.interactions.insert(
+            token.to_string(),
+            InteractionInfo {
+                channel_id,
+                message_id,
+                ..InteractionInfo::default()
+            },
+        );
     }
 }

@@ -36,6 +36,7 @@ type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;
 
 async fn session(stream: TcpStream, shared: Arc<Shared>) {
     let mut uri = String::new();
+    #[allow(clippy::result_large_err)] // tungstenite's callback signature
     let check_path = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
         uri = req.uri().to_string();
         if req.uri().path() == "/gateway" {

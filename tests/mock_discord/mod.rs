@@ -280,7 +280,12 @@ struct Shared {
     /// Wakes the live gateway session when an event is queued; `notify_one` keeps a permit if the
     /// session is busy, so no event is left waiting.
     outbox_ready: Notify,
+    /// Called with every REST request as it is recorded ([`MockDiscord::observe`]).
+    observer: Mutex<Option<Observer>>,
 }
+
+/// A callback that sees every REST request (load tests time replies with it).
+pub type Observer = Arc<dyn Fn(&Recorded) + Send + Sync>;
 
 #[derive(Default)]
 struct State {
@@ -353,6 +358,7 @@ impl MockDiscord {
             state: Mutex::new(State::default()),
             changed: watch::channel(0).0,
             outbox_ready: Notify::new(),
+            observer: Mutex::new(None),
         });
         let rest_task = tokio::spawn(rest::serve(rest, Arc::clone(&shared)));
         let gateway_task = tokio::spawn(gateway::serve(ws, Arc::clone(&shared)));
@@ -550,6 +556,36 @@ impl MockDiscord {
     /// A message the mock created (with edits applied), as returned to the client.
     pub fn message(&self, message_id: u64) -> Option<Value> {
         self.shared.lock().messages.get(&message_id).cloned()
+    }
+
+    /// Calls `f` with every REST request from now on, on the request's own task, right after the
+    /// mock answered it and before it is recorded.
+    pub fn observe(&self, f: impl Fn(&Recorded) + Send + Sync + 'static) {
+        *self
+            .shared
+            .observer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(f));
+    }
+
+    /// Forgets recorded requests, gateway frames and created messages (a long load run would
+    /// otherwise keep them all in memory). Channels, users and commands stay.
+    pub fn clear_history(&self) {
+        let mut state = self.shared.lock();
+        state.requests = Vec::new();
+        state.frames = Vec::new();
+        state.messages = HashMap::new();
+        state.interactions.retain(|_, i| !i.acknowledged);
+    }
+
+    /// A message the mock created (edits applied) that satisfies `what`, if any.
+    pub fn find_message(&self, what: impl Fn(&Value) -> bool) -> Option<Value> {
+        self.shared
+            .lock()
+            .messages
+            .values()
+            .find(|m| what(m))
+            .cloned()
     }
 
     /// Application commands as last registered: `None` for global, `Some(guild)` per guild.

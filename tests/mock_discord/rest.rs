@@ -75,6 +75,14 @@ async fn handle(
             .map(str::to_string),
         status: reply.status(),
     };
+    let observer = shared
+        .observer
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if let Some(observe) = observer {
+        observe(&recorded);
+    }
     shared.lock().requests.push(recorded);
     shared.bump();
     match reply {
