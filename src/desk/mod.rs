@@ -673,14 +673,15 @@ impl Desk {
         };
         c.transcript.clear();
         let lang = c.language.clone();
-        let mut actions = vec![Self::reply(
+        // The card first: once the user knows the ticket id, anything they add updates that card.
+        let mut actions = self.card_post(&t);
+        actions.push(Self::reply(
             user,
             fill(
                 text(&lang, Text::TicketOpened),
                 &[("id", &t.id), ("priority", &t.priority.to_string())],
             ),
-        )];
-        actions.extend(self.card_post(&t));
+        ));
         Ok(actions)
     }
 

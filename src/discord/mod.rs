@@ -71,6 +71,8 @@ pub struct Handler {
     desk: Arc<Desk>,
     settings: DiscordSettings,
     seen: Mutex<Seen>,
+    /// DM channel per user id (a DM channel never changes).
+    dms: Mutex<std::collections::HashMap<u64, ChannelId>>,
 }
 
 fn user_ref(u: &serenity::all::User) -> UserRef {
@@ -138,6 +140,7 @@ impl Handler {
         Handler {
             desk,
             settings,
+            dms: Mutex::new(std::collections::HashMap::new()),
             seen: Mutex::new(Seen {
                 order: VecDeque::new(),
                 set: HashSet::new(),
@@ -240,6 +243,7 @@ impl Handler {
             tracing::warn!("cannot reach {} on {} from Discord", to.name, to.platform);
             return Ok(());
         }
+        let text = &mention_ids(text);
         let language = self.language_of(to);
         let components = user_buttons(buttons, &language);
         // Addressed to whoever pressed the button or ran the command: answer the interaction.
@@ -267,13 +271,7 @@ impl Handler {
             .and_then(|c| parse_id(&c))
         {
             Some(thread) => ChannelId::new(thread),
-            None => {
-                UserId::new(uid)
-                    .create_dm_channel(&ctx.http)
-                    .await
-                    .context("opening a DM")?
-                    .id
-            }
+            None => self.dm_channel(ctx, uid).await?,
         };
         let parts = split_message(text);
         let last = parts.len() - 1;
@@ -288,6 +286,23 @@ impl Handler {
                 .context("sending a reply")?;
         }
         Ok(())
+    }
+
+    /// A user's DM channel, opened once per process.
+    async fn dm_channel(&self, ctx: &Context, uid: u64) -> Result<ChannelId> {
+        if let Some(c) = self.dms.lock().unwrap_or_else(|p| p.into_inner()).get(&uid) {
+            return Ok(*c);
+        }
+        let c = UserId::new(uid)
+            .create_dm_channel(&ctx.http)
+            .await
+            .context("opening a DM")?
+            .id;
+        self.dms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(uid, c);
+        Ok(c)
     }
 
     fn language_of(&self, user: &UserRef) -> String {
@@ -453,6 +468,11 @@ impl Handler {
             if owner != user.id {
                 return;
             }
+            // Writing in their thread brings the conversation back there (after a DM, say).
+            self.set_meta(
+                &format!("discord:thread:{}", user.id),
+                &msg.channel_id.get().to_string(),
+            );
             Event::UserMessage {
                 user: user.clone(),
                 channel: msg.channel_id.get().to_string(),
@@ -525,6 +545,31 @@ impl Handler {
             if let Err(e) = c.create_response(&ctx.http, m).await {
                 tracing::error!("cannot open a form: {e}");
             }
+            return;
+        }
+        // Form ids belong to forms, not buttons: a button carrying one is not ours.
+        if matches!(
+            id,
+            CustomId::TicketForm
+                | CustomId::ResolveForm(_)
+                | CustomId::EscalateForm(_)
+                | CustomId::TransferForm(_)
+        ) {
+            tracing::warn!(
+                "form id `{}` pressed as a button by {}",
+                c.data.custom_id,
+                who.key()
+            );
+            let _ = c
+                .create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::Message(
+                        CreateInteractionResponseMessage::new()
+                            .content("Unknown action.")
+                            .ephemeral(true),
+                    ),
+                )
+                .await;
             return;
         }
         // Acknowledge at once; the desk's answer follows.
@@ -681,6 +726,14 @@ impl Handler {
         self.perform(&ctx, actions, Respond::Command(&c), Some(&who))
             .await;
     }
+}
+
+/// Agents known by their Discord identity are named `discord:<id>` by the desk; on Discord that
+/// reads better as a mention.
+fn mention_ids(text: &str) -> String {
+    static ID: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\bdiscord:(\d{5,20})\b").expect("valid"));
+    ID.replace_all(text, "<@$1>").into_owned()
 }
 
 /// The slash commands the bot offers.
