@@ -27,6 +27,7 @@ pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        let _ = stream.set_nodelay(true);
         while sessions.try_join_next().is_some() {}
         sessions.spawn(session(stream, Arc::clone(&shared)));
     }

@@ -18,7 +18,13 @@ use super::events::{bot_user, now};
 use super::{Recorded, Shared, State};
 
 pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    use axum::serve::ListenerExt;
     let app = Router::new().fallback(handle).with_state(shared);
+    // Like Discord's edge, answer without Nagle's delay: on loopback a small write otherwise waits
+    // for the peer's delayed ACK (~40 ms) and the bot's latency would be the mock's.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     // Ends only when the mock drops (the task is aborted) or the socket fails.
     let _ = axum::serve(listener, app).await;
 }
