@@ -39,7 +39,7 @@ impl Local {
     }
 
     /// Performs actions; returns the lines for the terminal's own person.
-    fn perform(&self, desk: &Desk, me: &UserRef, actions: Vec<Action>) -> Result<Vec<String>> {
+    pub fn perform(&self, desk: &Desk, me: &UserRef, actions: Vec<Action>) -> Result<Vec<String>> {
         let mut mine = Vec::new();
         for a in actions {
             match a {

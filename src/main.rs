@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use frontline::config::Config;
-use frontline::desk::{Action as DeskAction, AgentCommand, Desk, Event};
+use frontline::desk::{AgentCommand, Desk, Event};
 use frontline::eval::{self, IntentEval, ThresholdGoal};
 use frontline::pack::Pack;
 use frontline::store::{Filter, Store};
@@ -275,22 +275,9 @@ fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: boo
     )?;
     let after = store.ticket(&id)?;
     let changed = before != after;
-    let message: Vec<String> = actions
-        .iter()
-        .filter_map(|a| match a {
-            DeskAction::Notify { to, text } if *to == me => Some(text.clone()),
-            _ => None,
-        })
-        .collect();
-    // Replies to the ticket's requester wait in their outbox for their next `frontline chat`.
-    for a in &actions {
-        if let DeskAction::Reply { to, text, .. } | DeskAction::Notify { to, text } = a
-            && *to != me
-            && to.platform == "local"
-        {
-            store.push_outbox(&to.key(), text)?;
-        }
-    }
+    // What is for the agent is printed; replies to the requester wait in their outbox for their
+    // next `frontline chat`, as in the agent terminal.
+    let message = setup.perform(&desk, &me, actions)?;
     if json {
         outln!(
             "{}",

@@ -310,31 +310,22 @@ impl Ticket {
                     }
                 }
             }
-            Change::AgentReplied { text } => {
+            Change::AgentReplied { text } | Change::AskedUser { text } => {
                 must_be_assignee(self)?;
+                if !self.status.is_open() {
+                    return Err(bad(self, "answered"));
+                }
                 self.transcript.push(Line {
                     at_ms: now,
                     from: format!("agent:{}", agent_name.unwrap_or("?")),
                     text: text.clone(),
                 });
-                if !self.status.is_open() {
-                    return Err(bad(self, "answered"));
-                }
                 self.first_response_ms.get_or_insert(now);
-                self.status = Status::Claimed;
-            }
-            Change::AskedUser { text } => {
-                must_be_assignee(self)?;
-                self.transcript.push(Line {
-                    at_ms: now,
-                    from: format!("agent:{}", agent_name.unwrap_or("?")),
-                    text: text.clone(),
-                });
-                if !self.status.is_open() {
-                    return Err(bad(self, "answered"));
-                }
-                self.first_response_ms.get_or_insert(now);
-                self.status = Status::WaitingOnUser;
+                // Asking waits for the user; a plain reply keeps the ticket with the agent.
+                self.status = match change {
+                    Change::AskedUser { .. } => Status::WaitingOnUser,
+                    _ => Status::Claimed,
+                };
             }
             Change::UserReplied { text } => {
                 self.transcript.push(Line {
