@@ -505,7 +505,8 @@ impl Handler {
             return;
         }
         let (who, roles) = actor(&c.user, c.member.as_ref());
-        let Some(id) = CustomId::decode(&c.data.custom_id) else {
+        // Form ids belong to forms: a button carrying one is not ours either.
+        let Some(id) = CustomId::decode(&c.data.custom_id).filter(|id| !id.is_form()) else {
             tracing::warn!("unknown button `{}` from {}", c.data.custom_id, who.key());
             let _ = c
                 .create_response(
@@ -545,31 +546,6 @@ impl Handler {
             if let Err(e) = c.create_response(&ctx.http, m).await {
                 tracing::error!("cannot open a form: {e}");
             }
-            return;
-        }
-        // Form ids belong to forms, not buttons: a button carrying one is not ours.
-        if matches!(
-            id,
-            CustomId::TicketForm
-                | CustomId::ResolveForm(_)
-                | CustomId::EscalateForm(_)
-                | CustomId::TransferForm(_)
-        ) {
-            tracing::warn!(
-                "form id `{}` pressed as a button by {}",
-                c.data.custom_id,
-                who.key()
-            );
-            let _ = c
-                .create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::Message(
-                        CreateInteractionResponseMessage::new()
-                            .content("Unknown action.")
-                            .ephemeral(true),
-                    ),
-                )
-                .await;
             return;
         }
         // Acknowledge at once; the desk's answer follows.

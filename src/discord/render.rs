@@ -46,6 +46,17 @@ impl CustomId {
         }
     }
 
+    /// Whether this id names a form (modal) rather than a button.
+    pub fn is_form(&self) -> bool {
+        matches!(
+            self,
+            CustomId::TicketForm
+                | CustomId::ResolveForm(_)
+                | CustomId::EscalateForm(_)
+                | CustomId::TransferForm(_)
+        )
+    }
+
     /// Decodes a custom id; anything not made by this bot (or forged) is `None`.
     pub fn decode(s: &str) -> Option<CustomId> {
         let rest = s.strip_prefix("fl:")?;
