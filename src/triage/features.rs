@@ -136,6 +136,34 @@ pub fn extract(tokens: &[String], cfg: &FeatureConfig, out: &mut Vec<u64>) {
     }
 }
 
+/// Per-thread tables of [`Vectorizer::transform`], all zero between calls; sized to the largest
+/// vocabulary seen on the thread.
+#[derive(Default)]
+struct TransformScratch {
+    /// Occurrences per feature index.
+    counts: Vec<u32>,
+    /// A bit per feature index present.
+    bits: Vec<u64>,
+    /// A bit per non-zero word of `bits`.
+    summary: Vec<u64>,
+}
+
+impl TransformScratch {
+    fn fit(&mut self, features: usize) {
+        if self.counts.len() < features {
+            self.counts.resize(features, 0);
+            let words = features.div_ceil(64);
+            self.bits.resize(words, 0);
+            self.summary.resize(words.div_ceil(64), 0);
+        }
+    }
+}
+
+thread_local! {
+    static TRANSFORM_SCRATCH: std::cell::RefCell<TransformScratch> =
+        std::cell::RefCell::new(TransformScratch::default());
+}
+
 /// A sparse vector: feature indices ascending, with their weights; L2-normalised.
 pub type Sparse = Vec<(u32, f32)>;
 
@@ -194,32 +222,57 @@ impl Vectorizer {
         self.idf.is_empty()
     }
 
+    /// Whether feature index `f` is a word feature.
+    pub fn is_word(&self, f: u32) -> bool {
+        self.word[f as usize]
+    }
+
     pub fn index_of(&self, hash: u64) -> Option<u32> {
         self.index.get(&hash).copied()
     }
 
     /// TF-IDF (sublinear tf) of a document's feature hashes, L2-normalised; unknown features dropped.
+    ///
+    /// The features come out in ascending index order without a sort: each known feature is
+    /// counted in a per-thread dense table and marked in a two-level bitmap (a bit per feature and
+    /// a bit per non-empty bitmap word), which is then read in order and cleared. Sorting the
+    /// message's few hundred indices cost more than that walk.
     pub fn transform(&self, hashes: &[u64], out: &mut Sparse) {
         out.clear();
-        let mut idx: Vec<u32> = hashes
-            .iter()
-            .filter_map(|h| self.index.get(h).copied())
-            .collect();
-        idx.sort_unstable();
-        let mut i = 0;
-        let mut norms = [0.0f32; 2];
-        while i < idx.len() {
-            let f = idx[i];
-            let mut j = i;
-            while j < idx.len() && idx[j] == f {
-                j += 1;
+        TRANSFORM_SCRATCH.with(|s| {
+            let s = &mut *s.borrow_mut();
+            s.fit(self.idf.len());
+            for h in hashes {
+                if let Some(&f) = self.index.get(h) {
+                    let f = f as usize;
+                    s.counts[f] += 1;
+                    s.bits[f / 64] |= 1 << (f % 64);
+                    s.summary[f / 4096] |= 1 << (f / 64 % 64);
+                }
             }
-            let tf = (j - i) as f32;
-            let w = (1.0 + tf.ln()) * self.idf[f as usize];
-            norms[self.word[f as usize] as usize] += w * w;
-            out.push((f, w));
-            i = j;
-        }
+            let mut norms = [0.0f32; 2];
+            for si in 0..s.summary.len() {
+                let mut sw = std::mem::take(&mut s.summary[si]);
+                while sw != 0 {
+                    let wi = si * 64 + sw.trailing_zeros() as usize;
+                    sw &= sw - 1;
+                    let mut bw = std::mem::take(&mut s.bits[wi]);
+                    while bw != 0 {
+                        let f = wi * 64 + bw.trailing_zeros() as usize;
+                        bw &= bw - 1;
+                        let tf = std::mem::take(&mut s.counts[f]) as f32;
+                        let w = (1.0 + tf.ln()) * self.idf[f];
+                        norms[self.word[f] as usize] += w * w;
+                        out.push((f as u32, w));
+                    }
+                }
+            }
+            self.finish_groups(norms, out);
+        });
+    }
+
+    /// Normalises the word and character groups of `out` apart (see [`FeatureConfig::word_share`]).
+    fn finish_groups(&self, norms: [f32; 2], out: &mut Sparse) {
         let share = self.config.word_share;
         let scale = |norm: f32, share: f32| {
             if norm > 0.0 {
