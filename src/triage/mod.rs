@@ -104,16 +104,13 @@ impl Decision {
     }
 }
 
-/// A message's class scores: what the classifier and rules say, before FAQ search.
+/// A message's class scores: what the classifier and rules say, before FAQ search. The per-class
+/// vectors live in per-thread scratch (see [`ScoreScratch`]); only what a decision reads is kept.
 #[derive(Debug, Clone)]
 pub struct Scores {
-    /// Probabilities per class (after rules).
-    pub probs: Vec<f32>,
-    /// Probabilities per class from the classifier alone.
-    pub model_probs: Vec<f32>,
     pub best: usize,
-    /// Logits after rules.
-    pub logits: Vec<f32>,
+    /// The classifier's own probability for `best`, before rules.
+    pub model_confidence: f32,
     /// Feature hashes of the message (shared with language detection).
     pub hashes: Vec<u64>,
     pub vector: Sparse,
@@ -123,6 +120,21 @@ pub struct Scores {
     /// The best class's probability discounted by unseen words: `p * coverage`. On CLINC150 this
     /// separates out-of-scope messages better than the probability alone (see README).
     pub confidence: f32,
+}
+
+/// Per-thread buffers of [`Triage::scores`] and [`Triage::nearest_example`], reused across
+/// messages so a decision does not allocate one vector per class count (500 classes: 2 KiB each).
+#[derive(Default)]
+struct ScoreScratch {
+    logits: Vec<f32>,
+    model_probs: Vec<f32>,
+    probs: Vec<f32>,
+    sims: Vec<f32>,
+}
+
+thread_local! {
+    static SCORE_SCRATCH: std::cell::RefCell<ScoreScratch> =
+        std::cell::RefCell::new(ScoreScratch::default());
 }
 
 /// A triage engine built from a pack: rules compiled, classifier trained, FAQ indexed.
@@ -340,77 +352,102 @@ impl Triage {
         };
         let mut vector = Sparse::with_capacity(hashes.len());
         self.vectorizer.transform(&hashes, &mut vector);
-        let mut logits = vec![0f32; self.model.classes];
-        self.model.scores(&vector, &mut logits);
-        let mut model_probs = logits.clone();
-        softmax(&mut model_probs);
-        let mut rule_hits = Vec::new();
-        if !self.rule_owner.is_empty() && !n.text.is_empty() {
-            for r in self.rules.matches(n.text.as_bytes()) {
+        SCORE_SCRATCH.with(|scratch| {
+            let scratch = &mut *scratch.borrow_mut();
+            let ScoreScratch {
+                logits,
+                model_probs,
+                probs,
+                ..
+            } = scratch;
+            logits.clear();
+            logits.resize(self.model.classes, 0.0);
+            self.model.scores(&vector, logits);
+            model_probs.clear();
+            model_probs.extend_from_slice(logits);
+            softmax(model_probs);
+            let mut rule_hits = Vec::new();
+            if !self.rule_owner.is_empty() && !n.text.is_empty() {
+                rule_hits = self.rules.matches(n.text.as_bytes());
+                for &r in &rule_hits {
+                    let (i, k) = self.rule_owner[r];
+                    logits[self.intent_class[i]] +=
+                        RULE_SCALE * self.pack.intents[i].rules[k].weight;
+                }
+            }
+            let probs: &[f32] = if rule_hits.is_empty() {
+                model_probs
+            } else {
+                probs.clear();
+                probs.extend_from_slice(logits);
+                softmax(probs);
+                probs
+            };
+            let mut best = 0;
+            for (c, p) in probs.iter().enumerate() {
+                if *p > probs[best] {
+                    best = c;
+                }
+            }
+            let probs_best = probs[best];
+            // A positive rule of the winner is the pack author's word that the message is in
+            // scope: unseen words (typos, names) then do not discount the confidence.
+            let vouched = rule_hits.iter().any(|&r| {
                 let (i, k) = self.rule_owner[r];
-                logits[self.intent_class[i]] += RULE_SCALE * self.pack.intents[i].rules[k].weight;
-                rule_hits.push(r);
+                self.intent_class[i] == best && self.pack.intents[i].rules[k].weight > 0.0
+            });
+            let coverage = if vouched { 1.0 } else { coverage };
+            Scores {
+                best,
+                model_confidence: model_probs[best],
+                hashes,
+                vector,
+                rule_hits,
+                coverage,
+                confidence: probs_best * coverage,
             }
-        }
-        let probs = if rule_hits.is_empty() {
-            model_probs.clone()
-        } else {
-            let mut p = logits.clone();
-            softmax(&mut p);
-            p
-        };
-        let mut best = 0;
-        for (c, p) in probs.iter().enumerate() {
-            if *p > probs[best] {
-                best = c;
-            }
-        }
-        let probs_best = probs[best];
-        // A positive rule of the winner is the pack author's word that the message is in scope:
-        // unseen words (typos, names) then do not discount the confidence.
-        let vouched = rule_hits.iter().any(|&r| {
-            let (i, k) = self.rule_owner[r];
-            self.intent_class[i] == best && self.pack.intents[i].rules[k].weight > 0.0
-        });
-        let coverage = if vouched { 1.0 } else { coverage };
-        Scores {
-            probs,
-            model_probs,
-            best,
-            logits,
-            hashes,
-            vector,
-            rule_hits,
-            coverage,
-            confidence: probs_best * coverage,
-        }
+        })
     }
 
     /// The training example of class `c` sharing most words with the message (cosine over word
     /// features: cheap, and what a person reading the explanation can check), with its similarity.
     pub fn nearest_example(&self, s: &Scores, c: usize) -> Option<(f32, &str)> {
-        let words = self.vectorizer.word_part(&s.vector);
-        // Each example's similarity sums its shared features' products in ascending feature order,
-        // as the sparse dot product of the two vectors does.
-        let mut sims = vec![0f32; self.examples[c].len()];
-        for &(f, mw) in &words {
-            let list = &self.example_postings[self.example_offsets[f as usize] as usize
-                ..self.example_offsets[f as usize + 1] as usize];
-            let lo = list.partition_point(|p| (p.0 as usize) < c);
-            let hi = lo + list[lo..].partition_point(|p| p.0 as usize == c);
-            for &(_, e, w) in &list[lo..hi] {
-                sims[e as usize] += w * mw;
+        // The message's word features, L2-normalised as `Vectorizer::word_part` does (same
+        // operations, without building the vector).
+        let is_word = |f: u32| self.vectorizer.is_word(f);
+        let norm = s
+            .vector
+            .iter()
+            .filter(|(f, _)| is_word(*f))
+            .map(|(_, w)| w * w)
+            .sum::<f32>()
+            .sqrt();
+        SCORE_SCRATCH.with(|scratch| {
+            let sims = &mut scratch.borrow_mut().sims;
+            sims.clear();
+            sims.resize(self.examples[c].len(), 0.0);
+            // Each example's similarity sums its shared features' products in ascending feature
+            // order, as the sparse dot product of the two vectors does.
+            for &(f, mw) in s.vector.iter().filter(|(f, _)| is_word(*f)) {
+                let mw = if norm > 0.0 { mw / norm } else { mw };
+                let list = &self.example_postings[self.example_offsets[f as usize] as usize
+                    ..self.example_offsets[f as usize + 1] as usize];
+                let lo = list.partition_point(|p| (p.0 as usize) < c);
+                let hi = lo + list[lo..].partition_point(|p| p.0 as usize == c);
+                for &(_, e, w) in &list[lo..hi] {
+                    sims[e as usize] += w * mw;
+                }
             }
-        }
-        // The last of equal maxima, like `Iterator::max_by`.
-        let mut best: Option<usize> = None;
-        for (e, sim) in sims.iter().enumerate() {
-            if best.is_none_or(|b| sim.total_cmp(&sims[b]).is_ge()) {
-                best = Some(e);
+            // The last of equal maxima, like `Iterator::max_by`.
+            let mut best: Option<usize> = None;
+            for (e, sim) in sims.iter().enumerate() {
+                if best.is_none_or(|b| sim.total_cmp(&sims[b]).is_ge()) {
+                    best = Some(e);
+                }
             }
-        }
-        best.map(|e| (sims[e], self.examples[c][e].as_str()))
-            .filter(|(sim, _)| *sim > 0.0)
+            best.map(|e| (sims[e], self.examples[c][e].as_str()))
+                .filter(|(sim, _)| *sim > 0.0)
+        })
     }
 
     /// The predicted label of a message and its confidence, with the out-of-scope threshold applied.
@@ -464,7 +501,7 @@ impl Triage {
         let intent = self.class_intent[s.best].filter(|_| confidence >= self.threshold);
         // The nearest training example of the winning class explains the learned score.
         let example = self.nearest_example(&s, s.best);
-        let model_confidence = s.model_probs[s.best];
+        let model_confidence = s.model_confidence;
         let label = self.class_label(s.best).to_string();
         match (&example, intent) {
             (Some((sim, t)), _) => why.push(format!(
