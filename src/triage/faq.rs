@@ -55,23 +55,56 @@ impl Default for Analyzer {
 
 impl Analyzer {
     pub fn terms(&self, tokens: &[String], language: &str, out: &mut Vec<u64>) {
-        for t in tokens {
-            match language {
-                "pl" => {
-                    if STOP_PL.contains(&t.as_str()) {
-                        continue;
-                    }
-                    let end = t.char_indices().nth(6).map(|(i, _)| i).unwrap_or(t.len());
-                    out.push(word_hash(&t[..end]));
+        out.extend(tokens.iter().filter_map(|t| self.term(t, language)));
+    }
+
+    /// The index term of one token, or `None` for a stop word.
+    fn term(&self, t: &str, language: &str) -> Option<u64> {
+        match language {
+            "pl" => {
+                if STOP_PL.contains(&t) {
+                    return None;
                 }
-                "en" => {
-                    if STOP_EN.contains(&t.as_str()) {
-                        continue;
-                    }
-                    out.push(word_hash(&self.english.stem(t)));
-                }
-                _ => out.push(word_hash(t)),
+                let end = t.char_indices().nth(6).map(|(i, _)| i).unwrap_or(t.len());
+                Some(word_hash(&t[..end]))
             }
+            "en" => {
+                if STOP_EN.contains(&t) {
+                    return None;
+                }
+                Some(word_hash(&self.english.stem(t)))
+            }
+            _ => Some(word_hash(t)),
+        }
+    }
+}
+
+/// The analysed terms of the tokens seen in one language's articles, keyed by the token's word
+/// hash (the token itself is kept to rule out a collision). A query's words are mostly the
+/// articles' words, so a search looks their stems up here instead of running the stemmer and the
+/// stop-word scan again (they were a tenth of a decision on the default pack).
+#[derive(Default)]
+struct TermCache {
+    terms: IdMap<(Box<str>, Option<u64>)>,
+}
+
+impl TermCache {
+    fn add(&mut self, analyzer: &Analyzer, tokens: &[String], language: &str) {
+        for t in tokens {
+            self.terms
+                .entry(word_hash(t))
+                .or_insert_with(|| (t.as_str().into(), analyzer.term(t, language)));
+        }
+    }
+
+    /// Same as [`Analyzer::terms`], from the cache where it knows the token.
+    fn terms(&self, analyzer: &Analyzer, tokens: &[String], language: &str, out: &mut Vec<u64>) {
+        for t in tokens {
+            let term = match self.terms.get(&word_hash(t)) {
+                Some((known, term)) if **known == **t => *term,
+                _ => analyzer.term(t, language),
+            };
+            out.extend(term);
         }
     }
 }
@@ -121,6 +154,8 @@ pub struct FaqIndex {
     article_language: Vec<u16>,
     /// Per language: number of units.
     language_units: Vec<usize>,
+    /// Per language: the analysed terms of its articles' tokens.
+    term_cache: Vec<TermCache>,
 }
 
 /// Per-thread accumulators reused across searches (sized to the largest index seen), so a search
@@ -151,6 +186,7 @@ impl FaqIndex {
         let mut raw: IdMap<Vec<(u32, f32)>> = IdMap::default();
         let mut article_language = Vec::new();
         let mut terms = Vec::new();
+        let mut term_cache: Vec<TermCache> = Vec::new();
         let mut add = |units: &mut Vec<Unit>,
                        lens: &mut Vec<f32>,
                        article: usize,
@@ -179,17 +215,20 @@ impl FaqIndex {
                 Some(i) => i,
                 None => {
                     languages.push(art.language.clone());
+                    term_cache.push(TermCache::default());
                     languages.len() - 1
                 }
             };
             article_language.push(lang as u16);
             for q in std::iter::once(&art.title).chain(&art.questions) {
                 let n = super::normalize::normalize(q);
+                term_cache[lang].add(&analyzer, &n.tokens, &art.language);
                 analyzer.terms(&n.tokens, &art.language, &mut terms);
                 add(&mut units, &mut lens, a, Kind::Question, &mut terms);
             }
             let body = format!("{} {} {}", art.body, art.tags.join(" "), art.tags.join(" "));
             let n = super::normalize::normalize_with_limit(&body, usize::MAX);
+            term_cache[lang].add(&analyzer, &n.tokens, &art.language);
             analyzer.terms(&n.tokens, &art.language, &mut terms);
             add(&mut units, &mut lens, a, Kind::Body, &mut terms);
         }
@@ -262,6 +301,7 @@ impl FaqIndex {
             article_units,
             article_language,
             language_units,
+            term_cache,
         }
     }
 
@@ -280,7 +320,12 @@ impl FaqIndex {
             let s = &mut *s.borrow_mut();
             let mut terms = std::mem::take(&mut s.terms);
             terms.clear();
-            self.analyzer.terms(tokens, analyzer_lang, &mut terms);
+            match lang_filter {
+                Some(l) => {
+                    self.term_cache[l].terms(&self.analyzer, tokens, analyzer_lang, &mut terms)
+                }
+                None => self.analyzer.terms(tokens, analyzer_lang, &mut terms),
+            }
             terms.sort_unstable();
             terms.dedup();
             let articles = self.article_units.len();
