@@ -259,12 +259,7 @@ fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: boo
     let store = std::sync::Arc::new(frontline::local::open_store(&setup.data_dir)?);
     let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
     let me = UserRef::local(agent);
-    let id = match &command {
-        AgentCommand::Claim { ticket } | AgentCommand::Resolve { ticket, .. } => {
-            ticket.to_uppercase()
-        }
-        _ => String::new(),
-    };
+    let id = command.ticket();
     let before = store.ticket(&id)?;
     let actions = desk.handle(
         Event::Agent {

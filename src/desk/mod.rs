@@ -73,6 +73,24 @@ pub enum AgentCommand {
     },
 }
 
+impl AgentCommand {
+    /// The ticket the command is about, as stored (`T-1042`).
+    pub fn ticket(&self) -> String {
+        match self {
+            AgentCommand::Claim { ticket }
+            | AgentCommand::Unclaim { ticket }
+            | AgentCommand::TransferToAgent { ticket, .. }
+            | AgentCommand::TransferToQueue { ticket, .. }
+            | AgentCommand::Reply { ticket, .. }
+            | AgentCommand::Ask { ticket, .. }
+            | AgentCommand::EscalateL3 { ticket, .. }
+            | AgentCommand::Resolve { ticket, .. }
+            | AgentCommand::LogTime { ticket, .. }
+            | AgentCommand::Reopen { ticket, .. } => ticket.trim().to_uppercase(),
+        }
+    }
+}
+
 /// Everything that can happen to the desk, from any platform.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -816,18 +834,7 @@ impl Desk {
             },
         };
         let name = agent.name.clone();
-        let ticket_id = match &command {
-            AgentCommand::Claim { ticket }
-            | AgentCommand::Unclaim { ticket }
-            | AgentCommand::TransferToAgent { ticket, .. }
-            | AgentCommand::TransferToQueue { ticket, .. }
-            | AgentCommand::Reply { ticket, .. }
-            | AgentCommand::Ask { ticket, .. }
-            | AgentCommand::EscalateL3 { ticket, .. }
-            | AgentCommand::Resolve { ticket, .. }
-            | AgentCommand::LogTime { ticket, .. }
-            | AgentCommand::Reopen { ticket, .. } => ticket.trim().to_uppercase(),
-        };
+        let ticket_id = command.ticket();
         let Some(before) = self.store.ticket(&ticket_id)? else {
             return refuse(format!("Ticket {ticket_id} not found."));
         };

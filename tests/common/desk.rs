@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
 
 use serde_json::Value;
 
@@ -20,19 +20,7 @@ impl Default for TestDesk {
     }
 }
 
-/// Starts the binary in `cwd` with `args`, stdin piped, backtraces off as a user runs it.
-pub fn spawn(cwd: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run frontline")
-}
+pub use super::spawn;
 
 /// Runs the binary to completion, feeding `stdin` from a thread so a large input cannot deadlock
 /// against the child's output.

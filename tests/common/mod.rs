@@ -24,9 +24,9 @@ pub fn engine() -> &'static Triage {
     })
 }
 
-/// Runs the built binary in `cwd` with `args` and `stdin`; backtraces off, as a user runs it.
-pub fn run_in(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
+/// Starts the built binary in `cwd` with `args`, stdin piped, backtraces off as a user runs it.
+pub fn spawn(cwd: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_frontline"))
         .args(args)
         .current_dir(cwd)
         .env_remove("RUST_BACKTRACE")
@@ -35,7 +35,12 @@ pub fn run_in(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run frontline");
+        .expect("run frontline")
+}
+
+/// Runs the built binary in `cwd` with `args` and `stdin`.
+pub fn run_in(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = spawn(cwd, args);
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().unwrap()
 }
