@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::pack::{Pack, PackError, Priority, key_at, line_of, names_a_value};
-use crate::tickets::{Tier, UserRef};
+use crate::tickets::{Platform, Tier, UserRef};
 
 /// The configuration used when none is given: queues for the default pack, four local agents
 /// (alice and bob at L2, carol at L3, root as admin) and SLA targets per priority.
@@ -30,14 +30,14 @@ pub struct Queue {
     pub tier: Tier,
     /// Where the queue's channel lives: `local`, `discord`, `slack`.
     #[serde(default = "local")]
-    pub platform: String,
+    pub platform: Platform,
     /// The platform channel id; for `local`, a name.
     #[serde(default)]
     pub channel: String,
 }
 
-fn local() -> String {
-    "local".into()
+fn local() -> Platform {
+    Platform::Local
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,7 +55,7 @@ pub struct Agent {
     pub name: String,
     pub role: Role,
     #[serde(default = "local")]
-    pub platform: String,
+    pub platform: Platform,
     /// The agent's user id on that platform (the name for `local`).
     pub id: Option<String>,
 }
@@ -74,7 +74,7 @@ pub struct Organisation {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformRole {
-    pub platform: String,
+    pub platform: Platform,
     pub id: String,
     pub role: Role,
 }
@@ -271,7 +271,7 @@ impl Config {
     }
 
     /// The strongest agent role among a platform user's roles, if any is mapped.
-    pub fn role_for(&self, platform: &str, roles: &[String]) -> Option<Role> {
+    pub fn role_for(&self, platform: Platform, roles: &[String]) -> Option<Role> {
         let rank = |r: Role| match r {
             Role::L2 => 0,
             Role::L3 => 1,

@@ -1,14 +1,17 @@
-//! frontline: the L1 line of an IT support desk. The library holds the platform-neutral core; the
-//! binary wires it to the terminal (and, later, to Discord and Slack).
+//! frontline: the L1 line of an IT support desk.
+//!
+//! - The core, platform-neutral and free of I/O and clock reads: [`triage`] (text → decision),
+//!   [`desk`] (events → turns), [`tickets`] (the ticket state machine), [`pack`] and [`config`]
+//!   (data, validated at load), and the [`store`] trait with its sled implementation.
+//! - [`platform`]: the adapters (local terminals, Discord) that turn payloads into desk events and
+//!   deliver their platform's outbox.
+//! - [`tooling`]: evaluation, benchmarks and generated packs, apart from the core.
 
-pub mod bench;
 pub mod config;
 pub mod desk;
-pub mod discord;
-pub mod eval;
-pub mod local;
 pub mod pack;
+pub mod platform;
 pub mod store;
-pub mod synth;
 pub mod tickets;
+pub mod tooling;
 pub mod triage;

@@ -7,11 +7,11 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use frontline::config::Config;
-use frontline::desk::{AgentCommand, Desk, Event};
-use frontline::eval::{self, IntentEval, ThresholdGoal};
+use frontline::desk::{AgentCommand, Desk, Event, Incoming};
+use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
 use frontline::pack::Pack;
-use frontline::store::{Filter, Store};
-use frontline::tickets::{Status, UserRef, now_ms};
+use frontline::store::{Filter, OutboxFilter, Store};
+use frontline::tickets::{Platform, Status, UserRef, now_ms};
 use frontline::triage::{Decision, EngineConfig, Triage};
 
 /// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
@@ -77,6 +77,26 @@ enum Command {
     Tickets {
         #[command(subcommand)]
         what: TicketsCommand,
+    },
+    /// The outbox: what the desk has asked the platforms to deliver, and whether they have.
+    Outbox {
+        #[command(subcommand)]
+        what: OutboxCommand,
+    },
+    /// The event log, one record per line with its offset: ticket changes, the bot's own turns
+    /// (FAQ offered and whether it helped, questions, ratings) and messages sent.
+    Events {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// Start at this offset (inclusive); a reader resumes at the last offset it saw + 1.
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+        /// At most this many records.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
     },
     /// Validate an intent pack and print a summary.
     Check {
@@ -187,6 +207,24 @@ enum TicketsCommand {
 }
 
 #[derive(Subcommand)]
+enum OutboxCommand {
+    /// List outbox entries, oldest first: id, platform, state, attempts, what and for whom.
+    List {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// Only entries still waiting for delivery.
+        #[arg(long)]
+        pending: bool,
+        /// Only entries for this platform (local, discord, slack, web).
+        #[arg(long)]
+        platform: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// Pack load time, decisions per second on one thread, peak memory.
     Triage {
@@ -231,7 +269,7 @@ fn pack_dir(dir: Option<PathBuf>) -> PathBuf {
 
 /// Loads configuration, pack and engine for the desk commands; bad files stop here with file, line
 /// and field.
-fn local_setup(args: &DeskArgs) -> Result<frontline::local::Local> {
+fn local_setup(args: &DeskArgs) -> Result<frontline::platform::local::Local> {
     let config = match &args.config {
         Some(p) => Config::load(p).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?,
         None => Config::default_config(),
@@ -245,34 +283,35 @@ fn local_setup(args: &DeskArgs) -> Result<frontline::local::Local> {
         .data
         .clone()
         .or_else(|| config.data_dir.clone())
-        .unwrap_or_else(frontline::local::default_data_dir);
-    Ok(frontline::local::Local {
+        .unwrap_or_else(frontline::platform::local::default_data_dir);
+    Ok(frontline::platform::local::Local {
         triage: std::sync::Arc::new(engine),
         config,
         data_dir,
     })
 }
 
-/// Runs one agent command from the `tickets` subcommands and prints the outcome.
+/// Runs one agent command from the `tickets` subcommands and prints the outcome. What it says to
+/// the requester goes through the outbox: to a local user's next `frontline chat`, to a Discord
+/// user by the next `frontline run` that serves Discord.
 fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: bool) -> Result<()> {
     let setup = local_setup(args)?;
-    let store = std::sync::Arc::new(frontline::local::open_store(&setup.data_dir)?);
+    let store = std::sync::Arc::new(frontline::platform::local::open_store(&setup.data_dir)?);
     let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
     let me = UserRef::local(agent);
     let id = command.ticket();
     let before = store.ticket(&id)?;
-    let actions = desk.handle(
-        Event::Agent {
+    let processed = desk.process(
+        Incoming::plain(Event::Agent {
             by: me.clone(),
+            roles: vec![],
             command,
-        },
+        }),
         now_ms(),
     )?;
     let after = store.ticket(&id)?;
     let changed = before != after;
-    // What is for the agent is printed; replies to the requester wait in their outbox for their
-    // next `frontline chat`, as in the agent terminal.
-    let message = setup.perform(&desk, &me, actions)?;
+    let message = setup.deliver(&desk, &me, processed.outbox())?;
     if json {
         outln!(
             "{}",
@@ -481,8 +520,8 @@ fn run() -> Result<()> {
                 anyhow::anyhow!("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
             })?;
             let shards = match shards.as_str() {
-                "auto" => frontline::discord::Shards::Auto,
-                n => frontline::discord::Shards::Fixed(
+                "auto" => frontline::platform::discord::Shards::Auto,
+                n => frontline::platform::discord::Shards::Fixed(
                     n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
                         anyhow::anyhow!("--shards must be `auto` or a positive number")
                     })?,
@@ -494,14 +533,14 @@ fn run() -> Result<()> {
                         .unwrap_or_else(|_| "info,serenity=warn".into()),
                 )
                 .init();
-            let store = std::sync::Arc::new(frontline::local::open_store(&setup.data_dir)?);
+            let store = std::sync::Arc::new(frontline::platform::local::open_store(&setup.data_dir)?);
             let desk = std::sync::Arc::new(Desk::new(
                 setup.triage.clone(),
                 setup.config.clone(),
                 store.clone(),
             ));
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(frontline::discord::run(
+            runtime.block_on(frontline::platform::discord::run(
                 desk,
                 discord,
                 token,
@@ -513,6 +552,86 @@ fn run() -> Result<()> {
             ))?;
             // Everything confirmed is already on disk; this covers conversations and bookkeeping.
             store.flush()?;
+        }
+        Command::Outbox {
+            what:
+                OutboxCommand::List {
+                    desk,
+                    pending,
+                    platform,
+                    json,
+                },
+        } => {
+            let setup = local_setup(&desk)?;
+            let platform = match platform {
+                Some(p) => Some(Platform::parse(&p).ok_or_else(|| {
+                    anyhow::anyhow!("unknown platform `{p}` (local, discord, slack, web)")
+                })?),
+                None => None,
+            };
+            let store = frontline::platform::local::open_store(&setup.data_dir)?;
+            let entries = store.outbox(&OutboxFilter {
+                pending,
+                platform,
+                ..OutboxFilter::default()
+            })?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for e in &entries {
+                if json {
+                    let recipient = e.action.recipient().map(UserRef::key);
+                    let mut v = serde_json::to_value(e)?;
+                    v["recipient"] = serde_json::json!(recipient);
+                    v["summary"] = serde_json::json!(e.action.summary());
+                    writeln!(out, "{v}")?;
+                } else {
+                    writeln!(
+                        out,
+                        "{} {} {} attempts={} {} {}{}",
+                        e.id,
+                        e.platform,
+                        e.state.as_str(),
+                        e.attempts,
+                        frontline::desk::card::fmt_time(e.created_ms),
+                        frontline::triage::normalize::printable(&e.action.summary()),
+                        e.last_error
+                            .as_ref()
+                            .map(|err| format!(" (last error: {})", frontline::triage::normalize::printable(err)))
+                            .unwrap_or_default()
+                    )?;
+                }
+            }
+            out.flush()?;
+        }
+        Command::Events {
+            desk,
+            since,
+            limit,
+            json,
+        } => {
+            let setup = local_setup(&desk)?;
+            let store = frontline::platform::local::open_store(&setup.data_dir)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut from = since;
+            let mut left = limit.unwrap_or(usize::MAX);
+            // In pages, so a long log is not held in memory at once.
+            while left > 0 {
+                let page = store.log(from, left.min(1000))?;
+                let Some(last) = page.last().map(|r| r.offset) else {
+                    break;
+                };
+                for r in &page {
+                    if json {
+                        writeln!(out, "{}", serde_json::to_string(r)?)?;
+                    } else {
+                        writeln!(out, "{}", frontline::triage::normalize::printable(&r.line()))?;
+                    }
+                }
+                left = left.saturating_sub(page.len());
+                from = last + 1;
+            }
+            out.flush()?;
         }
         Command::Tickets { what } => match what {
             TicketsCommand::List {
@@ -529,7 +648,7 @@ fn run() -> Result<()> {
                     })?),
                     None => None,
                 };
-                let store = frontline::local::open_store(&setup.data_dir)?;
+                let store = frontline::platform::local::open_store(&setup.data_dir)?;
                 let tickets = store.list(&Filter {
                     status,
                     queue,
@@ -555,7 +674,7 @@ fn run() -> Result<()> {
             }
             TicketsCommand::Show { desk, id, json } => {
                 let setup = local_setup(&desk)?;
-                let store = frontline::local::open_store(&setup.data_dir)?;
+                let store = frontline::platform::local::open_store(&setup.data_dir)?;
                 let Some(t) = store.ticket(&id)? else {
                     eprintln!("error: ticket {id} not found");
                     std::process::exit(1);
@@ -616,11 +735,11 @@ fn run() -> Result<()> {
                     .flat_map(|i| i.examples.iter().map(|e| e.text.clone()))
                     .collect()
             };
-            let default = frontline::bench::triage_figures("default pack", load, own, runs);
-            let large = frontline::bench::triage_figures(
+            let default = frontline::tooling::bench::triage_figures("default pack", load, own, runs);
+            let large = frontline::tooling::bench::triage_figures(
                 "generated pack",
-                || frontline::synth::pack(500, 20, 5000),
-                |p| frontline::synth::messages(p, 2000),
+                || frontline::tooling::synth::pack(500, 20, 5000),
+                |p| frontline::tooling::synth::messages(p, 2000),
                 runs,
             );
             for f in [default, large] {
@@ -646,7 +765,7 @@ fn run() -> Result<()> {
                     print_confirmed,
                 },
         } => {
-            let args = frontline::store::bench::StoreBench {
+            let args = frontline::tooling::store_bench::StoreBench {
                 data,
                 tickets,
                 concurrency,
@@ -660,7 +779,7 @@ fn run() -> Result<()> {
                     let _ = writeln!(out, "confirmed {id}").and_then(|()| out.flush());
                 }
             };
-            let f = frontline::store::bench::run(&args, &confirmed)?;
+            let f = frontline::tooling::store_bench::run(&args, &confirmed)?;
             if let Some(p) = &f.prefill {
                 outln!(
                     "prefilled to {} tickets in {:.1} s; reopen {:.0} ms (median of 3); {} open in busiest queue {}, its view (open, limit 50) returned {} in {:.2} ms (median of 20); {:.0} bytes on disk per ticket",

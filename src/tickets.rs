@@ -6,11 +6,51 @@ use serde::{Deserialize, Serialize};
 
 use crate::pack::Priority;
 
-/// A platform-neutral reference to a person: where they are and who they are there.
+/// The platforms a person can reach the desk from. Serialised lower-case (`"discord"`), the form
+/// configuration files and stored records use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// The terminals on this machine (`frontline chat`, `frontline agent`, `frontline tickets`).
+    Local,
+    Discord,
+    Slack,
+    Web,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 4] = [
+        Platform::Local,
+        Platform::Discord,
+        Platform::Slack,
+        Platform::Web,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Local => "local",
+            Platform::Discord => "discord",
+            Platform::Slack => "slack",
+            Platform::Web => "web",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A platform-neutral reference to a person: where they are and who they are there. Identity is
+/// `{platform, id}`; the name is only for display.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct UserRef {
-    /// `local`, `discord`, `slack`.
-    pub platform: String,
+    pub platform: Platform,
     /// The platform's user id.
     pub id: String,
     /// Display name at the time (not an identity).
@@ -20,7 +60,7 @@ pub struct UserRef {
 impl UserRef {
     pub fn local(name: &str) -> UserRef {
         UserRef {
-            platform: "local".into(),
+            platform: Platform::Local,
             id: name.into(),
             name: name.into(),
         }
@@ -29,6 +69,11 @@ impl UserRef {
     /// `platform:id`, the key under which the user's conversation and index entries are stored.
     pub fn key(&self) -> String {
         format!("{}:{}", self.platform, self.id)
+    }
+
+    /// Whether two references name the same person (names are not identities).
+    pub fn same_person(&self, other: &UserRef) -> bool {
+        self.platform == other.platform && self.id == other.id
     }
 }
 
@@ -119,6 +164,9 @@ pub struct Ticket {
     pub tier: Tier,
     pub queue: String,
     pub assignee: Option<String>,
+    /// Where the assignee is reached (their platform identity), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_user: Option<UserRef>,
     pub detection: Detection,
     /// Follow-up question id and the user's answer, in order asked.
     pub answers: Vec<(String, String)>,
@@ -160,6 +208,9 @@ pub enum Change {
     },
     Claimed {
         agent: String,
+        /// The agent's platform identity, so replies reach them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<UserRef>,
     },
     Unclaimed {
         agent: String,
@@ -170,6 +221,9 @@ pub enum Change {
         /// The tier of the queue moved to (a queue belongs to one tier).
         #[serde(default)]
         to_tier: Option<Tier>,
+        /// The platform identity of the agent transferred to, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_user: Option<UserRef>,
     },
     AgentReplied {
         text: String,
@@ -194,6 +248,41 @@ pub enum Change {
         score: u8,
     },
     Closed,
+}
+
+impl Change {
+    /// The free text a person wrote that this change carries (a reply, a note, a reason), which
+    /// the store keeps apart from the event so an erasure can remove it without rewriting the log.
+    pub fn personal_text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Change::AgentReplied { text }
+            | Change::AskedUser { text }
+            | Change::UserReplied { text } => Some(text),
+            Change::Resolved { note, .. } => Some(note),
+            Change::Escalated { note, .. } => note.as_mut(),
+            Change::Reopened { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The change's `type` as serialised (`claimed`, `agent_replied`...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::Opened { .. } => "opened",
+            Change::Escalated { .. } => "escalated",
+            Change::Claimed { .. } => "claimed",
+            Change::Unclaimed { .. } => "unclaimed",
+            Change::Transferred { .. } => "transferred",
+            Change::AgentReplied { .. } => "agent_replied",
+            Change::AskedUser { .. } => "asked_user",
+            Change::UserReplied { .. } => "user_replied",
+            Change::Resolved { .. } => "resolved",
+            Change::TimeLogged { .. } => "time_logged",
+            Change::Reopened { .. } => "reopened",
+            Change::Rated { .. } => "rated",
+            Change::Closed => "closed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -264,9 +353,10 @@ impl Ticket {
                 self.queue = queue.clone();
                 self.tier = *tier;
                 self.assignee = None;
+                self.assignee_user = None;
                 self.status = Status::Escalated;
             }
-            Change::Claimed { agent } => match (&self.assignee, self.status) {
+            Change::Claimed { agent, user } => match (&self.assignee, self.status) {
                 (Some(by), _) => {
                     return Err(TicketError::AlreadyClaimed {
                         ticket: self.id.clone(),
@@ -275,6 +365,7 @@ impl Ticket {
                 }
                 (None, Status::New | Status::Escalated) => {
                     self.assignee = Some(agent.clone());
+                    self.assignee_user = user.clone();
                     self.status = Status::Claimed;
                     self.first_response_ms.get_or_insert(now);
                 }
@@ -283,12 +374,14 @@ impl Ticket {
             Change::Unclaimed { .. } => {
                 must_be_assignee(self)?;
                 self.assignee = None;
+                self.assignee_user = None;
                 self.status = Status::Escalated;
             }
             Change::Transferred {
                 to_agent,
                 to_queue,
                 to_tier,
+                to_user,
             } => {
                 if !self.status.is_open() {
                     return Err(bad(self, "transferred"));
@@ -302,10 +395,12 @@ impl Ticket {
                 match to_agent {
                     Some(a) => {
                         self.assignee = Some(a.clone());
+                        self.assignee_user = to_user.clone();
                         self.status = Status::Claimed;
                     }
                     None => {
                         self.assignee = None;
+                        self.assignee_user = None;
                         self.status = Status::Escalated;
                     }
                 }

@@ -1,21 +1,27 @@
 //! The escalation card: everything an agent needs about a ticket, platform-neutral. Adapters render
 //! it (a Discord embed, Slack blocks, terminal text); the transcript on it is already redacted.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::tickets::{Line, Ticket};
+use super::grammar::CardAction;
+use crate::tickets::{Line, Status, Ticket, UserRef};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Card {
     pub ticket: String,
     pub subject: String,
     pub requester: String,
     pub organisation: Option<String>,
     pub priority: String,
-    pub status: String,
+    pub status: Status,
     pub tier: String,
     pub queue: String,
     pub assignee: Option<String>,
+    /// Where the assignee is reached, when known (adapters render a mention from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_user: Option<UserRef>,
+    /// The buttons an agent has on this card, in order.
+    pub actions: Vec<CardAction>,
     /// SLA due times, ms since the epoch.
     pub first_response_due_ms: Option<u64>,
     pub resolution_due_ms: Option<u64>,
@@ -36,10 +42,12 @@ impl Card {
             requester: format!("{} ({})", t.requester.name, t.requester.key()),
             organisation: t.organisation.clone(),
             priority: t.priority.to_string(),
-            status: t.status.as_str().to_string(),
+            status: t.status,
             tier: format!("{:?}", t.tier),
             queue: t.queue.clone(),
             assignee: t.assignee.clone(),
+            assignee_user: t.assignee_user.clone(),
+            actions: Card::actions_for(t),
             first_response_due_ms: t.first_response_due_ms,
             resolution_due_ms: t.resolution_due_ms,
             intent: t.detection.intent.clone(),
@@ -52,6 +60,25 @@ impl Card {
         }
     }
 
+    /// The buttons a ticket's card offers: claim or unclaim, transfer, escalate, resolve while it
+    /// is open; none once it is resolved or closed.
+    pub fn actions_for(t: &Ticket) -> Vec<CardAction> {
+        if !t.status.is_open() {
+            return vec![];
+        }
+        let claim = if t.assignee.is_some() {
+            CardAction::Unclaim
+        } else {
+            CardAction::Claim
+        };
+        vec![
+            claim,
+            CardAction::Transfer,
+            CardAction::Escalate,
+            CardAction::Resolve,
+        ]
+    }
+
     /// Plain-text rendering (terminal, logs).
     pub fn render_text(&self) -> String {
         let mut s = format!(
@@ -59,7 +86,7 @@ impl Card {
             self.ticket,
             self.priority,
             self.tier,
-            self.status,
+            self.status.as_str(),
             self.subject,
             self.requester,
             self.organisation

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::event::Address;
 use crate::tickets::{Detection, Line};
 
 /// How many lines of a conversation are kept for the escalation card.
@@ -10,8 +11,15 @@ const KEEP_LINES: usize = 50;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
+    /// Incremented by every turn that changes the conversation; the store refuses a write that
+    /// does not follow the stored revision, so two turns cannot both build on one state.
+    #[serde(default)]
+    pub rev: u64,
     /// The user's language, from the last triage decision.
     pub language: String,
+    /// Where replies go (the conversation's thread, or a direct message).
+    #[serde(default)]
+    pub address: Address,
     pub step: Step,
     /// Redacted lines since the conversation (re)started; becomes the ticket's transcript.
     pub transcript: Vec<Line>,
@@ -44,8 +52,10 @@ pub enum Step {
         original: String,
         answers: Vec<(String, String)>,
     },
-    /// A ticket is open: the user's messages go to it.
+    /// A ticket is open: the user's messages go to it. Once an agent resolves it, the next
+    /// message is read as a 1-5 rating (or "reopen"): the resolution does not write the user's
+    /// conversation, the ticket's status says so.
     InTicket { ticket: String },
-    /// The ticket was resolved; waiting for a 1-5 rating (or "reopen").
+    /// Stores written before resolutions stopped writing conversations; read as `InTicket`.
     Csat { ticket: String },
 }

@@ -3,31 +3,39 @@
 //! | tree | key | value |
 //! |---|---|---|
 //! | `tickets` | number (u64) | ticket, JSON |
-//! | `events` | number (u64) + seq (u32) | event, JSON |
+//! | `events` | number (u64) + seq (u32) | ticket event, JSON, personal text taken out |
 //! | `index` | `s` status `\0` queue `\0` number | empty: by status and queue |
 //! | `index` | `r` platform:user `\0` number | empty: by requester |
 //! | `index` | `o` organisation `\0` number | empty: by organisation |
 //! | `index` | `c` created_ms (u64) number | empty: by creation time |
-//! | `conversations` | platform:user | the desk's conversation state |
-//! | `outbox` | platform:user `\0` id (u64) | a message waiting for the user |
-//! | `counters` | name | u64: deflections and other tallies |
+//! | `conversations` | platform:user | the desk's conversation state, JSON |
+//! | `log` | offset (u64) | a log record: a ticket event's key, a bot event, an outbox id |
+//! | `outbox` | id (u64) | an outbox entry, JSON |
+//! | `pending` | platform `\0` id (u64) | empty: entries waiting for that platform |
+//! | `seen` | idempotency key | the log offset at which it was committed (u64) |
+//! | `texts` | `e` number seq / `l` offset | personal text of a ticket event / a bot event |
+//! | `links` | link key | desk bookkeeping (threads, cards) |
+//! | `meta` | `next_ticket` | u64: the lowest ticket number never handed out |
 //!
-//! Ticket numbers are dense and handed out from memory: on open, numbering resumes after the
-//! highest stored ticket (or after an older store's `next_ticket` counter, if higher).
-//!
-//! A ticket, its event and its index entries are written in one transaction. Durability is a group
-//! commit: every writer waits for a flush that started after its write, and one flush serves all
-//! writers waiting at that moment.
+//! A turn is one sled transaction over all of these, taken under the sequencer lock so log
+//! offsets and outbox ids follow commit order; durability is a group commit: each committer waits
+//! for a flush that began after its write, and one flush confirms every committer waiting.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 
+use serde::{Deserialize, Serialize};
+use sled::Tree;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::{Transactional, Tree};
+use sled::Transactional;
 
-use super::{Filter, Store, StoreError};
-use crate::tickets::{Actor, Change, Ticket, TicketError, TicketEvent};
+use super::{Filter, OutboxFilter, Store, StoreError};
+use crate::desk::action::{Delivery, MAX_ATTEMPTS, Outcome, OutboxEntry, backoff_ms};
+use crate::desk::conversation::Conversation;
+use crate::desk::log::{BotEvent, LogEntry, LogRecord};
+use crate::desk::turn::{Committed, Turn};
+use crate::tickets::{Platform, Ticket, TicketEvent};
 
 /// Ticket numbers start here, so ids look like `T-1042` from the first ticket on.
 const FIRST_NUMBER: u64 = 1000;
@@ -38,8 +46,13 @@ pub struct SledStore {
     events: Tree,
     index: Tree,
     conversations: Tree,
+    log: Tree,
     outbox: Tree,
-    counters: Tree,
+    pending: Tree,
+    seen: Tree,
+    texts: Tree,
+    links: Tree,
+    meta: Tree,
     /// Count of writes committed; a flush that starts after a write covers it.
     written: AtomicU64,
     /// Group commit state; see [`SledStore::durable`]. A std mutex: held only to read or set the
@@ -53,7 +66,11 @@ pub struct SledStore {
     /// instead, they wait out the flush (which blocks them inside sled anyway) and are all
     /// counted in the next one.
     gate: RwLock<()>,
-    /// The next ticket number; see [`SledStore::first_free_number`].
+    /// Next log offset and outbox id, taken with the turn's transaction so both follow commit
+    /// order (a reader at offset N never later sees a record below N appear). A std mutex held
+    /// for the in-memory transaction only, never across a flush.
+    sequencer: Mutex<Sequence>,
+    /// The next ticket number; persisted as `meta/next_ticket` on every reservation.
     next_number: AtomicU64,
     /// Flushes done by [`SledStore::durable`] (benchmarks report tickets per flush).
     flushes: AtomicU64,
@@ -65,6 +82,27 @@ struct Commit {
     flushed: u64,
     /// A flush is under way.
     flushing: bool,
+}
+
+struct Sequence {
+    next_offset: u64,
+    next_outbox: u64,
+}
+
+/// A log record as stored: what it points at, not the personal text.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Stored {
+    Ticket { number: u64, seq: u32 },
+    Bot { user: String, event: BotEvent },
+    Message { outbox: u64 },
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRecord {
+    at_ms: u64,
+    #[serde(flatten)]
+    what: Stored,
 }
 
 fn io(e: impl std::fmt::Display) -> StoreError {
@@ -109,16 +147,43 @@ fn event_key(number: u64, seq: u32) -> [u8; 12] {
     k
 }
 
-/// The number after the highest ticket stored, or after the `next_ticket` counter's if higher
-/// (stores written before numbers were kept in memory counted there, gaps included).
-fn first_free_number(tickets: &Tree, counters: &Tree) -> Result<u64, StoreError> {
-    let after_last = match tickets.last().map_err(io)? {
-        Some((k, _)) => {
-            u64::from_be_bytes(k.as_ref().try_into().map_err(|_| StoreError::Corrupt {
-                key: format!("tickets {k:?}"),
-                message: "key is not a ticket number".into(),
-            })?) + 1
+fn event_text_key(number: u64, seq: u32) -> Vec<u8> {
+    let mut k = b"e".to_vec();
+    k.extend_from_slice(&event_key(number, seq));
+    k
+}
+
+fn log_text_key(offset: u64) -> Vec<u8> {
+    let mut k = b"l".to_vec();
+    k.extend_from_slice(&offset.to_be_bytes());
+    k
+}
+
+fn pending_key(platform: Platform, id: u64) -> Vec<u8> {
+    let mut k = format!("{platform}\0").into_bytes();
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+fn u64_of(key: &str, bytes: &[u8]) -> Result<u64, StoreError> {
+    Ok(u64::from_be_bytes(bytes.try_into().map_err(|_| {
+        StoreError::Corrupt {
+            key: key.to_string(),
+            message: "not an 8-byte number".into(),
         }
+    })?))
+}
+
+/// The number after the highest ticket stored, or the persisted reservation mark if higher (a
+/// reserved number whose turn never committed is not reused either), or an older store's
+/// `next_ticket` counter.
+fn first_free_number(tickets: &Tree, meta: &Tree, counters: &Tree) -> Result<u64, StoreError> {
+    let after_last = match tickets.last().map_err(io)? {
+        Some((k, _)) => u64_of("tickets (last key)", &k)? + 1,
+        None => FIRST_NUMBER,
+    };
+    let reserved = match meta.get("next_ticket").map_err(io)? {
+        Some(b) => u64_of("meta/next_ticket", &b)?,
         None => FIRST_NUMBER,
     };
     let counted = counters
@@ -126,7 +191,15 @@ fn first_free_number(tickets: &Tree, counters: &Tree) -> Result<u64, StoreError>
         .map_err(io)?
         .map(|b| FIRST_NUMBER + u64::from_be_bytes(b.as_ref().try_into().unwrap_or([0; 8])))
         .unwrap_or(FIRST_NUMBER);
-    Ok(after_last.max(counted))
+    Ok(after_last.max(reserved).max(counted))
+}
+
+/// The key after the last one of `tree` read as a u64 (or `first`).
+fn after_last_u64(tree: &Tree, first: u64, what: &str) -> Result<u64, StoreError> {
+    Ok(match tree.last().map_err(io)? {
+        Some((k, _)) => u64_of(what, &k)? + 1,
+        None => first,
+    })
 }
 
 fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
@@ -147,14 +220,18 @@ fn tx_err(e: TransactionError<StoreError>) -> StoreError {
     }
 }
 
-fn write_event(
-    events: &TransactionalTree,
-    ev: &TicketEvent,
-    number: u64,
-) -> Result<(), ConflictableTransactionError<StoreError>> {
-    let bytes = serde_json::to_vec(ev).expect("events serialise");
-    events.insert(&event_key(number, ev.seq)[..], bytes)?;
-    Ok(())
+fn json<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("store records serialise")
+}
+
+/// The turn as the transaction writes it, prepared outside the transaction (sled may run the
+/// closure more than once).
+struct Prepared {
+    tickets: Vec<(u64, Vec<u8>, Vec<Vec<u8>>, Option<u32>, Ticket)>,
+    events: Vec<([u8; 12], Vec<u8>)>,
+    texts: Vec<(Vec<u8>, Vec<u8>)>,
+    log: Vec<([u8; 8], Vec<u8>)>,
+    outbox: Vec<OutboxEntry>,
 }
 
 impl SledStore {
@@ -189,21 +266,35 @@ impl SledStore {
     }
 
     fn from_db(db: sled::Db) -> Result<SledStore, StoreError> {
-        let tickets = db.open_tree("tickets").map_err(io)?;
-        let counters = db.open_tree("counters").map_err(io)?;
-        let next_number = first_free_number(&tickets, &counters)?;
+        let tree = |name: &str| db.open_tree(name).map_err(io);
+        let tickets = tree("tickets")?;
+        let meta = tree("meta")?;
+        let counters = tree("counters")?;
+        let log = tree("log")?;
+        let outbox = tree("outbox")?;
+        let next_number = first_free_number(&tickets, &meta, &counters)?;
+        let sequence = Sequence {
+            next_offset: after_last_u64(&log, 1, "log (last key)")?,
+            next_outbox: after_last_u64(&outbox, 1, "outbox (last key)")?,
+        };
         Ok(SledStore {
             tickets,
-            events: db.open_tree("events").map_err(io)?,
-            index: db.open_tree("index").map_err(io)?,
-            conversations: db.open_tree("conversations").map_err(io)?,
-            outbox: db.open_tree("outbox").map_err(io)?,
-            counters,
+            events: tree("events")?,
+            index: tree("index")?,
+            conversations: tree("conversations")?,
+            log,
+            outbox,
+            pending: tree("pending")?,
+            seen: tree("seen")?,
+            texts: tree("texts")?,
+            links: tree("links")?,
+            meta,
             db,
             written: AtomicU64::new(0),
             commit: Mutex::new(Commit::default()),
             flushed: Condvar::new(),
             gate: RwLock::new(()),
+            sequencer: Mutex::new(sequence),
             next_number: AtomicU64::new(next_number),
             flushes: AtomicU64::new(0),
         })
@@ -263,6 +354,9 @@ impl SledStore {
             return Ok(());
         }
         let first = self.next_number.fetch_add(n as u64, Ordering::SeqCst);
+        self.meta
+            .insert("next_ticket", &(first + n as u64).to_be_bytes()[..])
+            .map_err(io)?;
         let mut tickets = sled::Batch::default();
         let mut events = sled::Batch::default();
         let mut index = sled::Batch::default();
@@ -340,22 +434,11 @@ impl SledStore {
         Ok(n)
     }
 
-    /// Atomically adds one to a counter and returns the new value (not yet durable).
-    fn bump(&self, name: &str) -> Result<u64, StoreError> {
-        let v = self
-            .counters
-            .update_and_fetch(name, |old| {
-                let n = old
-                    .map(|b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
-                    .unwrap_or(0)
-                    + 1;
-                Some(n.to_be_bytes().to_vec())
-            })
-            .map_err(io)?;
-        Ok(
-            v.map(|b| u64::from_be_bytes(b.as_ref().try_into().unwrap_or([0; 8])))
-                .unwrap_or(0),
-        )
+    fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        match self.outbox.get(id.to_be_bytes()).map_err(io)? {
+            Some(v) => Ok(Some(decode(&format!("outbox {id}"), &v)?)),
+            None => Ok(None),
+        }
     }
 
     fn get(&self, number: u64) -> Result<Option<Ticket>, StoreError> {
@@ -364,101 +447,117 @@ impl SledStore {
             None => Ok(None),
         }
     }
+
+    /// A stored event with its personal text joined back in.
+    fn event_at(&self, number: u64, seq: u32) -> Result<Option<TicketEvent>, StoreError> {
+        let Some(v) = self.events.get(event_key(number, seq)).map_err(io)? else {
+            return Ok(None);
+        };
+        let mut e: TicketEvent = decode(&format!("T-{number}#{seq}"), &v)?;
+        if let Some(text) = e.change.personal_text_mut()
+            && let Some(t) = self.texts.get(event_text_key(number, seq)).map_err(io)?
+        {
+            *text = String::from_utf8_lossy(&t).into_owned();
+        }
+        Ok(Some(e))
+    }
+
+    /// Everything a turn writes, serialised once, with ids and offsets taken from `seq`.
+    fn prepare(&self, turn: &Turn, now: u64, seq: &mut Sequence) -> Prepared {
+        let mut p = Prepared {
+            tickets: Vec::new(),
+            events: Vec::new(),
+            texts: Vec::new(),
+            log: Vec::new(),
+            outbox: Vec::new(),
+        };
+        let mut offset = || {
+            let o = seq.next_offset;
+            seq.next_offset += 1;
+            o
+        };
+        let mut log = Vec::new();
+        for w in &turn.tickets {
+            let t = &w.ticket;
+            for e in &w.events {
+                let mut stored = e.clone();
+                if let Some(text) = stored.change.personal_text_mut()
+                    && !text.is_empty()
+                {
+                    p.texts.push((
+                        event_text_key(t.number, e.seq),
+                        std::mem::take(text).into_bytes(),
+                    ));
+                }
+                p.events.push((event_key(t.number, e.seq), json(&stored)));
+                log.push((
+                    e.at_ms,
+                    Stored::Ticket {
+                        number: t.number,
+                        seq: e.seq,
+                    },
+                ));
+            }
+            p.tickets.push((
+                t.number,
+                json(t),
+                index_keys(t),
+                w.expected_events,
+                t.clone(),
+            ));
+        }
+        for (user, event) in &turn.bot_events {
+            let mut event = event.clone();
+            let text = event
+                .personal_text_mut()
+                .map(std::mem::take)
+                .filter(|t| !t.is_empty());
+            log.push((
+                now,
+                Stored::Bot {
+                    user: user.clone(),
+                    event,
+                },
+            ));
+            if let Some(text) = text {
+                // Keyed by the record's offset, assigned below in the same order.
+                p.texts.push((log_text_key(u64::MAX - log.len() as u64), text.into_bytes()));
+            }
+        }
+        for action in &turn.outbox {
+            let id = seq.next_outbox;
+            seq.next_outbox += 1;
+            p.outbox.push(OutboxEntry {
+                id,
+                platform: action.platform(),
+                action: action.clone(),
+                state: Delivery::Pending,
+                attempts: 0,
+                created_ms: now,
+                next_attempt_ms: now,
+                delivered_ms: None,
+                last_error: None,
+            });
+            log.push((now, Stored::Message { outbox: id }));
+        }
+        // Offsets in order; bot-event texts were keyed by their position, now by their offset.
+        let mut placeholder = std::collections::HashMap::new();
+        for (i, (at_ms, what)) in log.into_iter().enumerate() {
+            let o = offset();
+            placeholder.insert(log_text_key(u64::MAX - (i as u64 + 1)), log_text_key(o));
+            p.log
+                .push((o.to_be_bytes(), json(&StoredRecord { at_ms, what })));
+        }
+        for (k, _) in p.texts.iter_mut() {
+            if let Some(real) = placeholder.get(k) {
+                *k = real.clone();
+            }
+        }
+        p
+    }
 }
 
 impl Store for SledStore {
-    fn open_ticket(
-        &self,
-        draft: &dyn Fn(u64) -> Ticket,
-        actor: &Actor,
-        now: u64,
-    ) -> Result<Ticket, StoreError> {
-        // Dense numbers from memory (sled's own id generator skips a million ids on every reopen,
-        // and a counter record updated per ticket made 64 requesters queue ~7 ms each on its one
-        // key): never shared while running, and after a crash numbering resumes past the highest
-        // stored ticket, so a lost, never confirmed ticket's number may be reused, never a
-        // confirmed one's.
-        let number = self.next_number.fetch_add(1, Ordering::SeqCst);
-        let mut ticket = draft(number);
-        ticket.number = number;
-        ticket.id = format!("T-{number}");
-        let event = TicketEvent {
-            ticket: ticket.id.clone(),
-            seq: 0,
-            at_ms: now,
-            actor: actor.clone(),
-            change: Change::Opened {
-                queue: ticket.queue.clone(),
-                priority: ticket.priority,
-            },
-        };
-        ticket.event_count = 1;
-        let bytes = serde_json::to_vec(&ticket).expect("tickets serialise");
-        let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
-        (&self.tickets, &self.events, &self.index)
-            .transaction(|(tickets, events, index)| {
-                tickets.insert(&number.to_be_bytes()[..], bytes.clone())?;
-                write_event(events, &event, number)?;
-                for k in index_keys(&ticket) {
-                    index.insert(k, &[][..])?;
-                }
-                Ok(())
-            })
-            .map_err(tx_err)?;
-        drop(gate);
-        self.durable()?;
-        Ok(ticket)
-    }
-
-    fn change(
-        &self,
-        id: &str,
-        actor: &Actor,
-        change: &Change,
-        now: u64,
-    ) -> Result<(Ticket, TicketEvent), StoreError> {
-        let number = number_of(id).ok_or_else(|| TicketError::NotFound(id.to_string()))?;
-        let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
-        let result = (&self.tickets, &self.events, &self.index)
-            .transaction(|(tickets, events, index)| {
-                let Some(bytes) = tickets.get(number.to_be_bytes())? else {
-                    return abort(TicketError::NotFound(id.to_string()).into());
-                };
-                let mut t: Ticket = match decode(id, &bytes) {
-                    Ok(t) => t,
-                    Err(e) => return abort(e),
-                };
-                let before = status_key(&t);
-                if let Err(e) = t.apply(actor, change, now) {
-                    return abort(e.into());
-                }
-                let event = TicketEvent {
-                    ticket: t.id.clone(),
-                    seq: t.event_count,
-                    at_ms: now,
-                    actor: actor.clone(),
-                    change: change.clone(),
-                };
-                t.event_count += 1;
-                let after = status_key(&t);
-                if before != after {
-                    index.remove(before)?;
-                    index.insert(after, &[][..])?;
-                }
-                tickets.insert(
-                    &number.to_be_bytes()[..],
-                    serde_json::to_vec(&t).expect("tickets serialise"),
-                )?;
-                write_event(events, &event, number)?;
-                Ok((t, event))
-            })
-            .map_err(tx_err);
-        drop(gate);
-        let result = result?;
-        self.durable()?;
-        Ok(result)
-    }
-
     fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
         match number_of(id) {
             Some(n) => self.get(n),
@@ -470,13 +569,18 @@ impl Store for SledStore {
         let Some(number) = number_of(id) else {
             return Ok(vec![]);
         };
-        self.events
-            .scan_prefix(number.to_be_bytes())
-            .map(|item| {
-                let (_, v) = item.map_err(io)?;
-                decode(id, &v)
-            })
-            .collect()
+        let mut out = Vec::new();
+        for item in self.events.scan_prefix(number.to_be_bytes()) {
+            let (k, _) = item.map_err(io)?;
+            let seq = u32::from_be_bytes(k[8..12].try_into().map_err(|_| StoreError::Corrupt {
+                key: format!("events {k:?}"),
+                message: "bad event key".into(),
+            })?);
+            if let Some(e) = self.event_at(number, seq)? {
+                out.push(e);
+            }
+        }
+        Ok(out)
     }
 
     fn list(&self, filter: &Filter) -> Result<Vec<Ticket>, StoreError> {
@@ -588,55 +692,319 @@ impl Store for SledStore {
         Ok(out)
     }
 
-    fn conversation(&self, user_key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    fn conversation(&self, user_key: &str) -> Result<Option<Conversation>, StoreError> {
         Ok(self
             .conversations
             .get(user_key)
             .map_err(io)?
-            .map(|v| v.to_vec()))
+            // A state this version cannot read starts over rather than failing the user.
+            .and_then(|v| serde_json::from_slice(&v).ok()))
     }
 
-    fn put_conversation(&self, user_key: &str, state: &[u8]) -> Result<(), StoreError> {
-        self.conversations.insert(user_key, state).map_err(io)?;
-        self.durable()
+    fn link(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .links
+            .get(key)
+            .map_err(io)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    fn push_outbox(&self, user_key: &str, text: &str) -> Result<(), StoreError> {
-        let mut k = format!("{user_key}\0").into_bytes();
-        k.extend_from_slice(&self.db.generate_id().map_err(io)?.to_be_bytes());
-        self.outbox.insert(k, text.as_bytes()).map_err(io)?;
-        self.durable()
+    fn seen(&self, key: &str) -> Result<bool, StoreError> {
+        self.seen.contains_key(key).map_err(io)
     }
 
-    fn take_outbox(&self, user_key: &str) -> Result<Vec<String>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.outbox.scan_prefix(format!("{user_key}\0")) {
-            let (k, v) = item.map_err(io)?;
-            out.push(String::from_utf8_lossy(&v).into_owned());
-            self.outbox.remove(k).map_err(io)?;
+    fn next_ticket_number(&self) -> Result<u64, StoreError> {
+        let n = self.next_number.fetch_add(1, Ordering::SeqCst);
+        // The mark goes to disk with the next flush, which the turn using this number waits
+        // for: a number confirmed to anyone is never handed out again, even after a crash.
+        self.meta
+            .fetch_and_update("next_ticket", |old| {
+                let old = old
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0);
+                Some(old.max(n + 1).to_be_bytes().to_vec())
+            })
+            .map_err(io)?;
+        Ok(n)
+    }
+
+    fn commit(&self, turn: &Turn, now: u64, durable: bool) -> Result<Committed, StoreError> {
+        if turn.is_empty() && turn.key.is_none() {
+            return Ok(Committed::default());
         }
-        if !out.is_empty() {
+        let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        let mut seq = self.sequencer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = Sequence {
+            next_offset: seq.next_offset,
+            next_outbox: seq.next_outbox,
+        };
+        let p = self.prepare(turn, now, &mut next);
+        let conversation = turn
+            .conversation
+            .as_ref()
+            .map(|c| (c.user.clone(), c.state.rev, json(&c.state)));
+        let first_offset = p.log.first().map(|(o, _)| *o);
+        let trees = [
+            &self.tickets,
+            &self.events,
+            &self.index,
+            &self.conversations,
+            &self.log,
+            &self.outbox,
+            &self.pending,
+            &self.seen,
+            &self.texts,
+            &self.links,
+        ];
+        let result = trees[..].transaction(|t| {
+            let (tickets, events, index, conversations, log, outbox, pending, seen, texts, links) =
+                (&t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9]);
+            if let Some(k) = &turn.key {
+                if seen.get(k.as_bytes())?.is_some() {
+                    return abort(StoreError::Duplicate(k.clone()));
+                }
+                let at = first_offset.unwrap_or(0u64.to_be_bytes());
+                seen.insert(k.as_bytes(), &at[..])?;
+            }
+            if let Some((user, rev, bytes)) = &conversation {
+                let stored = match conversations.get(user.as_bytes())? {
+                    Some(v) => serde_json::from_slice::<Conversation>(&v)
+                        .map(|c| c.rev)
+                        .unwrap_or(0),
+                    None => 0,
+                };
+                if stored + 1 != *rev {
+                    return abort(StoreError::Conflict(format!("conversation {user}")));
+                }
+                conversations.insert(user.as_bytes(), bytes.clone())?;
+            }
+            for (number, bytes, keys, expected, ticket) in &p.tickets {
+                let before: Option<Ticket> = match tickets.get(number.to_be_bytes())? {
+                    Some(v) => match decode(&ticket.id, &v) {
+                        Ok(t) => Some(t),
+                        Err(e) => return abort(e),
+                    },
+                    None => None,
+                };
+                match (expected, &before) {
+                    (None, None) => {}
+                    (Some(n), Some(b)) if b.event_count == *n => {}
+                    _ => return abort(StoreError::Conflict(ticket.id.clone())),
+                }
+                if let Some(b) = &before {
+                    for k in index_keys(b) {
+                        if !keys.contains(&k) {
+                            index.remove(k)?;
+                        }
+                    }
+                }
+                for k in keys {
+                    index.insert(k.clone(), &[][..])?;
+                }
+                tickets.insert(&number.to_be_bytes()[..], bytes.clone())?;
+            }
+            write_all(events, p.events.iter().map(|(k, v)| (&k[..], v)))?;
+            write_all(texts, p.texts.iter().map(|(k, v)| (&k[..], v)))?;
+            write_all(log, p.log.iter().map(|(k, v)| (&k[..], v)))?;
+            for e in &p.outbox {
+                outbox.insert(&e.id.to_be_bytes()[..], json(e))?;
+                pending.insert(pending_key(e.platform, e.id), &[][..])?;
+            }
+            for (k, v) in &turn.links {
+                links.insert(k.as_bytes(), v.as_bytes())?;
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => {
+                *seq = next;
+            }
+            Err(e) => return Err(tx_err(e)),
+        }
+        drop(seq);
+        drop(gate);
+        if durable {
             self.durable()?;
+        }
+        Ok(Committed {
+            outbox: p.outbox,
+            tickets: p.tickets.into_iter().map(|(.., t)| t).collect(),
+        })
+    }
+
+    fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxEntry>, StoreError> {
+        let limit = filter.limit.unwrap_or(usize::MAX);
+        let keep = |e: &OutboxEntry| {
+            filter.platform.is_none_or(|p| e.platform == p)
+                && filter
+                    .recipient
+                    .as_ref()
+                    .is_none_or(|r| e.action.recipient().is_some_and(|u| &u.key() == r))
+                && (!filter.pending || e.state == Delivery::Pending)
+        };
+        let mut out = Vec::new();
+        if filter.pending {
+            let prefix = filter
+                .platform
+                .map(|p| format!("{p}\0").into_bytes())
+                .unwrap_or_default();
+            let mut ids: Vec<u64> = Vec::new();
+            for item in self.pending.scan_prefix(prefix) {
+                let (k, _) = item.map_err(io)?;
+                ids.push(u64_of("pending", &k[k.len() - 8..])?);
+            }
+            ids.sort_unstable();
+            for id in ids {
+                if out.len() >= limit {
+                    break;
+                }
+                if let Some(e) = self.entry(id)?
+                    && keep(&e)
+                {
+                    out.push(e);
+                }
+            }
+            return Ok(out);
+        }
+        for item in self.outbox.iter() {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, v) = item.map_err(io)?;
+            let e: OutboxEntry = decode(&format!("outbox {k:?}"), &v)?;
+            if keep(&e) {
+                out.push(e);
+            }
         }
         Ok(out)
     }
 
-    fn count(&self, name: &str) -> Result<u64, StoreError> {
-        let n = self.bump(name)?;
-        self.durable()?;
-        Ok(n)
+    fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        self.entry(id)
     }
 
-    fn counter(&self, name: &str) -> Result<u64, StoreError> {
-        Ok(self
-            .counters
-            .get(name)
-            .map_err(io)?
-            .map(|b| u64::from_be_bytes(b.as_ref().try_into().unwrap_or([0; 8])))
-            .unwrap_or(0))
+    fn due(
+        &self,
+        platform: Platform,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.pending.scan_prefix(format!("{platform}\0")) {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, _) = item.map_err(io)?;
+            let id = u64_of("pending", &k[k.len() - 8..])?;
+            if let Some(e) = self.entry(id)?
+                && e.state == Delivery::Pending
+                && e.next_attempt_ms <= now
+            {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    fn record_delivery(
+        &self,
+        id: u64,
+        outcome: &Outcome,
+        now: u64,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        let _gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        let result = (&self.outbox, &self.pending)
+            .transaction(|(outbox, pending)| {
+                let Some(v) = outbox.get(id.to_be_bytes())? else {
+                    return Ok(None);
+                };
+                let mut e: OutboxEntry = match decode(&format!("outbox {id}"), &v) {
+                    Ok(e) => e,
+                    Err(err) => return abort(err),
+                };
+                if e.state != Delivery::Pending {
+                    return Ok(Some(e));
+                }
+                e.attempts += 1;
+                match outcome {
+                    Outcome::Delivered => {
+                        e.state = Delivery::Delivered;
+                        e.delivered_ms = Some(now);
+                        e.last_error = None;
+                    }
+                    Outcome::Retry { error } => {
+                        e.last_error = Some(error.clone());
+                        if e.attempts >= MAX_ATTEMPTS {
+                            e.state = Delivery::Failed;
+                        } else {
+                            e.next_attempt_ms = now + backoff_ms(e.attempts - 1);
+                        }
+                    }
+                }
+                if e.state != Delivery::Pending {
+                    pending.remove(pending_key(e.platform, id))?;
+                }
+                outbox.insert(&id.to_be_bytes()[..], json(&e))?;
+                Ok(Some(e))
+            })
+            .map_err(tx_err)?;
+        self.written.fetch_add(1, Ordering::SeqCst);
+        Ok(result)
+    }
+
+    fn log(&self, since: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.log.range(since.to_be_bytes()..) {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, v) = item.map_err(io)?;
+            let offset = u64_of("log", &k)?;
+            let r: StoredRecord = decode(&format!("log {offset}"), &v)?;
+            let entry = match r.what {
+                Stored::Ticket { number, seq } => match self.event_at(number, seq)? {
+                    Some(event) => LogEntry::Ticket { event },
+                    None => continue,
+                },
+                Stored::Bot { user, mut event } => {
+                    if let Some(text) = event.personal_text_mut()
+                        && let Some(t) = self.texts.get(log_text_key(offset)).map_err(io)?
+                    {
+                        *text = String::from_utf8_lossy(&t).into_owned();
+                    }
+                    LogEntry::Bot { user, event }
+                }
+                Stored::Message { outbox } => {
+                    let e = self.entry(outbox)?;
+                    LogEntry::Message {
+                        outbox,
+                        platform: e.as_ref().map(|e| e.platform).unwrap_or(Platform::Local),
+                        summary: e.as_ref().map(|e| e.action.summary()).unwrap_or_default(),
+                        text: e.and_then(|e| e.action.text().map(str::to_string)),
+                    }
+                }
+            };
+            out.push(LogRecord {
+                offset,
+                at_ms: r.at_ms,
+                entry,
+            });
+        }
+        Ok(out)
     }
 
     fn flush(&self) -> Result<(), StoreError> {
         self.durable()
     }
+}
+
+fn write_all<'a>(
+    tree: &TransactionalTree,
+    items: impl Iterator<Item = (&'a [u8], &'a Vec<u8>)>,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    for (k, v) in items {
+        tree.insert(k, v.clone())?;
+    }
+    Ok(())
 }

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use super::{Filter, SledStore, Store, StoreError};
-use crate::bench::median;
+use crate::store::{Filter, SledStore, Store, StoreError};
+use super::bench::median;
 use crate::pack::Priority;
-use crate::tickets::{Actor, Change, Detection, Line, Status, Ticket, TicketEvent, Tier, UserRef};
+use crate::tickets::{
+    Actor, Change, Detection, Line, Platform, Status, Ticket, TicketEvent, Tier, UserRef,
+};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -368,10 +370,10 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
     let (intent, category, priority, queue, en, pl) = INTENTS[pick as usize % INTENTS.len()];
     let polish = (r >> 8).is_multiple_of(3);
     let user = (r >> 16) % 50_000;
-    let platform = ["discord", "slack", "local"][((r >> 32) % 3) as usize];
+    let platform = [Platform::Discord, Platform::Slack, Platform::Local][((r >> 32) % 3) as usize];
     let requester = UserRef {
-        platform: platform.to_string(),
-        id: format!("{}{user:06}", if platform == "slack" { "U0" } else { "" }),
+        platform,
+        id: format!("{}{user:06}", if platform == Platform::Slack { "U0" } else { "" }),
         name: format!("user{user}"),
     };
     let organisation = (!user.is_multiple_of(5)).then(|| format!("org{}", user % 40));
@@ -401,6 +403,7 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
         },
     ];
     let ticket = Ticket {
+        assignee_user: None,
         id: format!("T-{number}"),
         number,
         requester: requester.clone(),
@@ -507,6 +510,7 @@ fn historic_ticket(i: u64, m: u64, number: u64, now: u64) -> (Ticket, Vec<Ticket
             &mut t,
             a.clone(),
             Change::Claimed {
+                user: None,
                 agent: agent.clone(),
             },
             created + 600_000,

@@ -1,8 +1,10 @@
 //! The local platform adapter: `frontline chat` (a terminal conversation as an end user) and
-//! `frontline agent` (a terminal for an agent), both on the embedded store. It performs the desk's
-//! actions: what is addressed to the terminal's own person is printed; what is addressed to someone
-//! else waits in their outbox until they next open a terminal. The store is opened per line, so a
-//! chat and an agent terminal can take turns on one data directory.
+//! `frontline agent` (a terminal for an agent), both on the embedded store. Each line is one desk
+//! turn; of the outbox entries it commits, what is addressed to the terminal's own person is
+//! printed and recorded as delivered, local cards need no delivery (the agent terminal lists
+//! queues from the store), and everything else waits in the outbox: for another local person
+//! until they next open a terminal, for Discord until a `frontline run` serves it. The store is
+//! opened per line, so a chat and an agent terminal can take turns on one data directory.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -12,10 +14,11 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::config::Config;
+use crate::desk::action::Outcome;
 use crate::desk::card::fmt_time;
-use crate::desk::{Action, Card, Desk, Event, parse_agent_command};
-use crate::store::{Filter, SledStore};
-use crate::tickets::{UserRef, now_ms};
+use crate::desk::{Action, Card, Desk, Event, Incoming, OutboxEntry, parse_agent_command};
+use crate::store::{Filter, OutboxFilter, SledStore};
+use crate::tickets::{Platform, UserRef, now_ms};
 use crate::triage::Triage;
 
 /// How long a terminal waits for another process to release the store.
@@ -38,28 +41,57 @@ impl Local {
         ))
     }
 
-    /// Performs actions; returns the lines for the terminal's own person.
-    pub fn perform(&self, desk: &Desk, me: &UserRef, actions: Vec<Action>) -> Result<Vec<String>> {
+    /// Delivers a turn's local entries: returns the texts for the terminal's own person (recorded
+    /// as delivered); local cards are done; the rest stays pending for whoever serves it.
+    pub fn deliver(
+        &self,
+        desk: &Desk,
+        me: &UserRef,
+        entries: &[OutboxEntry],
+    ) -> Result<Vec<String>> {
         let mut mine = Vec::new();
-        for a in actions {
-            match a {
-                Action::Reply { to, text, .. } | Action::Notify { to, text } => {
-                    if &to == me {
-                        mine.push(text);
-                    } else if to.platform == "local" {
-                        desk.store().push_outbox(&to.key(), &text)?;
-                    } else {
-                        eprintln!(
-                            "note: cannot deliver to {} on {} from the local terminal",
-                            to.name, to.platform
-                        );
-                    }
+        let mut recorded = false;
+        for e in entries {
+            let done = match &e.action {
+                Action::Reply { to, text, .. } | Action::Notify { to, text, .. }
+                    if to.same_person(me) =>
+                {
+                    mine.push(text.clone());
+                    true
                 }
                 // Local queues are the store's index: `frontline agent` lists them.
-                Action::PostCard { .. } | Action::UpdateCard { .. } => {}
+                Action::PostCard { platform, .. }
+                | Action::UpdateCard { platform, .. }
+                | Action::OpenAgentThread { platform, .. } => *platform == Platform::Local,
+                _ => false,
+            };
+            if done {
+                desk.store()
+                    .record_delivery(e.id, &Outcome::Delivered, now_ms())?;
+                recorded = true;
             }
         }
+        if recorded {
+            desk.store().flush()?;
+        }
         Ok(mine)
+    }
+
+    /// Takes what waits in the outbox for `me` (replies given while their terminal was closed).
+    pub fn inbox(&self, desk: &Desk, me: &UserRef) -> Result<Vec<String>> {
+        let waiting = desk.store().outbox(&OutboxFilter {
+            pending: true,
+            platform: Some(me.platform),
+            recipient: Some(me.key()),
+            limit: None,
+        })?;
+        self.deliver(desk, me, &waiting)
+    }
+
+    /// One turn from this terminal: commits it and returns what is for the terminal's person.
+    fn turn(&self, desk: &Desk, me: &UserRef, event: Event) -> Result<Vec<String>> {
+        let processed = desk.process(Incoming::plain(event), now_ms())?;
+        self.deliver(desk, me, processed.outbox())
     }
 
     /// A scripted or interactive end-user conversation on stdin/stdout.
@@ -71,25 +103,25 @@ impl Local {
         )?;
         {
             let desk = self.desk()?;
-            for m in desk.store().take_outbox(&me.key())? {
+            for m in self.inbox(&desk, &me)? {
                 writeln!(out, "bot: {m}")?;
             }
         }
         for line in lossy_lines(input) {
             let line = line?;
             let desk = self.desk()?;
-            for m in desk.store().take_outbox(&me.key())? {
+            for m in self.inbox(&desk, &me)? {
                 writeln!(out, "bot: {m}")?;
             }
-            let actions = desk.handle(
+            let said = self.turn(
+                &desk,
+                &me,
                 Event::UserMessage {
                     user: me.clone(),
-                    channel: "dm".into(),
                     text: line,
                 },
-                now_ms(),
             )?;
-            for m in self.perform(&desk, &me, actions)? {
+            for m in said {
                 writeln!(out, "bot: {m}")?;
             }
             out.flush()?;
@@ -162,21 +194,23 @@ impl Local {
                     None => writeln!(out, "Ticket {} not found.", rest.trim())?,
                 },
                 "inbox" => {
-                    for m in desk.store().take_outbox(&me.key())? {
+                    for m in self.inbox(&desk, &me)? {
                         writeln!(out, "{m}")?;
                     }
                 }
                 "help" => writeln!(out, "see the first line for the commands")?,
                 _ => match parse_agent_command(line) {
                     Ok(command) => {
-                        let actions = desk.handle(
+                        let said = self.turn(
+                            &desk,
+                            &me,
                             Event::Agent {
                                 by: me.clone(),
+                                roles: vec![],
                                 command,
                             },
-                            now_ms(),
                         )?;
-                        for m in self.perform(&desk, &me, actions)? {
+                        for m in said {
                             writeln!(out, "{m}")?;
                         }
                     }

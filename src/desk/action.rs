@@ -1,0 +1,166 @@
+//! What the desk asks the platforms to do. Every [`Action`] of a turn is stored in the outbox with
+//! the turn, addressed to one platform, and delivered by that platform's worker; an action for a
+//! platform the running process does not serve waits for one that does.
+
+use serde::{Deserialize, Serialize};
+
+use super::card::Card;
+use super::event::{Address, Choice, Interaction};
+use crate::tickets::{Platform, UserRef};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Say something to a person in their conversation (their thread, or a direct message), with
+    /// buttons to offer, in their language.
+    Reply {
+        to: UserRef,
+        #[serde(default)]
+        address: Address,
+        text: String,
+        #[serde(default)]
+        buttons: Vec<Choice>,
+        #[serde(default)]
+        language: String,
+        /// Answer this interaction (visible only to them) rather than writing in the channel.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        interaction: Option<Interaction>,
+    },
+    /// Tell one person something only they need to see (refusals, confirmations to agents).
+    Notify {
+        to: UserRef,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        interaction: Option<Interaction>,
+    },
+    /// Post a new escalation card in a queue's channel.
+    PostCard {
+        platform: Platform,
+        queue: String,
+        channel: String,
+        card: Card,
+    },
+    /// Update the card of a ticket already posted; `message` is where it was placed, when the
+    /// platform reported it (otherwise the adapter posts a new one).
+    UpdateCard {
+        platform: Platform,
+        queue: String,
+        channel: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        card: Card,
+    },
+    /// Open a thread for the assignee on the ticket's card, where what they write reaches the
+    /// user; the adapter reports the thread back as [`super::Placed::AgentThread`].
+    OpenAgentThread {
+        platform: Platform,
+        ticket: String,
+        channel: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        title: String,
+        greeting: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<UserRef>,
+    },
+}
+
+impl Action {
+    /// The platform that must perform it.
+    pub fn platform(&self) -> Platform {
+        match self {
+            Action::Reply { to, .. } | Action::Notify { to, .. } => to.platform,
+            Action::PostCard { platform, .. }
+            | Action::UpdateCard { platform, .. }
+            | Action::OpenAgentThread { platform, .. } => *platform,
+        }
+    }
+
+    /// The person it is for, if it is for one person.
+    pub fn recipient(&self) -> Option<&UserRef> {
+        match self {
+            Action::Reply { to, .. } | Action::Notify { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+
+    /// The text a person reads, for replies and notices.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Action::Reply { text, .. } | Action::Notify { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A short description for listings: `reply to discord:42`, `post card T-1042 in 1234`.
+    pub fn summary(&self) -> String {
+        match self {
+            Action::Reply { to, .. } => format!("reply to {}", to.key()),
+            Action::Notify { to, .. } => format!("notice to {}", to.key()),
+            Action::PostCard { card, queue, .. } => {
+                format!("post card {} in queue {queue}", card.ticket)
+            }
+            Action::UpdateCard { card, queue, .. } => {
+                format!("update card {} in queue {queue}", card.ticket)
+            }
+            Action::OpenAgentThread {
+                ticket, channel, ..
+            } => format!("open agent thread for {ticket} in channel {channel}"),
+        }
+    }
+}
+
+/// Where an outbox entry is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Waiting for its platform's worker (or for a retry).
+    Pending,
+    Delivered,
+    /// Given up after repeated failures; kept for an operator to see.
+    Failed,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Delivered => "delivered",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
+/// An action as stored in the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Dense, in commit order; also the platform nonce that makes a re-send after a crash show once.
+    pub id: u64,
+    pub platform: Platform,
+    pub action: Action,
+    pub state: Delivery,
+    pub attempts: u32,
+    pub created_ms: u64,
+    /// Not before this time (backoff after a failure).
+    pub next_attempt_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// How many attempts before an entry is marked failed.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s... capped at 5 minutes.
+pub fn backoff_ms(attempts: u32) -> u64 {
+    (1_000u64 << attempts.min(9)).min(300_000)
+}
+
+/// What a worker reports for one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Delivered,
+    /// Try again later (`error` says why).
+    Retry { error: String },
+}

@@ -1,0 +1,318 @@
+//! The agents' side of the desk: who may act as an agent and on which tickets, what each command
+//! changes, and who is told what. Agent turns never write the requester's conversation: what the
+//! user's next message means follows from the ticket's status.
+
+use super::event::{Address, AgentCommand};
+use super::log::BotEvent;
+use super::texts::{Text, fill, text};
+use super::{Action, Cx, DeskError, links};
+use crate::config::{Agent, Role};
+use crate::tickets::{Actor, Change, Ticket, Tier, UserRef};
+
+/// The platform user an agent of the configuration is.
+pub fn agent_ref(a: &Agent) -> UserRef {
+    UserRef {
+        platform: a.platform,
+        id: a.id.clone().unwrap_or_else(|| a.name.clone()),
+        name: a.name.clone(),
+    }
+}
+
+/// Whether `role` may do `command` to `ticket`.
+fn allowed(role: Role, command: &AgentCommand, ticket: &Ticket) -> bool {
+    match role {
+        Role::Admin | Role::L3 => true,
+        // L2 agents work L2 tickets; an L3 ticket is for L3 (they may still see it).
+        Role::L2 => ticket.tier != Tier::L3 || matches!(command, AgentCommand::Reopen { .. }),
+    }
+}
+
+/// What the agent who acted is told.
+fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
+    let who = &t.requester.name;
+    match command {
+        AgentCommand::Claim { .. } => format!("{} is yours; {who} has been told.", t.id),
+        AgentCommand::Unclaim { .. } => format!("{} is back in {}.", t.id, t.queue),
+        AgentCommand::TransferToAgent { agent, .. } => format!("{} transferred to {agent}.", t.id),
+        AgentCommand::TransferToQueue { queue, .. } => format!("{} moved to {queue}.", t.id),
+        AgentCommand::Reply { .. } => format!("{}: sent to {who}.", t.id),
+        AgentCommand::Ask { .. } => format!("{}: asked {who}; waiting for the answer.", t.id),
+        AgentCommand::EscalateL3 { .. } => format!("{} escalated to {} (L3).", t.id, t.queue),
+        AgentCommand::Resolve { minutes, .. } => {
+            format!(
+                "{} resolved; {minutes} min logged ({} in total).",
+                t.id, t.minutes_spent
+            )
+        }
+        AgentCommand::LogTime { minutes, .. } => format!(
+            "{}: {minutes} min logged ({} in total).",
+            t.id, t.minutes_spent
+        ),
+        AgentCommand::Reopen { .. } => format!("{} reopened ({}).", t.id, t.status.as_str()),
+    }
+}
+
+impl Cx<'_> {
+    /// A message in a thread the adapter did not know: the owner writing in their conversation's
+    /// thread, an agent writing in a ticket's thread, or nobody's business.
+    pub(super) fn thread_message(
+        &mut self,
+        by: &UserRef,
+        roles: &[String],
+        thread: &str,
+        text: &str,
+    ) -> Result<(), DeskError> {
+        match self.desk.link(&links::thread(by.platform, thread))? {
+            Some(owner) if owner.strip_prefix("user:") == Some(by.key().as_str()) => {
+                // Writing in their thread brings the conversation back there (after a DM, say).
+                let at = Address {
+                    channel: None,
+                    thread: Some(thread.to_string()),
+                };
+                self.user_message(by, Some(at), text)
+            }
+            Some(owner) => match owner.strip_prefix("ticket:") {
+                Some(ticket) => self.agent(
+                    by,
+                    roles,
+                    AgentCommand::Reply {
+                        ticket: ticket.to_string(),
+                        text: text.to_string(),
+                    },
+                ),
+                // Someone else's conversation thread: not theirs to write in through the bot.
+                None => Ok(()),
+            },
+            None => Ok(()),
+        }
+    }
+
+    pub(super) fn agent(
+        &mut self,
+        by: &UserRef,
+        roles: &[String],
+        command: AgentCommand,
+    ) -> Result<(), DeskError> {
+        let desk = self.desk;
+        // A configured agent, or a platform user whose platform roles the configuration maps.
+        let agent = match desk.config.agent(by) {
+            Some(a) => a.clone(),
+            None => match desk.config.role_for(by.platform, roles) {
+                // Named by platform identity: display names are neither unique nor stable.
+                Some(role) => Agent {
+                    name: by.key(),
+                    role,
+                    platform: by.platform,
+                    id: Some(by.id.clone()),
+                },
+                None => {
+                    self.notify(by, "Only support agents can do that.");
+                    self.refused(by, "not an agent");
+                    return Ok(());
+                }
+            },
+        };
+        let name = agent.name.clone();
+        let ticket_id = command.ticket();
+        let Some(before) = self.ticket(&ticket_id)? else {
+            self.notify(by, format!("Ticket {ticket_id} not found."));
+            self.refused(by, "unknown ticket");
+            return Ok(());
+        };
+        if !allowed(agent.role, &command, &before) {
+            self.notify(
+                by,
+                format!(
+                    "{ticket_id} is an L3 ticket; your role ({:?}) cannot do that.",
+                    agent.role
+                ),
+            );
+            self.refused(by, "tier");
+            return Ok(());
+        }
+        let me = UserRef {
+            name: name.clone(),
+            ..by.clone()
+        };
+        let change = match &command {
+            AgentCommand::Claim { .. } => Change::Claimed {
+                agent: name.clone(),
+                user: Some(me.clone()),
+            },
+            AgentCommand::Unclaim { .. } => Change::Unclaimed {
+                agent: name.clone(),
+            },
+            AgentCommand::TransferToAgent { agent: to, .. } => {
+                let Some(target) = desk.config.agent_named(to) else {
+                    self.notify(by, format!("No agent named {to}."));
+                    return Ok(());
+                };
+                if before.assignee.as_deref() != Some(&name) && agent.role != Role::Admin {
+                    self.notify(
+                        by,
+                        format!("Only the assignee or an admin can transfer {ticket_id}."),
+                    );
+                    return Ok(());
+                }
+                Change::Transferred {
+                    to_agent: Some(to.clone()),
+                    to_queue: None,
+                    to_tier: None,
+                    to_user: Some(agent_ref(target)),
+                }
+            }
+            AgentCommand::TransferToQueue { queue, .. } => {
+                let Some(target) = desk.config.queue(queue) else {
+                    self.notify(by, format!("No queue named {queue}."));
+                    return Ok(());
+                };
+                // A claimed ticket is its assignee's to hand over (or an admin's).
+                if before.assignee.as_ref().is_some_and(|a| a != &name) && agent.role != Role::Admin
+                {
+                    self.notify(
+                        by,
+                        format!(
+                            "{ticket_id} is assigned to {}; only they or an admin can move it.",
+                            before.assignee.as_deref().unwrap_or("?")
+                        ),
+                    );
+                    return Ok(());
+                }
+                // L2 moves a ticket up only by escalating, which records the note for L3.
+                if target.tier == Tier::L3 && agent.role == Role::L2 {
+                    self.notify(
+                        by,
+                        format!("{queue} is an L3 queue: use escalate with a note for L3."),
+                    );
+                    return Ok(());
+                }
+                Change::Transferred {
+                    to_agent: None,
+                    to_queue: Some(queue.clone()),
+                    to_tier: Some(target.tier),
+                    to_user: None,
+                }
+            }
+            AgentCommand::Reply { text, .. } => Change::AgentReplied { text: text.clone() },
+            AgentCommand::Ask { text, .. } => Change::AskedUser { text: text.clone() },
+            AgentCommand::EscalateL3 { note, .. } => Change::Escalated {
+                queue: desk.config.l3_queue.clone(),
+                tier: Tier::L3,
+                note: Some(note.clone()),
+            },
+            AgentCommand::Resolve { note, minutes, .. } => Change::Resolved {
+                note: note.clone(),
+                minutes: *minutes,
+            },
+            AgentCommand::LogTime { minutes, .. } => Change::TimeLogged { minutes: *minutes },
+            AgentCommand::Reopen { reason, .. } => Change::Reopened {
+                reason: reason.clone(),
+            },
+        };
+        let t = match self.change(&before, Actor::Agent(name.clone()), change) {
+            Ok(t) => t,
+            Err(e) => {
+                self.notify(by, e.to_string());
+                return Ok(());
+            }
+        };
+        let requester = t.requester.clone();
+        let c = desk.load(&requester)?;
+        let lang = if t.detection.language.is_empty() {
+            "en".to_string()
+        } else {
+            t.detection.language.clone()
+        };
+        let mut c = c;
+        c.language = lang.clone();
+        self.notify(by, confirmation(&command, &t));
+        match &command {
+            AgentCommand::Claim { .. } => {
+                self.card_update(&t)?;
+                self.open_agent_thread(&t, &me)?;
+                self.reply(
+                    &requester,
+                    &c,
+                    fill(
+                        text(&lang, Text::AgentJoined),
+                        &[("agent", &by.name), ("id", &t.id)],
+                    ),
+                );
+            }
+            AgentCommand::Reply { text, .. } | AgentCommand::Ask { text, .. } => {
+                self.reply(&requester, &c, format!("[{}] {}: {text}", t.id, by.name));
+            }
+            AgentCommand::EscalateL3 { .. } => {
+                self.card_update_in(&t, Some(&before.queue))?;
+                self.card_post(&t);
+                self.reply(
+                    &requester,
+                    &c,
+                    fill(text(&lang, Text::EscalatedToL3), &[("id", &t.id)]),
+                );
+            }
+            AgentCommand::Resolve { note, .. } => {
+                self.card_update(&t)?;
+                self.reply(
+                    &requester,
+                    &c,
+                    format!(
+                        "{}\n{}",
+                        fill(
+                            text(&lang, Text::TicketResolved),
+                            &[("id", &t.id), ("note", note)]
+                        ),
+                        text(&lang, Text::AskCsat)
+                    ),
+                );
+                self.turn.note(
+                    &requester.key(),
+                    BotEvent::CsatAsked {
+                        ticket: t.id.clone(),
+                    },
+                );
+            }
+            AgentCommand::Reopen { .. } | AgentCommand::TransferToQueue { .. } => self.card_post(&t),
+            AgentCommand::Unclaim { .. }
+            | AgentCommand::TransferToAgent { .. }
+            | AgentCommand::LogTime { .. } => self.card_update(&t)?,
+        }
+        Ok(())
+    }
+
+    fn refused(&mut self, by: &UserRef, why: &str) {
+        self.turn.note(
+            &by.key(),
+            BotEvent::Acknowledged {
+                why: format!("agent command refused: {why}"),
+            },
+        );
+    }
+
+    /// On claim, a thread on the card where what the agent writes reaches the user (where the
+    /// queue's platform has threads, and the ticket has none yet).
+    fn open_agent_thread(&mut self, t: &Ticket, agent: &UserRef) -> Result<(), DeskError> {
+        let Some(q) = self.desk.queue_of(t).cloned() else {
+            return Ok(());
+        };
+        if q.platform == crate::tickets::Platform::Local
+            || self.desk.link(&links::agent_thread(&t.id))?.is_some()
+        {
+            return Ok(());
+        }
+        let message = self.card_message(&t.id, &q.id)?;
+        self.turn.say(Action::OpenAgentThread {
+            platform: q.platform,
+            ticket: t.id.clone(),
+            channel: q.channel.clone(),
+            message,
+            title: format!("{} {}", t.id, t.subject).chars().take(90).collect(),
+            greeting: format!(
+                "{}: what you write here is sent to {}.",
+                t.id, t.requester.name
+            ),
+            assignee: (agent.platform == q.platform).then(|| agent.clone()),
+        });
+        Ok(())
+    }
+}

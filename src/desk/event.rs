@@ -1,0 +1,219 @@
+//! What reaches the desk: one closed [`Event`] enum for every platform, wrapped in an [`Incoming`]
+//! that carries the event's idempotency key and the address its replies go to.
+
+use serde::{Deserialize, Serialize};
+
+use crate::tickets::UserRef;
+
+/// A button a user can press (or words they can type) in answer to the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    Solved,
+    StillNeedHelp,
+}
+
+/// What an agent asks the desk to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentCommand {
+    Claim { ticket: String },
+    Unclaim { ticket: String },
+    TransferToAgent { ticket: String, agent: String },
+    TransferToQueue { ticket: String, queue: String },
+    Reply { ticket: String, text: String },
+    Ask { ticket: String, text: String },
+    EscalateL3 { ticket: String, note: String },
+    Resolve { ticket: String, note: String, minutes: u32 },
+    LogTime { ticket: String, minutes: u32 },
+    Reopen { ticket: String, reason: String },
+}
+
+impl AgentCommand {
+    /// The ticket the command is about, as stored (`T-1042`).
+    pub fn ticket(&self) -> String {
+        match self {
+            AgentCommand::Claim { ticket }
+            | AgentCommand::Unclaim { ticket }
+            | AgentCommand::TransferToAgent { ticket, .. }
+            | AgentCommand::TransferToQueue { ticket, .. }
+            | AgentCommand::Reply { ticket, .. }
+            | AgentCommand::Ask { ticket, .. }
+            | AgentCommand::EscalateL3 { ticket, .. }
+            | AgentCommand::Resolve { ticket, .. }
+            | AgentCommand::LogTime { ticket, .. }
+            | AgentCommand::Reopen { ticket, .. } => ticket.trim().to_uppercase(),
+        }
+    }
+}
+
+/// Where, on their platform, a person's replies go: a channel and a thread in it. Both empty
+/// means a direct message. Adapters fill it in from the payload; the desk keeps it on the
+/// conversation and puts it on every reply, so no adapter needs to remember it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+}
+
+impl Address {
+    pub fn direct() -> Address {
+        Address::default()
+    }
+
+    pub fn thread(channel: &str, thread: &str) -> Address {
+        Address {
+            channel: Some(channel.to_string()),
+            thread: Some(thread.to_string()),
+        }
+    }
+
+    /// The ticket's `channel` field: the thread, else the channel, else `dm`.
+    pub fn label(&self) -> String {
+        self.thread
+            .clone()
+            .or_else(|| self.channel.clone())
+            .unwrap_or_else(|| "dm".into())
+    }
+}
+
+/// A platform interaction still waiting for its answer (a Discord interaction token, valid for 15
+/// minutes): replies to the person who caused it go there, visible only to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interaction {
+    pub id: String,
+    pub token: String,
+}
+
+/// Where an adapter put something the desk asked for; reported back so later turns can find it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Placed {
+    /// The message that shows a ticket's card in a queue's channel.
+    Card { channel: String, message: String },
+    /// The thread where the assignee talks to the user through the bot.
+    AgentThread { thread: String },
+    /// The thread a support-channel conversation lives in.
+    UserThread { channel: String, thread: String },
+}
+
+/// Everything that can happen to the desk, from any platform.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A user wrote to the bot.
+    UserMessage { user: UserRef, text: String },
+    /// A user pressed one of the bot's buttons.
+    UserChoice { user: UserRef, choice: Choice },
+    /// Someone pressed an agent button or typed an agent command; the desk checks they are one.
+    /// `roles` are the platform roles they hold (Discord role ids, Slack user groups), which the
+    /// configuration maps to L2, L3 or admin; empty where the platform has none.
+    Agent {
+        by: UserRef,
+        roles: Vec<String>,
+        command: AgentCommand,
+    },
+    /// A user asked for a ticket directly (a `/ticket` form): no FAQ, no questions.
+    OpenTicket {
+        user: UserRef,
+        subject: String,
+        description: String,
+    },
+    /// A user asked for the status of their tickets (`/status`).
+    StatusRequest { user: UserRef },
+    /// A user searched the knowledge base (`/faq words`).
+    FaqSearch { user: UserRef, query: String },
+    /// Someone wrote in a platform thread the adapter knows nothing about: the desk decides whether
+    /// it is a user's conversation thread, a ticket's agent thread, or nobody's.
+    ThreadMessage {
+        by: UserRef,
+        roles: Vec<String>,
+        thread: String,
+        text: String,
+    },
+    /// An adapter delivered an outbox entry and reports where the result lives.
+    Placed {
+        platform: crate::tickets::Platform,
+        ticket: Option<String>,
+        user: Option<UserRef>,
+        placed: Placed,
+    },
+}
+
+impl Event {
+    /// The person whose action this is, if any.
+    pub fn actor(&self) -> Option<&UserRef> {
+        match self {
+            Event::UserMessage { user, .. }
+            | Event::UserChoice { user, .. }
+            | Event::OpenTicket { user, .. }
+            | Event::StatusRequest { user }
+            | Event::FaqSearch { user, .. } => Some(user),
+            Event::Agent { by, .. } | Event::ThreadMessage { by, .. } => Some(by),
+            Event::Placed { .. } => None,
+        }
+    }
+
+    /// What the desk serialises turns on: a user's events on their conversation, an agent's on the
+    /// ticket they act on, a placement on the ticket (or user) it is about.
+    pub fn serial_key(&self) -> String {
+        match self {
+            Event::Agent { command, .. } => format!("ticket:{}", command.ticket()),
+            Event::ThreadMessage { thread, by, .. } => {
+                format!("thread:{}:{thread}", by.platform)
+            }
+            Event::Placed { ticket, user, .. } => match (ticket, user) {
+                (Some(t), _) => format!("ticket:{t}"),
+                (None, Some(u)) => format!("user:{}", u.key()),
+                (None, None) => "placed".into(),
+            },
+            other => format!(
+                "user:{}",
+                other.actor().map(UserRef::key).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// An event as an adapter hands it to the desk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    /// The platform's id for this delivery (`discord:message:123`, `discord:interaction:456`):
+    /// stored with the turn, so a redelivery, even after a restart, is handled once. None where
+    /// the platform has no ids (a terminal line).
+    pub key: Option<String>,
+    pub event: Event,
+    /// Where the actor's replies go; `None` keeps the address their conversation already has.
+    pub reply_to: Option<Address>,
+    /// The interaction to answer, when the event came as one.
+    pub interaction: Option<Interaction>,
+}
+
+impl Incoming {
+    /// An event with no idempotency key and no address (terminals).
+    pub fn plain(event: Event) -> Incoming {
+        Incoming {
+            key: None,
+            event,
+            reply_to: None,
+            interaction: None,
+        }
+    }
+
+    pub fn keyed(key: impl Into<String>, event: Event) -> Incoming {
+        Incoming {
+            key: Some(key.into()),
+            ..Incoming::plain(event)
+        }
+    }
+
+    pub fn at(mut self, address: Address) -> Incoming {
+        self.reply_to = Some(address);
+        self
+    }
+
+    pub fn answering(mut self, interaction: Interaction) -> Incoming {
+        self.interaction = Some(interaction);
+        self
+    }
+}

@@ -1,0 +1,380 @@
+//! The desk's grammars, shared by every platform: the ids its buttons and forms carry
+//! (`fl:claim:T-1042`), the forms an action needs and how their fields become an agent command,
+//! button labels, and the agent commands typed in a terminal or chat (`resolve T-1042 15 fixed`).
+//! Adapters only render these; a Slack adapter reuses them unchanged.
+
+use super::event::{AgentCommand, Choice};
+
+/// A button or form the bot made, decoded from its id. Anything not made by this bot (or forged)
+/// does not decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionId {
+    Solved,
+    StillNeedHelp,
+    Claim(String),
+    Unclaim(String),
+    Transfer(String),
+    Escalate(String),
+    Resolve(String),
+    TransferForm(String),
+    EscalateForm(String),
+    ResolveForm(String),
+    TicketForm,
+}
+
+impl ActionId {
+    pub fn encode(&self) -> String {
+        match self {
+            ActionId::Solved => "fl:solved".into(),
+            ActionId::StillNeedHelp => "fl:still".into(),
+            ActionId::Claim(t) => format!("fl:claim:{t}"),
+            ActionId::Unclaim(t) => format!("fl:unclaim:{t}"),
+            ActionId::Transfer(t) => format!("fl:transfer:{t}"),
+            ActionId::Escalate(t) => format!("fl:escalate:{t}"),
+            ActionId::Resolve(t) => format!("fl:resolve:{t}"),
+            ActionId::TransferForm(t) => format!("fl:transfer-form:{t}"),
+            ActionId::EscalateForm(t) => format!("fl:escalate-form:{t}"),
+            ActionId::ResolveForm(t) => format!("fl:resolve-form:{t}"),
+            ActionId::TicketForm => "fl:ticket-form".into(),
+        }
+    }
+
+    /// Whether this id names a form (modal) rather than a button.
+    pub fn is_form(&self) -> bool {
+        matches!(
+            self,
+            ActionId::TicketForm
+                | ActionId::ResolveForm(_)
+                | ActionId::EscalateForm(_)
+                | ActionId::TransferForm(_)
+        )
+    }
+
+    pub fn decode(s: &str) -> Option<ActionId> {
+        let rest = s.strip_prefix("fl:")?;
+        let (verb, ticket) = match rest.split_once(':') {
+            Some((v, t)) => (v, Some(t)),
+            None => (rest, None),
+        };
+        let ticket = ticket.filter(|t| is_ticket_id(t)).map(str::to_string);
+        Some(match (verb, ticket) {
+            ("solved", None) => ActionId::Solved,
+            ("still", None) => ActionId::StillNeedHelp,
+            ("ticket-form", None) => ActionId::TicketForm,
+            ("claim", Some(t)) => ActionId::Claim(t),
+            ("unclaim", Some(t)) => ActionId::Unclaim(t),
+            ("transfer", Some(t)) => ActionId::Transfer(t),
+            ("escalate", Some(t)) => ActionId::Escalate(t),
+            ("resolve", Some(t)) => ActionId::Resolve(t),
+            ("transfer-form", Some(t)) => ActionId::TransferForm(t),
+            ("escalate-form", Some(t)) => ActionId::EscalateForm(t),
+            ("resolve-form", Some(t)) => ActionId::ResolveForm(t),
+            _ => return None,
+        })
+    }
+
+    /// What pressing this button means, when it needs no form: a user's choice or an agent
+    /// command. `None` for buttons that open a form (see [`ActionId::form`]) and for form ids.
+    pub fn pressed(&self) -> Option<Pressed> {
+        Some(match self {
+            ActionId::Solved => Pressed::Choice(Choice::Solved),
+            ActionId::StillNeedHelp => Pressed::Choice(Choice::StillNeedHelp),
+            ActionId::Claim(t) => Pressed::Agent(AgentCommand::Claim { ticket: t.clone() }),
+            ActionId::Unclaim(t) => Pressed::Agent(AgentCommand::Unclaim { ticket: t.clone() }),
+            _ => return None,
+        })
+    }
+
+    /// The form a button opens, if it opens one.
+    pub fn form(&self) -> Option<Form> {
+        let field = |id: &'static str, label: &'static str, long: bool| FormField {
+            id,
+            label,
+            long,
+        };
+        Some(match self {
+            ActionId::Resolve(t) => Form {
+                id: ActionId::ResolveForm(t.clone()),
+                title: format!("Resolve {t}"),
+                fields: vec![
+                    field("note", "Resolution note", true),
+                    field("minutes", "Minutes spent", false),
+                ],
+            },
+            ActionId::Escalate(t) => Form {
+                id: ActionId::EscalateForm(t.clone()),
+                title: format!("Escalate {t} to L3"),
+                fields: vec![field("note", "Note for L3", true)],
+            },
+            ActionId::Transfer(t) => Form {
+                id: ActionId::TransferForm(t.clone()),
+                title: format!("Transfer {t}"),
+                fields: vec![field("target", "@agent name or queue id", false)],
+            },
+            _ => return None,
+        })
+    }
+
+    /// The agent command a submitted form asks for, from its fields by id; an error is a sentence
+    /// for the person who sent it. The ticket form is not an agent command (`None`).
+    pub fn submitted(
+        &self,
+        field: impl Fn(&str) -> String,
+    ) -> Option<Result<AgentCommand, String>> {
+        Some(match self {
+            ActionId::ResolveForm(ticket) => match field("minutes").trim().parse::<u32>() {
+                Ok(minutes) => Ok(AgentCommand::Resolve {
+                    ticket: ticket.clone(),
+                    note: field("note").trim().to_string(),
+                    minutes,
+                }),
+                Err(_) => Err("Minutes must be a whole number.".into()),
+            },
+            ActionId::EscalateForm(ticket) => Ok(AgentCommand::EscalateL3 {
+                ticket: ticket.clone(),
+                note: field("note").trim().to_string(),
+            }),
+            ActionId::TransferForm(ticket) => transfer(ticket.clone(), &field("target")),
+            _ => return None,
+        })
+    }
+
+    /// The ticket form users fill in with `/ticket`.
+    pub fn ticket_form() -> Form {
+        Form {
+            id: ActionId::TicketForm,
+            title: "New ticket".into(),
+            fields: vec![
+                FormField {
+                    id: "subject",
+                    label: "Subject",
+                    long: false,
+                },
+                FormField {
+                    id: "description",
+                    label: "Description",
+                    long: true,
+                },
+            ],
+        }
+    }
+}
+
+/// A pressed button's meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pressed {
+    Choice(Choice),
+    Agent(AgentCommand),
+}
+
+/// A form (a Discord modal, a Slack view) the desk wants filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    pub id: ActionId,
+    pub title: String,
+    pub fields: Vec<FormField>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormField {
+    pub id: &'static str,
+    pub label: &'static str,
+    /// A paragraph rather than one line.
+    pub long: bool,
+}
+
+/// `@name` transfers to an agent, anything else to a queue.
+fn transfer(ticket: String, target: &str) -> Result<AgentCommand, String> {
+    let target = target.trim();
+    match target.strip_prefix('@') {
+        Some(agent) if !agent.trim().is_empty() => Ok(AgentCommand::TransferToAgent {
+            ticket,
+            agent: agent.trim().to_string(),
+        }),
+        None if !target.is_empty() => Ok(AgentCommand::TransferToQueue {
+            ticket,
+            queue: target.to_string(),
+        }),
+        _ => Err("`transfer T-1 @agent` or `transfer T-1 queue`".into()),
+    }
+}
+
+/// `T-` and 1 to 19 digits.
+pub fn is_ticket_id(s: &str) -> bool {
+    s.strip_prefix("T-")
+        .is_some_and(|n| !n.is_empty() && n.len() < 20 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A button on an escalation card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardAction {
+    Claim,
+    Unclaim,
+    Transfer,
+    Escalate,
+    Resolve,
+}
+
+impl CardAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            CardAction::Claim => "Claim",
+            CardAction::Unclaim => "Unclaim",
+            CardAction::Transfer => "Transfer",
+            CardAction::Escalate => "Escalate to L3",
+            CardAction::Resolve => "Resolve",
+        }
+    }
+
+    pub fn id(self, ticket: &str) -> ActionId {
+        let t = ticket.to_string();
+        match self {
+            CardAction::Claim => ActionId::Claim(t),
+            CardAction::Unclaim => ActionId::Unclaim(t),
+            CardAction::Transfer => ActionId::Transfer(t),
+            CardAction::Escalate => ActionId::Escalate(t),
+            CardAction::Resolve => ActionId::Resolve(t),
+        }
+    }
+}
+
+impl Choice {
+    pub fn label(self, language: &str) -> &'static str {
+        match (self, language) {
+            (Choice::Solved, "pl") => "Rozwiązane",
+            (Choice::Solved, _) => "Solved",
+            (Choice::StillNeedHelp, "pl") => "Nadal potrzebuję pomocy",
+            (Choice::StillNeedHelp, _) => "Still need help",
+        }
+    }
+
+    pub fn id(self) -> ActionId {
+        match self {
+            Choice::Solved => ActionId::Solved,
+            Choice::StillNeedHelp => ActionId::StillNeedHelp,
+        }
+    }
+}
+
+/// Agent commands as typed in a terminal or chat: `claim T-1042`, `reply T-1042 text`,
+/// `resolve T-1042 15 note`, `escalate T-1042 note`, `transfer T-1042 @bob|queue`, `log T-1042 30`,
+/// `unclaim T-1042`, `ask T-1042 text`, `reopen T-1042 reason`.
+pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
+    let mut parts = line.trim().splitn(3, char::is_whitespace);
+    let verb = parts.next().unwrap_or("").to_lowercase();
+    let ticket = parts
+        .next()
+        .ok_or("which ticket? e.g. `claim T-1042`")?
+        .to_string();
+    let rest = parts.next().unwrap_or("").trim().to_string();
+    let need_text = |what: &str| {
+        if rest.is_empty() {
+            Err(format!("`{verb}` needs {what}"))
+        } else {
+            Ok(rest.clone())
+        }
+    };
+    Ok(match verb.as_str() {
+        "claim" => AgentCommand::Claim { ticket },
+        "unclaim" => AgentCommand::Unclaim { ticket },
+        "reply" => AgentCommand::Reply {
+            ticket,
+            text: need_text("a message")?,
+        },
+        "ask" => AgentCommand::Ask {
+            ticket,
+            text: need_text("a question")?,
+        },
+        "escalate" => AgentCommand::EscalateL3 {
+            ticket,
+            note: need_text("a note for L3")?,
+        },
+        "reopen" => AgentCommand::Reopen {
+            ticket,
+            reason: if rest.is_empty() {
+                "reopened by agent".into()
+            } else {
+                rest
+            },
+        },
+        "log" => AgentCommand::LogTime {
+            ticket,
+            minutes: rest.parse().map_err(|_| "`log T-1 MINUTES`".to_string())?,
+        },
+        "resolve" => {
+            let (m, note) = rest
+                .split_once(char::is_whitespace)
+                .unwrap_or((rest.as_str(), ""));
+            let minutes: u32 = m
+                .parse()
+                .map_err(|_| "`resolve T-1 MINUTES note`".to_string())?;
+            if note.trim().is_empty() {
+                return Err("`resolve` needs a note: `resolve T-1 MINUTES note`".into());
+            }
+            AgentCommand::Resolve {
+                ticket,
+                note: note.trim().to_string(),
+                minutes,
+            }
+        }
+        "transfer" => transfer(ticket, &rest)?,
+        other => return Err(format!("unknown command `{other}`")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_ids_round_trip_and_refuse_forgeries() {
+        for id in [
+            ActionId::Solved,
+            ActionId::Claim("T-1042".into()),
+            ActionId::ResolveForm("T-7".into()),
+            ActionId::TicketForm,
+        ] {
+            assert_eq!(ActionId::decode(&id.encode()), Some(id));
+        }
+        for forged in [
+            "",
+            "fl:",
+            "fl:claim",
+            "fl:claim:",
+            "fl:claim:1042",
+            "fl:claim:T-",
+            "fl:claim:T-12a",
+            "fl:nuke:T-1",
+            "xx:claim:T-1",
+            "fl:claim:T-1:extra",
+        ] {
+            assert_eq!(ActionId::decode(forged), None, "{forged}");
+        }
+    }
+
+    #[test]
+    fn forms_become_commands_or_say_what_is_wrong() {
+        let f = |m: &'static str| move |id: &str| if id == "minutes" { m.into() } else { "fixed".into() };
+        let id = ActionId::ResolveForm("T-1".into());
+        assert!(matches!(
+            id.submitted(f("15")),
+            Some(Ok(AgentCommand::Resolve { minutes: 15, .. }))
+        ));
+        assert_eq!(
+            id.submitted(f("a while")),
+            Some(Err("Minutes must be a whole number.".into()))
+        );
+        let t = ActionId::TransferForm("T-1".into());
+        assert!(matches!(
+            t.submitted(|_| " @bob ".into()),
+            Some(Ok(AgentCommand::TransferToAgent { agent, .. })) if agent == "bob"
+        ));
+        assert!(matches!(
+            t.submitted(|_| "l2-network".into()),
+            Some(Ok(AgentCommand::TransferToQueue { queue, .. })) if queue == "l2-network"
+        ));
+        assert!(matches!(t.submitted(|_| "  ".into()), Some(Err(_))));
+        assert_eq!(ActionId::TicketForm.submitted(|_| String::new()), None);
+    }
+}

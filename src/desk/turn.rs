@@ -1,0 +1,78 @@
+//! A turn: everything one event changes, handed by the desk to the store to commit at once. The
+//! desk builds it without writing anything; the store checks the versions it was built on and
+//! commits it whole (with one flush) or not at all.
+
+use super::action::{Action, OutboxEntry};
+use super::conversation::Conversation;
+use super::log::BotEvent;
+use crate::tickets::{Ticket, TicketEvent};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Turn {
+    /// The incoming event's idempotency key: committing a turn whose key is already stored fails
+    /// with [`crate::store::StoreError::Duplicate`] and writes nothing.
+    pub key: Option<String>,
+    /// The conversation's new state, if it changed.
+    pub conversation: Option<ConversationWrite>,
+    /// Tickets opened or changed, with their new events.
+    pub tickets: Vec<TicketWrite>,
+    /// The bot's own events, per user key (`platform:id`).
+    pub bot_events: Vec<(String, BotEvent)>,
+    /// What the platforms must do, in order.
+    pub outbox: Vec<Action>,
+    /// Desk bookkeeping: which thread is whose, where a ticket's card lives (key, value).
+    pub links: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationWrite {
+    /// `platform:id`.
+    pub user: String,
+    pub state: Conversation,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketWrite {
+    /// The ticket after the turn.
+    pub ticket: Ticket,
+    /// Its new events, in order, with sequence numbers following the stored ones.
+    pub events: Vec<TicketEvent>,
+    /// The number of events the ticket had when the desk read it (`None`: a new ticket). The
+    /// store refuses the turn if another turn changed the ticket since.
+    pub expected_events: Option<u32>,
+}
+
+impl Turn {
+    pub fn say(&mut self, action: Action) {
+        self.outbox.push(action);
+    }
+
+    pub fn note(&mut self, user: &str, event: BotEvent) {
+        self.bot_events.push((user.to_string(), event));
+    }
+
+    /// Whether the turn changes nothing but its key.
+    pub fn is_empty(&self) -> bool {
+        self.conversation.is_none()
+            && self.tickets.is_empty()
+            && self.bot_events.is_empty()
+            && self.outbox.is_empty()
+            && self.links.is_empty()
+    }
+}
+
+/// What a committed turn produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Committed {
+    /// The turn's outbox entries as stored (ids assigned), in order.
+    pub outbox: Vec<OutboxEntry>,
+    /// The tickets as stored after the turn.
+    pub tickets: Vec<Ticket>,
+}
+
+impl Committed {
+    /// The actions of the turn, in order.
+    pub fn actions(&self) -> impl Iterator<Item = &Action> {
+        self.outbox.iter().map(|e| &e.action)
+    }
+}
