@@ -30,8 +30,8 @@ fn bench(c: &mut Criterion) {
                 .sum::<f32>()
         })
     });
-    let large = Triage::new(frontline::synth::pack(500, 20, 5000)).expect("rules compile");
-    let large_messages = frontline::synth::messages(large.pack(), 1000);
+    let large = Triage::new(frontline::tooling::synth::pack(500, 20, 5000)).expect("rules compile");
+    let large_messages = frontline::tooling::synth::messages(large.pack(), 1000);
     g.throughput(Throughput::Elements(large_messages.len() as u64));
     g.sample_size(10);
     g.bench_function("decide/generated-500-intents", |b| {

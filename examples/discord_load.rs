@@ -1,6 +1,6 @@
 //! Load benchmark of the Discord adapter: simulated users DM the bot through the mock Discord
 //! (`tests/mock_discord`, REST + gateway on 127.0.0.1, in this same process) and the bot (the real
-//! serenity client from `frontline::discord::client`, the default pack, a durable sled store in a
+//! serenity client from `frontline::platform::discord::client`, the default pack, a durable sled store in a
 //! temporary directory) answers over REST.
 //!
 //! ```sh
@@ -31,11 +31,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use frontline::config::Config;
-use frontline::desk::{Action, Desk, Event};
-use frontline::discord::render::split_message;
+use frontline::desk::{Action, Address, Desk, Event, Incoming};
 use frontline::pack::Pack;
+use frontline::platform::discord::render::split_message;
 use frontline::store::{Filter, SledStore, Store};
-use frontline::tickets::{UserRef, now_ms};
+use frontline::tickets::{Platform, UserRef, now_ms};
 use frontline::triage::Triage;
 use mock_discord::{MockDiscord, Person};
 use tokio::sync::oneshot;
@@ -120,7 +120,7 @@ impl Rng {
 
 fn user_ref(u: usize) -> UserRef {
     UserRef {
-        platform: "discord".into(),
+        platform: Platform::Discord,
         id: (USER_BASE + u as u64).to_string(),
         name: format!("user{u}"),
     }
@@ -128,11 +128,10 @@ fn user_ref(u: usize) -> UserRef {
 
 /// How many messages the user receives for each of their messages: the desk's replies and notices
 /// addressed to them, each split as the adapter splits it.
-fn replies_to(user: &UserRef, actions: &[Action]) -> usize {
+fn replies_to<'a>(user: &UserRef, actions: impl Iterator<Item = &'a Action>) -> usize {
     actions
-        .iter()
         .map(|a| match a {
-            Action::Reply { to, text, .. } | Action::Notify { to, text } if to == user => {
+            Action::Reply { to, text, .. } | Action::Notify { to, text, .. } if to == user => {
                 split_message(text).len()
             }
             _ => 0,
@@ -141,12 +140,11 @@ fn replies_to(user: &UserRef, actions: &[Action]) -> usize {
 }
 
 /// How many card posts and edits (REST calls carrying the requester's card) a message causes.
-fn card_calls(actions: &[Action]) -> usize {
+fn card_calls<'a>(actions: impl Iterator<Item = &'a Action>) -> usize {
     actions
-        .iter()
         .filter(|a| {
             matches!(a, Action::PostCard { platform, .. } | Action::UpdateCard { platform, .. }
-                if platform == "discord")
+                if *platform == Platform::Discord)
         })
         .count()
 }
@@ -263,12 +261,16 @@ async fn main() -> Result<()> {
                                 .map(|text| {
                                     let event = Event::UserMessage {
                                         user: user.clone(),
-                                        channel: "dm".into(),
                                         text: text.clone(),
                                     };
-                                    let actions =
-                                        shadow.handle(event, now_ms()).expect("shadow desk");
-                                    replies_to(&user, &actions) + card_calls(&actions)
+                                    let p = shadow
+                                        .process(
+                                            Incoming::plain(event).at(Address::direct()),
+                                            now_ms(),
+                                        )
+                                        .expect("shadow desk");
+                                    let actions = || p.outbox().iter().map(|e| &e.action);
+                                    replies_to(&user, actions()) + card_calls(actions())
                                 })
                                 .collect::<Vec<usize>>()
                         })
@@ -302,7 +304,10 @@ async fn main() -> Result<()> {
         .map_err(|e| anyhow!("{e}"))?;
     let settings = cfg.discord.clone().expect("[discord]");
     let desk = Arc::new(Desk::new(triage.clone(), cfg, store.clone()));
-    let mut client = frontline::discord::client(desk, settings, "mock-token").await?;
+    let built = frontline::platform::discord::client(desk, settings, "mock-token").await?;
+    let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
+    let outbox = built.spawn_outbox(outbox_stopped);
+    let mut client = built.client;
     *client.ws_url.lock().await = mock.gateway_url();
     let shards = client.shard_manager.clone();
     let bot = tokio::spawn(async move { client.start().await });
@@ -473,6 +478,8 @@ async fn main() -> Result<()> {
 
     shards.shutdown_all().await;
     bot.abort();
+    let _ = stop_outbox.send(true);
+    let _ = outbox.await;
     if lost > 0 || tickets.len() != shadow_tickets {
         bail!(
             "the run did not match the replay: {lost} messages lost, {} tickets",

@@ -1,8 +1,8 @@
 //! Development aid: prints the Braun 2017 scores and the CLINC150 trade-off between in-scope
 //! accuracy and out-of-scope recall for one engine setting, to compare settings quickly.
 //! `cargo run --release --example tune -- [EPOCHS LR L2 CHARMIN CHARMAX WORDSHARE] [--no-clinc]`
-use frontline::eval::{IntentEval, ThresholdGoal, eval_intents, read_labelled};
 use frontline::pack::Pack;
+use frontline::tooling::eval::{IntentEval, ThresholdGoal, eval_intents, read_labelled};
 use frontline::triage::{EngineConfig, Triage, normalize::normalize};
 
 fn main() {

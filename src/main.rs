@@ -8,10 +8,10 @@ use clap::{Parser, Subcommand};
 
 use frontline::config::Config;
 use frontline::desk::{AgentCommand, Desk, Event, Incoming};
-use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
 use frontline::pack::Pack;
 use frontline::store::{Filter, OutboxFilter, Store};
 use frontline::tickets::{Platform, Status, UserRef, now_ms};
+use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
 use frontline::triage::{Decision, EngineConfig, Triage};
 
 /// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
@@ -533,7 +533,8 @@ fn run() -> Result<()> {
                         .unwrap_or_else(|_| "info,serenity=warn".into()),
                 )
                 .init();
-            let store = std::sync::Arc::new(frontline::platform::local::open_store(&setup.data_dir)?);
+            let store =
+                std::sync::Arc::new(frontline::platform::local::open_store(&setup.data_dir)?);
             let desk = std::sync::Arc::new(Desk::new(
                 setup.triage.clone(),
                 setup.config.clone(),
@@ -596,7 +597,10 @@ fn run() -> Result<()> {
                         frontline::triage::normalize::printable(&e.action.summary()),
                         e.last_error
                             .as_ref()
-                            .map(|err| format!(" (last error: {})", frontline::triage::normalize::printable(err)))
+                            .map(|err| format!(
+                                " (last error: {})",
+                                frontline::triage::normalize::printable(err)
+                            ))
                             .unwrap_or_default()
                     )?;
                 }
@@ -625,7 +629,11 @@ fn run() -> Result<()> {
                     if json {
                         writeln!(out, "{}", serde_json::to_string(r)?)?;
                     } else {
-                        writeln!(out, "{}", frontline::triage::normalize::printable(&r.line()))?;
+                        writeln!(
+                            out,
+                            "{}",
+                            frontline::triage::normalize::printable(&r.line())
+                        )?;
                     }
                 }
                 left = left.saturating_sub(page.len());
@@ -735,7 +743,8 @@ fn run() -> Result<()> {
                     .flat_map(|i| i.examples.iter().map(|e| e.text.clone()))
                     .collect()
             };
-            let default = frontline::tooling::bench::triage_figures("default pack", load, own, runs);
+            let default =
+                frontline::tooling::bench::triage_figures("default pack", load, own, runs);
             let large = frontline::tooling::bench::triage_figures(
                 "generated pack",
                 || frontline::tooling::synth::pack(500, 20, 5000),

@@ -1,5 +1,5 @@
 //! End-to-end stories of the Discord adapter: the real serenity client built by
-//! `frontline::discord::client` talks to the mock Discord in `tests/mock_discord` on 127.0.0.1, the
+//! `frontline::platform::discord::client` talks to the mock Discord in `tests/mock_discord` on 127.0.0.1, the
 //! desk runs on the default pack and a temporary sled store per test, and the assertions are on
 //! what users and agents would see (the REST calls the mock recorded) and on the stored tickets.
 
@@ -160,18 +160,23 @@ resolution_minutes = 4320
 struct Bot {
     task: JoinHandle<serenity::Result<()>>,
     shards: Arc<ShardManager>,
+    outbox: JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Bot {
-    /// Starts `frontline::discord::client` on `store` and waits until its ready handler has
+    /// Starts `frontline::platform::discord::client` on `store` and waits until its ready handler has
     /// registered the slash commands (the `ready_no`-th registration this mock has seen).
     async fn start(mock: &MockDiscord, store: Arc<dyn Store>, ready_no: usize) -> Bot {
         let config = config(mock);
         let settings = config.discord.clone().expect("[discord] configured");
         let desk = Arc::new(Desk::new(triage(), config, store));
-        let mut client = frontline::discord::client(desk, settings, "mock-token")
+        let bot = frontline::platform::discord::client(desk, settings, "mock-token")
             .await
             .expect("client builds against the mock");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let outbox = bot.spawn_outbox(stopped);
+        let mut client = bot.client;
         *client.ws_url.lock().await = mock.gateway_url();
         let shards = Arc::clone(&client.shard_manager);
         let task = tokio::spawn(async move { client.start().await });
@@ -183,13 +188,21 @@ impl Bot {
         )
         .await
         .expect("the ready handler registers the slash commands");
-        Bot { task, shards }
+        Bot {
+            task,
+            shards,
+            outbox,
+            stop,
+        }
     }
 
+    /// Stops as `frontline run` does: intake first, then the outbox drains and the store flushes.
     async fn stop(self) {
         self.shards.shutdown_all().await;
         self.task.abort();
         let _ = self.task.await;
+        let _ = self.stop.send(true);
+        let _ = self.outbox.await;
     }
 }
 

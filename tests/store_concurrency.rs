@@ -19,6 +19,7 @@ fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
     let user = UserRef::local(user);
     let queue = queue.to_string();
     move |number| Ticket {
+        assignee_user: None,
         id: format!("T-{number}"),
         number,
         requester: user.clone(),
@@ -68,6 +69,7 @@ fn of_64_simultaneous_claims_exactly_one_wins() {
                         id,
                         &Actor::Agent(agent.clone()),
                         &Change::Claimed {
+                            user: None,
                             agent: agent.clone(),
                         },
                         2_000,
@@ -107,6 +109,7 @@ fn of_64_simultaneous_claims_exactly_one_wins() {
     assert_eq!(
         claims[0].change,
         Change::Claimed {
+            user: None,
             agent: winner.clone()
         }
     );
@@ -180,6 +183,7 @@ fn concurrent_changes_to_different_tickets_lose_no_update() {
                 let a = Actor::Agent(agent.clone());
                 for (k, change) in [
                     Change::Claimed {
+                        user: None,
                         agent: agent.clone(),
                     },
                     Change::AgentReplied {

@@ -162,5 +162,7 @@ pub fn backoff_ms(attempts: u32) -> u64 {
 pub enum Outcome {
     Delivered,
     /// Try again later (`error` says why).
-    Retry { error: String },
+    Retry {
+        error: String,
+    },
 }

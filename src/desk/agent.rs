@@ -235,12 +235,12 @@ impl Cx<'_> {
                     &c,
                     fill(
                         text(&lang, Text::AgentJoined),
-                        &[("agent", &by.name), ("id", &t.id)],
+                        &[("agent", &name), ("id", &t.id)],
                     ),
                 );
             }
             AgentCommand::Reply { text, .. } | AgentCommand::Ask { text, .. } => {
-                self.reply(&requester, &c, format!("[{}] {}: {text}", t.id, by.name));
+                self.reply(&requester, &c, format!("[{}] {name}: {text}", t.id));
             }
             AgentCommand::EscalateL3 { .. } => {
                 self.card_update_in(&t, Some(&before.queue))?;
@@ -272,7 +272,9 @@ impl Cx<'_> {
                     },
                 );
             }
-            AgentCommand::Reopen { .. } | AgentCommand::TransferToQueue { .. } => self.card_post(&t),
+            AgentCommand::Reopen { .. } | AgentCommand::TransferToQueue { .. } => {
+                self.card_post(&t)
+            }
             AgentCommand::Unclaim { .. }
             | AgentCommand::TransferToAgent { .. }
             | AgentCommand::LogTime { .. } => self.card_update(&t)?,

@@ -16,16 +16,45 @@ pub enum Choice {
 /// What an agent asks the desk to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentCommand {
-    Claim { ticket: String },
-    Unclaim { ticket: String },
-    TransferToAgent { ticket: String, agent: String },
-    TransferToQueue { ticket: String, queue: String },
-    Reply { ticket: String, text: String },
-    Ask { ticket: String, text: String },
-    EscalateL3 { ticket: String, note: String },
-    Resolve { ticket: String, note: String, minutes: u32 },
-    LogTime { ticket: String, minutes: u32 },
-    Reopen { ticket: String, reason: String },
+    Claim {
+        ticket: String,
+    },
+    Unclaim {
+        ticket: String,
+    },
+    TransferToAgent {
+        ticket: String,
+        agent: String,
+    },
+    TransferToQueue {
+        ticket: String,
+        queue: String,
+    },
+    Reply {
+        ticket: String,
+        text: String,
+    },
+    Ask {
+        ticket: String,
+        text: String,
+    },
+    EscalateL3 {
+        ticket: String,
+        note: String,
+    },
+    Resolve {
+        ticket: String,
+        note: String,
+        minutes: u32,
+    },
+    LogTime {
+        ticket: String,
+        minutes: u32,
+    },
+    Reopen {
+        ticket: String,
+        reason: String,
+    },
 }
 
 impl AgentCommand {

@@ -87,11 +87,8 @@ impl ActionId {
 
     /// The form a button opens, if it opens one.
     pub fn form(&self) -> Option<Form> {
-        let field = |id: &'static str, label: &'static str, long: bool| FormField {
-            id,
-            label,
-            long,
-        };
+        let field =
+            |id: &'static str, label: &'static str, long: bool| FormField { id, label, long };
         Some(match self {
             ActionId::Resolve(t) => Form {
                 id: ActionId::ResolveForm(t.clone()),
@@ -355,7 +352,15 @@ mod tests {
 
     #[test]
     fn forms_become_commands_or_say_what_is_wrong() {
-        let f = |m: &'static str| move |id: &str| if id == "minutes" { m.into() } else { "fixed".into() };
+        let f = |m: &'static str| {
+            move |id: &str| {
+                if id == "minutes" {
+                    m.into()
+                } else {
+                    "fixed".into()
+                }
+            }
+        };
         let id = ActionId::ResolveForm("T-1".into());
         assert!(matches!(
             id.submitted(f("15")),

@@ -279,7 +279,11 @@ impl Cx<'_> {
             self.card_update(&t)?;
             self.tell_assignee(&t, &format!("[{}] {}: {said}", t.id, user.name))?;
             let lang = c.language.clone();
-            self.reply(user, c, fill(text(&lang, Text::SentToAgent), &[("id", &t.id)]));
+            self.reply(
+                user,
+                c,
+                fill(text(&lang, Text::SentToAgent), &[("id", &t.id)]),
+            );
             c.step = Step::InTicket { ticket };
             return Ok(());
         }
@@ -319,7 +323,10 @@ impl Cx<'_> {
             return Some(u.clone());
         }
         let name = t.assignee.as_ref()?;
-        self.desk.config.agent_named(name).map(super::agent::agent_ref)
+        self.desk
+            .config
+            .agent_named(name)
+            .map(super::agent::agent_ref)
     }
 
     fn follow_up_answer(

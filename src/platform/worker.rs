@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::desk::action::{Outcome, OutboxEntry};
+use crate::desk::action::{OutboxEntry, Outcome};
 use crate::desk::{Desk, Event, Incoming, Placed};
 use crate::tickets::{Platform, now_ms};
 

@@ -12,7 +12,7 @@
 
 pub mod sled_store;
 
-use crate::desk::action::{Delivery, Outcome, OutboxEntry};
+use crate::desk::action::{Delivery, OutboxEntry, Outcome};
 use crate::desk::conversation::Conversation;
 use crate::desk::log::LogRecord;
 use crate::desk::turn::{Committed, ConversationWrite, TicketWrite, Turn};
@@ -93,8 +93,12 @@ pub trait Store: Send + Sync {
     fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError>;
 
     /// Pending entries for `platform` due at `now` (retries wait out their backoff), oldest first.
-    fn due(&self, platform: Platform, now: u64, limit: usize)
-    -> Result<Vec<OutboxEntry>, StoreError>;
+    fn due(
+        &self,
+        platform: Platform,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
 
     /// Records a delivery attempt: delivered, or failed and to be retried after a backoff (or
     /// given up after [`crate::desk::action::MAX_ATTEMPTS`]). Made durable by the next flush.

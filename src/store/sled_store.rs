@@ -26,12 +26,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
+use sled::Transactional;
 use sled::Tree;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::Transactional;
 
 use super::{Filter, OutboxFilter, Store, StoreError};
-use crate::desk::action::{Delivery, MAX_ATTEMPTS, Outcome, OutboxEntry, backoff_ms};
+use crate::desk::action::{Delivery, MAX_ATTEMPTS, OutboxEntry, Outcome, backoff_ms};
 use crate::desk::conversation::Conversation;
 use crate::desk::log::{BotEvent, LogEntry, LogRecord};
 use crate::desk::turn::{Committed, Turn};
@@ -224,10 +224,13 @@ fn json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("store records serialise")
 }
 
+/// A ticket write: number, serialised ticket, index keys, expected event count, the ticket.
+type PreparedTicket = (u64, Vec<u8>, Vec<Vec<u8>>, Option<u32>, Ticket);
+
 /// The turn as the transaction writes it, prepared outside the transaction (sled may run the
 /// closure more than once).
 struct Prepared {
-    tickets: Vec<(u64, Vec<u8>, Vec<Vec<u8>>, Option<u32>, Ticket)>,
+    tickets: Vec<PreparedTicket>,
     events: Vec<([u8; 12], Vec<u8>)>,
     texts: Vec<(Vec<u8>, Vec<u8>)>,
     log: Vec<([u8; 8], Vec<u8>)>,
@@ -521,7 +524,8 @@ impl SledStore {
             ));
             if let Some(text) = text {
                 // Keyed by the record's offset, assigned below in the same order.
-                p.texts.push((log_text_key(u64::MAX - log.len() as u64), text.into_bytes()));
+                p.texts
+                    .push((log_text_key(u64::MAX - log.len() as u64), text.into_bytes()));
             }
         }
         for action in &turn.outbox {
@@ -757,65 +761,78 @@ impl Store for SledStore {
             &self.texts,
             &self.links,
         ];
-        let result = trees[..].transaction(|t| {
-            let (tickets, events, index, conversations, log, outbox, pending, seen, texts, links) =
-                (&t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9]);
-            if let Some(k) = &turn.key {
-                if seen.get(k.as_bytes())?.is_some() {
-                    return abort(StoreError::Duplicate(k.clone()));
+        let result =
+            trees[..].transaction(|t| {
+                let (
+                    tickets,
+                    events,
+                    index,
+                    conversations,
+                    log,
+                    outbox,
+                    pending,
+                    seen,
+                    texts,
+                    links,
+                ) = (
+                    &t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9],
+                );
+                if let Some(k) = &turn.key {
+                    if seen.get(k.as_bytes())?.is_some() {
+                        return abort(StoreError::Duplicate(k.clone()));
+                    }
+                    let at = first_offset.unwrap_or(0u64.to_be_bytes());
+                    seen.insert(k.as_bytes(), &at[..])?;
                 }
-                let at = first_offset.unwrap_or(0u64.to_be_bytes());
-                seen.insert(k.as_bytes(), &at[..])?;
-            }
-            if let Some((user, rev, bytes)) = &conversation {
-                let stored = match conversations.get(user.as_bytes())? {
-                    Some(v) => serde_json::from_slice::<Conversation>(&v)
-                        .map(|c| c.rev)
-                        .unwrap_or(0),
-                    None => 0,
-                };
-                if stored + 1 != *rev {
-                    return abort(StoreError::Conflict(format!("conversation {user}")));
+                if let Some((user, rev, bytes)) = &conversation {
+                    let stored = match conversations.get(user.as_bytes())? {
+                        Some(v) => serde_json::from_slice::<Conversation>(&v)
+                            .map(|c| c.rev)
+                            .unwrap_or(0),
+                        None => 0,
+                    };
+                    if stored + 1 != *rev {
+                        return abort(StoreError::Conflict(format!("conversation {user}")));
+                    }
+                    conversations.insert(user.as_bytes(), bytes.clone())?;
                 }
-                conversations.insert(user.as_bytes(), bytes.clone())?;
-            }
-            for (number, bytes, keys, expected, ticket) in &p.tickets {
-                let before: Option<Ticket> = match tickets.get(number.to_be_bytes())? {
-                    Some(v) => match decode(&ticket.id, &v) {
-                        Ok(t) => Some(t),
-                        Err(e) => return abort(e),
-                    },
-                    None => None,
-                };
-                match (expected, &before) {
-                    (None, None) => {}
-                    (Some(n), Some(b)) if b.event_count == *n => {}
-                    _ => return abort(StoreError::Conflict(ticket.id.clone())),
-                }
-                if let Some(b) = &before {
-                    for k in index_keys(b) {
-                        if !keys.contains(&k) {
-                            index.remove(k)?;
+                for (number, bytes, keys, expected, ticket) in &p.tickets {
+                    let before: Option<Ticket> = match tickets.get(number.to_be_bytes())? {
+                        Some(v) => match decode(&ticket.id, &v) {
+                            Ok(t) => Some(t),
+                            Err(e) => return abort(e),
+                        },
+                        None => None,
+                    };
+                    match (expected, &before) {
+                        (None, None) => {}
+                        (Some(n), Some(b)) if b.event_count == *n => {}
+                        _ => return abort(StoreError::Conflict(ticket.id.clone())),
+                    }
+                    if let Some(b) = &before {
+                        for k in index_keys(b) {
+                            if !keys.contains(&k) {
+                                index.remove(k)?;
+                            }
                         }
                     }
+                    for k in keys {
+                        index.insert(k.clone(), &[][..])?;
+                    }
+                    tickets.insert(&number.to_be_bytes()[..], bytes.clone())?;
                 }
-                for k in keys {
-                    index.insert(k.clone(), &[][..])?;
+                write_all(events, p.events.iter().map(|(k, v)| (&k[..], v)))?;
+                write_all(texts, p.texts.iter().map(|(k, v)| (&k[..], v)))?;
+                write_all(log, p.log.iter().map(|(k, v)| (&k[..], v)))?;
+                for e in &p.outbox {
+                    outbox.insert(&e.id.to_be_bytes()[..], json(e))?;
+                    pending.insert(pending_key(e.platform, e.id), &[][..])?;
                 }
-                tickets.insert(&number.to_be_bytes()[..], bytes.clone())?;
-            }
-            write_all(events, p.events.iter().map(|(k, v)| (&k[..], v)))?;
-            write_all(texts, p.texts.iter().map(|(k, v)| (&k[..], v)))?;
-            write_all(log, p.log.iter().map(|(k, v)| (&k[..], v)))?;
-            for e in &p.outbox {
-                outbox.insert(&e.id.to_be_bytes()[..], json(e))?;
-                pending.insert(pending_key(e.platform, e.id), &[][..])?;
-            }
-            for (k, v) in &turn.links {
-                links.insert(k.as_bytes(), v.as_bytes())?;
-            }
-            Ok(())
-        });
+                for (k, v) in &turn.links {
+                    links.insert(k.as_bytes(), v.as_bytes())?;
+                }
+                Ok(())
+            });
         match result {
             Ok(()) => {
                 *seq = next;

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use crate::store::{Filter, SledStore, Store, StoreError};
 use super::bench::median;
 use crate::pack::Priority;
+use crate::store::{Filter, SledStore, Store, StoreError};
 use crate::tickets::{
     Actor, Change, Detection, Line, Platform, Status, Ticket, TicketEvent, Tier, UserRef,
 };
@@ -373,7 +373,14 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
     let platform = [Platform::Discord, Platform::Slack, Platform::Local][((r >> 32) % 3) as usize];
     let requester = UserRef {
         platform,
-        id: format!("{}{user:06}", if platform == Platform::Slack { "U0" } else { "" }),
+        id: format!(
+            "{}{user:06}",
+            if platform == Platform::Slack {
+                "U0"
+            } else {
+                ""
+            }
+        ),
         name: format!("user{user}"),
     };
     let organisation = (!user.is_multiple_of(5)).then(|| format!("org{}", user % 40));

@@ -574,10 +574,10 @@ mod tests {
     /// The pruned search must return exactly what walking every posting returns.
     #[test]
     fn pruned_search_equals_exhaustive() {
-        let pack = crate::synth::pack(100, 2, 2000);
+        let pack = crate::tooling::synth::pack(100, 2, 2000);
         let index = FaqIndex::build(&pack.articles, FaqConfig::default());
         let mut pruned = 0;
-        for m in crate::synth::messages(&pack, 300) {
+        for m in crate::tooling::synth::messages(&pack, 300) {
             let n = super::super::normalize::normalize(&m);
             for limit in [1, 3, 10] {
                 let hits = index.search(&n.tokens, Some("en"), limit);

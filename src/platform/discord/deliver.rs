@@ -82,6 +82,7 @@ impl DiscordDelivery {
         Ok(c)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn say(
         &self,
         id: u64,
@@ -114,7 +115,8 @@ impl DiscordDelivery {
         let channel = match address.thread.as_deref().or(address.channel.as_deref()) {
             Some(c) => channel_id(c)?,
             None => {
-                let uid = parse_id(&to.id).ok_or_else(|| format!("bad Discord user id {}", to.id))?;
+                let uid =
+                    parse_id(&to.id).ok_or_else(|| format!("bad Discord user id {}", to.id))?;
                 self.dm_channel(uid).await?
             }
         };
@@ -285,7 +287,10 @@ impl Deliver for DiscordDelivery {
                 message,
                 card,
                 ..
-            } => self.update_card(id, channel, message.as_deref(), card).await,
+            } => {
+                self.update_card(id, channel, message.as_deref(), card)
+                    .await
+            }
             Action::OpenAgentThread {
                 ticket,
                 channel,

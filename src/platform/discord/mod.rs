@@ -151,7 +151,9 @@ impl Handler {
                 .create_thread_from_message(&ctx.http, msg.id, CreateThread::new(name))
                 .await
             {
-                Ok(t) => Address::thread(&msg.channel_id.get().to_string(), &t.id.get().to_string()),
+                Ok(t) => {
+                    Address::thread(&msg.channel_id.get().to_string(), &t.id.get().to_string())
+                }
                 Err(e) => {
                     tracing::error!("cannot open a thread: {e}");
                     Address {
