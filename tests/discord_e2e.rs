@@ -67,7 +67,19 @@ fn triage() -> Arc<Triage> {
 }
 
 fn config(mock: &MockDiscord) -> Config {
-    let toml = format!(
+    parse_config(&config_toml(mock))
+}
+
+fn parse_config(toml: &str) -> Config {
+    let c = Config::parse(Path::new("discord_e2e.toml"), toml).expect("test config parses");
+    c.check_against(triage().pack())
+        .expect("every intent routes to a queue");
+    c
+}
+
+/// The test deployment: every queue on Discord, agents by Discord role.
+fn config_toml(mock: &MockDiscord) -> String {
+    format!(
         r#"
 l3_queue = "l3-engineering"
 
@@ -149,11 +161,7 @@ first_response_minutes = 480
 resolution_minutes = 4320
 "#,
         api = mock.api_base()
-    );
-    let c = Config::parse(Path::new("discord_e2e.toml"), &toml).expect("test config parses");
-    c.check_against(triage().pack())
-        .expect("every intent routes to a queue");
-    c
+    )
 }
 
 /// The adapter under test, running against the mock.
@@ -168,7 +176,15 @@ impl Bot {
     /// Starts `frontline::platform::discord::client` on `store` and waits until its ready handler has
     /// registered the slash commands (the `ready_no`-th registration this mock has seen).
     async fn start(mock: &MockDiscord, store: Arc<dyn Store>, ready_no: usize) -> Bot {
-        let config = config(mock);
+        Bot::start_with(mock, store, ready_no, config(mock)).await
+    }
+
+    async fn start_with(
+        mock: &MockDiscord,
+        store: Arc<dyn Store>,
+        ready_no: usize,
+        config: Config,
+    ) -> Bot {
         let settings = config.discord.clone().expect("[discord] configured");
         let desk = Arc::new(Desk::new(triage(), config, store));
         let bot = frontline::platform::discord::client(desk, settings, "mock-token")
@@ -1055,4 +1071,167 @@ fn mark_count(mock: &MockDiscord, mark: usize) -> usize {
         .take(mark)
         .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
         .count()
+}
+
+// --- 6. Terminals beside Discord ------------------------------------------------------------------
+
+/// Runs the real binary on the test's data directory and configuration.
+fn frontline(args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("frontline runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("frontline finishes")
+}
+
+/// An agent at a terminal (`frontline agent`, `frontline tickets resolve`) acts on a Discord user's
+/// ticket while no process serves Discord: what they say waits in the outbox, and the next bot
+/// that serves Discord delivers it to the user, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn story_6_terminal_agents_reach_a_discord_user_through_the_outbox() {
+    let mock = MockDiscord::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let toml = config_toml(&mock) + "\n[[agents]]\nname = \"root\"\nrole = \"admin\"\n";
+    let cfg = dir.path().join("frontline.toml");
+    std::fs::write(&cfg, &toml).expect("config written");
+    let data = dir.path().join("data");
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&data).expect("store opens"));
+    let bot = Bot::start_with(&mock, store.clone(), 1, parse_config(&toml)).await;
+    let (id, card_mid) = open_vpn_ticket(&mock, &jan(), JAN_DM).await;
+    bot.stop().await;
+    drop(store);
+
+    let (cfg, data) = (cfg.to_str().unwrap(), data.to_str().unwrap());
+    let dm_posts = || {
+        mock.requests()
+            .into_iter()
+            .filter(|r| post_in(JAN_DM)(r))
+            .collect::<Vec<_>>()
+    };
+    let seen_before = dm_posts().len();
+    let agent = frontline(
+        &["agent", "--as", "root", "--config", cfg, "--data", data],
+        &format!("claim {id}\nreply {id} I reset your VPN profile, please try again\n"),
+    );
+    let said = String::from_utf8_lossy(&agent.stdout);
+    assert!(said.contains(&format!("{id} is yours")), "{said}");
+    assert!(said.contains(&format!("{id}: sent to jan")), "{said}");
+    let resolve = frontline(
+        &[
+            "tickets",
+            "resolve",
+            &id,
+            "--as",
+            "root",
+            "--minutes",
+            "10",
+            "--note",
+            "VPN profile reset",
+            "--config",
+            cfg,
+            "--data",
+            data,
+        ],
+        "",
+    );
+    assert!(resolve.status.success(), "{resolve:?}");
+    assert_eq!(
+        dm_posts().len(),
+        seen_before,
+        "no process serves Discord yet"
+    );
+
+    let pending = frontline(
+        &[
+            "outbox",
+            "list",
+            "--pending",
+            "--platform",
+            "discord",
+            "--json",
+            "--config",
+            cfg,
+            "--data",
+            data,
+        ],
+        "",
+    );
+    let entries: Vec<Value> = String::from_utf8_lossy(&pending.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON entry per line"))
+        .collect();
+    let for_jan = entries
+        .iter()
+        .filter(|e| e["recipient"] == format!("discord:{JAN}"))
+        .count();
+    assert_eq!(
+        for_jan, 3,
+        "claim, reply and resolution wait for jan: {entries:#?}"
+    );
+    assert!(
+        entries.iter().all(|e| e["state"] == "pending"),
+        "{entries:#?}"
+    );
+
+    // A bot serving Discord starts: its outbox worker delivers what waited, in order.
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(Path::new(data)).expect("store reopens"));
+    let bot = Bot::start_with(&mock, store.clone(), 2, parse_config(&toml)).await;
+    let resolved = nth(&mock, post_in(JAN_DM), seen_before + 3).await;
+    let told: Vec<String> = dm_posts()[seen_before..]
+        .iter()
+        .map(|r| r.content().to_string())
+        .collect();
+    assert_eq!(
+        told,
+        [
+            format!("root is now handling ticket {id}."),
+            format!("[{id}] root: I reset your VPN profile, please try again"),
+            resolved.content().to_string(),
+        ],
+        "{told:#?}"
+    );
+    assert!(
+        resolved
+            .content()
+            .starts_with(&format!("Ticket {id} has been resolved: VPN profile reset")),
+        "{resolved}"
+    );
+    // The card was edited in place (claimed, then resolved with no buttons left).
+    let card_path = format!("/channels/{CH_NETWORK}/messages/{card_mid}");
+    let edits = mock
+        .wait_for_n(|r| r.is("PATCH", &card_path), 2, WAIT)
+        .await
+        .expect("the card is updated twice");
+    assert!(edits[1].custom_ids().is_empty(), "{}", edits[1]);
+    // Nothing is left waiting for Discord, and the user's rating still works.
+    let waiting = |store: &Arc<dyn Store>| {
+        store
+            .outbox(&frontline::store::OutboxFilter {
+                pending: true,
+                platform: Some(frontline::tickets::Platform::Discord),
+                ..Default::default()
+            })
+            .expect("outbox readable")
+    };
+    for _ in 0..100 {
+        if waiting(&store).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(waiting(&store), vec![]);
+    let thanks = inject_then(&mock, mock.dm_message(JAN_DM, &jan(), "5"), post_in(JAN_DM)).await;
+    assert!(thanks.content().contains("Thank you"), "{thanks}");
+    assert_eq!(ticket(&store, &id).rating, Some(5));
+    bot.stop().await;
 }

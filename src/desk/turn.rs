@@ -18,6 +18,10 @@ pub struct Turn {
     pub tickets: Vec<TicketWrite>,
     /// The bot's own events, per user key (`platform:id`).
     pub bot_events: Vec<(String, BotEvent)>,
+    /// For each bot event, how many ticket events the turn had made before it, so the log keeps
+    /// the order things happened in ("answered the last question", then "ticket opened"). Missing
+    /// entries mean "after them all".
+    pub bot_event_positions: Vec<usize>,
     /// What the platforms must do, in order.
     pub outbox: Vec<Action>,
     /// Desk bookkeeping: which thread is whose, where a ticket's card lives (key, value).
@@ -48,7 +52,9 @@ impl Turn {
     }
 
     pub fn note(&mut self, user: &str, event: BotEvent) {
+        let before: usize = self.tickets.iter().map(|w| w.events.len()).sum();
         self.bot_events.push((user.to_string(), event));
+        self.bot_event_positions.push(before);
     }
 
     /// Whether the turn changes nothing but its key.

@@ -474,12 +474,8 @@ impl SledStore {
             log: Vec::new(),
             outbox: Vec::new(),
         };
-        let mut offset = || {
-            let o = seq.next_offset;
-            seq.next_offset += 1;
-            o
-        };
-        let mut log = Vec::new();
+        // Ticket events and bot events in the order the turn made them.
+        let mut ticket_records = Vec::new();
         for w in &turn.tickets {
             let t = &w.ticket;
             for e in &w.events {
@@ -493,7 +489,7 @@ impl SledStore {
                     ));
                 }
                 p.events.push((event_key(t.number, e.seq), json(&stored)));
-                log.push((
+                ticket_records.push((
                     e.at_ms,
                     Stored::Ticket {
                         number: t.number,
@@ -509,12 +505,31 @@ impl SledStore {
                 t.clone(),
             ));
         }
-        for (user, event) in &turn.bot_events {
+        let mut log: Vec<(u64, Stored)> = Vec::new();
+        let mut bot_texts: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut tickets_done = 0;
+        let mut pending_tickets = ticket_records.into_iter();
+        for (i, (user, event)) in turn.bot_events.iter().enumerate() {
+            let position = turn
+                .bot_event_positions
+                .get(i)
+                .copied()
+                .unwrap_or(usize::MAX);
+            while tickets_done < position {
+                match pending_tickets.next() {
+                    Some(r) => log.push(r),
+                    None => break,
+                }
+                tickets_done += 1;
+            }
             let mut event = event.clone();
-            let text = event
+            if let Some(text) = event
                 .personal_text_mut()
                 .map(std::mem::take)
-                .filter(|t| !t.is_empty());
+                .filter(|t| !t.is_empty())
+            {
+                bot_texts.push((log.len(), text.into_bytes()));
+            }
             log.push((
                 now,
                 Stored::Bot {
@@ -522,12 +537,8 @@ impl SledStore {
                     event,
                 },
             ));
-            if let Some(text) = text {
-                // Keyed by the record's offset, assigned below in the same order.
-                p.texts
-                    .push((log_text_key(u64::MAX - log.len() as u64), text.into_bytes()));
-            }
         }
+        log.extend(pending_tickets);
         for action in &turn.outbox {
             let id = seq.next_outbox;
             seq.next_outbox += 1;
@@ -544,18 +555,15 @@ impl SledStore {
             });
             log.push((now, Stored::Message { outbox: id }));
         }
-        // Offsets in order; bot-event texts were keyed by their position, now by their offset.
-        let mut placeholder = std::collections::HashMap::new();
+        let first = seq.next_offset;
+        seq.next_offset += log.len() as u64;
         for (i, (at_ms, what)) in log.into_iter().enumerate() {
-            let o = offset();
-            placeholder.insert(log_text_key(u64::MAX - (i as u64 + 1)), log_text_key(o));
+            let o = first + i as u64;
             p.log
                 .push((o.to_be_bytes(), json(&StoredRecord { at_ms, what })));
         }
-        for (k, _) in p.texts.iter_mut() {
-            if let Some(real) = placeholder.get(k) {
-                *k = real.clone();
-            }
+        for (i, text) in bot_texts {
+            p.texts.push((log_text_key(first + i as u64), text));
         }
         p
     }
@@ -734,7 +742,9 @@ impl Store for SledStore {
     }
 
     fn commit(&self, turn: &Turn, now: u64, durable: bool) -> Result<Committed, StoreError> {
-        if turn.is_empty() && turn.key.is_none() {
+        // A turn that changes nothing (chatter in a channel the desk does not follow) costs no
+        // write and no flush; handling its redelivery again changes nothing either.
+        if turn.is_empty() {
             return Ok(Committed::default());
         }
         let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());

@@ -99,18 +99,12 @@ impl DiscordDelivery {
         let parts = split_message(&text);
         let last = parts.len() - 1;
         if let Some(i) = interaction {
-            for (n, part) in parts.into_iter().enumerate() {
-                let mut f = CreateInteractionResponseFollowup::new()
-                    .content(part)
-                    .ephemeral(true);
-                if n == last {
-                    f = f.components(components.clone());
-                }
-                f.execute(http, (None, &i.token))
-                    .await
-                    .map_err(err("answering an interaction"))?;
+            match self.follow_up(http, &i.token, &parts, &components).await {
+                Ok(()) => return Ok(()),
+                // The interaction's token lasts 15 minutes: an entry retried later (after a
+                // restart, say) goes to the person's conversation instead.
+                Err(e) => tracing::warn!("answering an interaction failed ({e}); writing instead"),
             }
-            return Ok(());
         }
         let channel = match address.thread.as_deref().or(address.channel.as_deref()) {
             Some(c) => channel_id(c)?,
@@ -132,6 +126,27 @@ impl DiscordDelivery {
                 .send_message(http, m)
                 .await
                 .map_err(err("sending a reply"))?;
+        }
+        Ok(())
+    }
+
+    async fn follow_up(
+        &self,
+        http: &Http,
+        token: &str,
+        parts: &[String],
+        components: &[serenity::all::CreateActionRow],
+    ) -> Result<()> {
+        for (n, part) in parts.iter().enumerate() {
+            let mut f = CreateInteractionResponseFollowup::new()
+                .content(part.clone())
+                .ephemeral(true);
+            if n + 1 == parts.len() {
+                f = f.components(components.to_vec());
+            }
+            f.execute(http, (None, token))
+                .await
+                .map_err(err("answering an interaction"))?;
         }
         Ok(())
     }
