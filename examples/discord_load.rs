@@ -298,7 +298,9 @@ async fn main() -> Result<()> {
     // The bot on a durable store, against the mock.
     let mock = Arc::new(MockDiscord::start().await);
     let dir = tempfile::tempdir()?;
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path()).map_err(|e| anyhow!("{e}"))?);
+    let sled = Arc::new(SledStore::open(dir.path()).map_err(|e| anyhow!("{e}"))?);
+    let store: Arc<dyn Store> = sled.clone();
+    let flushes_before = sled.flush_count();
     let cfg = config(&mock.api_base())?;
     cfg.check_against(triage.pack())
         .map_err(|e| anyhow!("{e}"))?;
@@ -431,6 +433,7 @@ async fn main() -> Result<()> {
         lost += l;
     }
     let elapsed = started.elapsed();
+    let flushes = sled.flush_count() - flushes_before;
     forget.abort();
     let rss_peak = status_kb("VmHWM:");
     let rss_now = status_kb("VmRSS:");
@@ -447,6 +450,10 @@ async fn main() -> Result<()> {
         "wall time             {:.2} s, {:.0} messages/s",
         elapsed.as_secs_f64(),
         first.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "store flushes         {flushes} for {total} messages ({:.2} per message; group commit shares one flush among the turns waiting for it)",
+        flushes as f64 / total as f64
     );
     println!(
         "first reply latency   p50 {}  p90 {}  p99 {}  max {}",

@@ -12,6 +12,7 @@ use frontline::pack::Pack;
 use frontline::store::{Filter, OutboxFilter, Store};
 use frontline::tickets::{Platform, Status, UserRef, now_ms};
 use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
+use frontline::triage::normalize::printable;
 use frontline::triage::{Decision, EngineConfig, Triage};
 
 /// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
@@ -594,13 +595,10 @@ fn run() -> Result<()> {
                         e.state.as_str(),
                         e.attempts,
                         frontline::desk::card::fmt_time(e.created_ms),
-                        frontline::triage::normalize::printable(&e.action.summary()),
+                        printable(&e.action.summary()),
                         e.last_error
                             .as_ref()
-                            .map(|err| format!(
-                                " (last error: {})",
-                                frontline::triage::normalize::printable(err)
-                            ))
+                            .map(|err| format!(" (last error: {})", printable(err)))
                             .unwrap_or_default()
                     )?;
                 }
@@ -629,11 +627,7 @@ fn run() -> Result<()> {
                     if json {
                         writeln!(out, "{}", serde_json::to_string(r)?)?;
                     } else {
-                        writeln!(
-                            out,
-                            "{}",
-                            frontline::triage::normalize::printable(&r.line())
-                        )?;
+                        writeln!(out, "{}", printable(&r.line()))?;
                     }
                 }
                 left = left.saturating_sub(page.len());
@@ -667,15 +661,17 @@ fn run() -> Result<()> {
                     outln!("{}", serde_json::to_string(&tickets)?);
                 } else {
                     for t in &tickets {
+                        // Subjects and names are what users typed: no escape sequence reaches
+                        // the admin's terminal.
                         outln!(
                             "{} {} {} {} {} {} {}",
                             t.id,
                             t.priority,
                             t.status.as_str(),
                             t.queue,
-                            t.assignee.as_deref().unwrap_or("-"),
-                            t.requester.key(),
-                            t.subject
+                            printable(t.assignee.as_deref().unwrap_or("-")),
+                            printable(&t.requester.key()),
+                            printable(&t.subject)
                         );
                     }
                 }

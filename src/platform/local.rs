@@ -20,6 +20,7 @@ use crate::desk::{Action, Card, Desk, Event, Incoming, OutboxEntry, parse_agent_
 use crate::store::{Filter, OutboxFilter, SledStore};
 use crate::tickets::{Platform, UserRef, now_ms};
 use crate::triage::Triage;
+use crate::triage::normalize::printable;
 
 /// How long a terminal waits for another process to release the store.
 const STORE_PATIENCE: Duration = Duration::from_secs(30);
@@ -179,8 +180,8 @@ impl Local {
                             t.priority,
                             t.status.as_str(),
                             t.queue,
-                            t.assignee.as_deref().unwrap_or("-"),
-                            t.subject
+                            printable(t.assignee.as_deref().unwrap_or("-")),
+                            printable(&t.subject)
                         )?;
                     }
                 }
