@@ -109,26 +109,33 @@ impl Desk {
     /// serialised; a turn that lost a race for a ticket is rebuilt on what the winner wrote.
     pub fn process(&self, incoming: Incoming, now: u64) -> Result<Processed, DeskError> {
         let key = incoming.event.serial_key();
-        let stripe = &self.stripes[stripe_of(&key)];
-        let _serial = stripe.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(k) = &incoming.key
-            && self.store.seen(k)?
-        {
-            return Ok(Processed::Duplicate);
-        }
-        // Where an adapter put a card is bookkeeping a later turn can do without (it posts a new
-        // card): it rides the next flush instead of costing one.
-        let durable = !matches!(incoming.event, Event::Placed { .. });
-        let mut attempt = 0;
-        loop {
-            let turn = self.handle(&incoming, now)?;
-            match self.store.commit(&turn, now, durable) {
-                Ok(c) => return Ok(Processed::Committed(c)),
-                Err(StoreError::Duplicate(_)) => return Ok(Processed::Duplicate),
-                Err(StoreError::Conflict(_)) if attempt < RETRIES => attempt += 1,
-                Err(e) => return Err(e.into()),
+        let committed = {
+            let stripe = &self.stripes[stripe_of(&key)];
+            let _serial = stripe.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(k) = &incoming.key
+                && self.store.seen(k)?
+            {
+                return Ok(Processed::Duplicate);
             }
+            let mut attempt = 0;
+            loop {
+                let turn = self.handle(&incoming, now)?;
+                match self.store.commit(&turn, now, false) {
+                    Ok(c) => break c,
+                    Err(StoreError::Duplicate(_)) => return Ok(Processed::Duplicate),
+                    Err(StoreError::Conflict(_)) if attempt < RETRIES => attempt += 1,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        // The flush waits outside the stripe: the conversation's next turn may build on this one
+        // meanwhile, and its own flush covers both (sled writes its log in order), so nothing it
+        // says goes out before this turn is on disk. Where an adapter put a card is bookkeeping a
+        // later turn can do without (it posts a new card): it rides the next flush.
+        if !matches!(incoming.event, Event::Placed { .. }) && !committed.is_empty() {
+            self.store.flush()?;
         }
+        Ok(Processed::Committed(committed))
     }
 
     /// Builds the turn for one event: reads through the store, writes nothing.

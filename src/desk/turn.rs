@@ -74,9 +74,16 @@ pub struct Committed {
     pub outbox: Vec<OutboxEntry>,
     /// The tickets as stored after the turn.
     pub tickets: Vec<Ticket>,
+    /// Whether anything was written (a turn that changes nothing is not).
+    pub wrote: bool,
 }
 
 impl Committed {
+    /// Whether the turn wrote nothing (it changed nothing).
+    pub fn is_empty(&self) -> bool {
+        self.outbox.is_empty() && self.tickets.is_empty() && !self.wrote
+    }
+
     /// The actions of the turn, in order.
     pub fn actions(&self) -> impl Iterator<Item = &Action> {
         self.outbox.iter().map(|e| &e.action)

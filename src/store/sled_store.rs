@@ -857,6 +857,7 @@ impl Store for SledStore {
         Ok(Committed {
             outbox: p.outbox,
             tickets: p.tickets.into_iter().map(|(.., t)| t).collect(),
+            wrote: true,
         })
     }
 
