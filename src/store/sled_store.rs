@@ -10,7 +10,8 @@
 //! | `index` | `c` created_ms (u64) number | empty: by creation time |
 //! | `conversations` | platform:user | the desk's conversation state, JSON |
 //! | `log` | offset (u64) | a log record: a ticket event's key, a bot event, an outbox id |
-//! | `outbox` | id (u64) | an outbox entry, JSON |
+//! | `outbox` | id (u64) | an outbox entry as committed, JSON |
+//! | `delivery` | id (u64) | its delivery state, attempts, last error (absent: not tried yet) |
 //! | `pending` | platform `\0` id (u64) | empty: entries waiting for that platform |
 //! | `seen` | idempotency key | the log offset at which it was committed (u64) |
 //! | `texts` | `e` number seq / `l` offset | personal text of a ticket event / a bot event |
@@ -37,6 +38,10 @@ use crate::desk::log::{BotEvent, LogEntry, LogRecord};
 use crate::desk::turn::{Committed, Turn};
 use crate::tickets::{Platform, Ticket, TicketEvent};
 
+/// sled's page cache (its default is 1 GiB, which a busy desk fills with pages it rarely reads
+/// again: the working set is recent conversations, open tickets and the outbox's tail).
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Ticket numbers start here, so ids look like `T-1042` from the first ticket on.
 const FIRST_NUMBER: u64 = 1000;
 
@@ -48,6 +53,8 @@ pub struct SledStore {
     conversations: Tree,
     log: Tree,
     outbox: Tree,
+    /// Delivery attempts per outbox entry (absent: none yet).
+    delivery: Tree,
     pending: Tree,
     seen: Tree,
     texts: Tree,
@@ -96,6 +103,38 @@ enum Stored {
     Ticket { number: u64, seq: u32 },
     Bot { user: String, event: BotEvent },
     Message { outbox: u64 },
+}
+
+/// What happened to an outbox entry since it was committed.
+#[derive(Serialize, Deserialize)]
+struct DeliveryRecord {
+    state: Delivery,
+    attempts: u32,
+    next_attempt_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delivered_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+}
+
+impl DeliveryRecord {
+    fn of(e: &OutboxEntry) -> DeliveryRecord {
+        DeliveryRecord {
+            state: e.state,
+            attempts: e.attempts,
+            next_attempt_ms: e.next_attempt_ms,
+            delivered_ms: e.delivered_ms,
+            last_error: e.last_error.clone(),
+        }
+    }
+
+    fn apply(&self, e: &mut OutboxEntry) {
+        e.state = self.state;
+        e.attempts = self.attempts;
+        e.next_attempt_ms = self.next_attempt_ms;
+        e.delivered_ms = self.delivered_ms;
+        e.last_error = self.last_error.clone();
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -241,7 +280,11 @@ impl SledStore {
     /// Opens (or creates) the store in `dir`. Another process holding the store makes this fail;
     /// [`SledStore::open_waiting`] retries.
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new().path(dir).open().map_err(io)?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(io)?;
         SledStore::from_db(db)
     }
 
@@ -265,7 +308,13 @@ impl SledStore {
 
     /// A store in a temporary directory that disappears when dropped (tests).
     pub fn temporary() -> Result<SledStore, StoreError> {
-        SledStore::from_db(sled::Config::new().temporary(true).open().map_err(io)?)
+        SledStore::from_db(
+            sled::Config::new()
+                .temporary(true)
+                .cache_capacity(CACHE_BYTES)
+                .open()
+                .map_err(io)?,
+        )
     }
 
     fn from_db(db: sled::Db) -> Result<SledStore, StoreError> {
@@ -287,6 +336,7 @@ impl SledStore {
             conversations: tree("conversations")?,
             log,
             outbox,
+            delivery: tree("delivery")?,
             pending: tree("pending")?,
             seen: tree("seen")?,
             texts: tree("texts")?,
@@ -439,9 +489,18 @@ impl SledStore {
 
     fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
         match self.outbox.get(id.to_be_bytes()).map_err(io)? {
-            Some(v) => Ok(Some(decode(&format!("outbox {id}"), &v)?)),
+            Some(v) => Ok(Some(self.with_delivery(decode(&format!("outbox {id}"), &v)?)?)),
             None => Ok(None),
         }
+    }
+
+    /// An entry as committed, with its delivery record (if any attempt was made) applied.
+    fn with_delivery(&self, mut e: OutboxEntry) -> Result<OutboxEntry, StoreError> {
+        if let Some(v) = self.delivery.get(e.id.to_be_bytes()).map_err(io)? {
+            let d: DeliveryRecord = decode(&format!("delivery {}", e.id), &v)?;
+            d.apply(&mut e);
+        }
+        Ok(e)
     }
 
     fn get(&self, number: u64) -> Result<Option<Ticket>, StoreError> {
@@ -900,7 +959,7 @@ impl Store for SledStore {
                 break;
             }
             let (k, v) = item.map_err(io)?;
-            let e: OutboxEntry = decode(&format!("outbox {k:?}"), &v)?;
+            let e: OutboxEntry = self.with_delivery(decode(&format!("outbox {k:?}"), &v)?)?;
             if keep(&e) {
                 out.push(e);
             }
@@ -941,44 +1000,50 @@ impl Store for SledStore {
         outcome: &Outcome,
         now: u64,
     ) -> Result<Option<OutboxEntry>, StoreError> {
+        let Some(mut e) = self.entry(id)? else {
+            return Ok(None);
+        };
         let _gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
-        let result = (&self.outbox, &self.pending)
-            .transaction(|(outbox, pending)| {
-                let Some(v) = outbox.get(id.to_be_bytes())? else {
-                    return Ok(None);
+        // The entry as committed never changes; a small delivery record beside it does, so a
+        // delivery does not write the action (a card, say) again.
+        let result = (&self.delivery, &self.pending)
+            .transaction(|(delivery, pending)| {
+                let mut d = match delivery.get(id.to_be_bytes())? {
+                    Some(v) => match decode::<DeliveryRecord>(&format!("delivery {id}"), &v) {
+                        Ok(d) => d,
+                        Err(err) => return abort(err),
+                    },
+                    None => DeliveryRecord::of(&e),
                 };
-                let mut e: OutboxEntry = match decode(&format!("outbox {id}"), &v) {
-                    Ok(e) => e,
-                    Err(err) => return abort(err),
-                };
-                if e.state != Delivery::Pending {
-                    return Ok(Some(e));
+                if d.state != Delivery::Pending {
+                    return Ok(d);
                 }
-                e.attempts += 1;
+                d.attempts += 1;
                 match outcome {
                     Outcome::Delivered => {
-                        e.state = Delivery::Delivered;
-                        e.delivered_ms = Some(now);
-                        e.last_error = None;
+                        d.state = Delivery::Delivered;
+                        d.delivered_ms = Some(now);
+                        d.last_error = None;
                     }
                     Outcome::Retry { error } => {
-                        e.last_error = Some(error.clone());
-                        if e.attempts >= MAX_ATTEMPTS {
-                            e.state = Delivery::Failed;
+                        d.last_error = Some(error.clone());
+                        if d.attempts >= MAX_ATTEMPTS {
+                            d.state = Delivery::Failed;
                         } else {
-                            e.next_attempt_ms = now + backoff_ms(e.attempts - 1);
+                            d.next_attempt_ms = now + backoff_ms(d.attempts - 1);
                         }
                     }
                 }
-                if e.state != Delivery::Pending {
+                if d.state != Delivery::Pending {
                     pending.remove(pending_key(e.platform, id))?;
                 }
-                outbox.insert(&id.to_be_bytes()[..], json(&e))?;
-                Ok(Some(e))
+                delivery.insert(&id.to_be_bytes()[..], json(&d))?;
+                Ok(d)
             })
             .map_err(tx_err)?;
         self.written.fetch_add(1, Ordering::SeqCst);
-        Ok(result)
+        result.apply(&mut e);
+        Ok(Some(e))
     }
 
     fn log(&self, since: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError> {
