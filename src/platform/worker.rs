@@ -29,6 +29,8 @@ pub trait Deliver: Send + Sync + 'static {
 
 /// How often the background loop looks for pending entries when nothing wakes it.
 const POLL: Duration = Duration::from_millis(500);
+/// How long the background loop leaves a new entry to the handler that committed it.
+const FRESH: Duration = Duration::from_secs(2);
 /// Entries taken per pass of the background loop.
 const BATCH: usize = 256;
 
@@ -192,28 +194,35 @@ impl<D: Deliver> Outbox<D> {
         self.wake.notify_one();
     }
 
-    /// Delivers what is due, once; returns how many entries were attempted.
-    pub async fn drain_due(&self) -> usize {
+    /// Delivers what is due, once; returns how many entries it tried. Entries committed in
+    /// the last `grace` and never tried are left to the handler delivering them in order.
+    pub async fn drain_due(&self, grace: Duration) -> usize {
         let platform = self.deliver.platform();
-        let due = match self.desk.store().due(platform, now_ms(), BATCH) {
+        let now = now_ms();
+        let due = match self.desk.store().due(platform, now, BATCH) {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!("reading the outbox: {e}");
                 return 0;
             }
         };
-        let n = due.len();
+        let fresh_since = now.saturating_sub(grace.as_millis() as u64);
+        let mut tried = 0;
         for e in &due {
+            if e.attempts == 0 && e.created_ms > fresh_since {
+                continue;
+            }
             self.deliver_one(e, false).await;
+            tried += 1;
         }
-        n
+        tried
     }
 
     /// The background loop: delivers pending entries until `shutdown` says stop, then waits for
     /// the handlers' turns in flight, drains once more, and flushes the store.
     pub async fn run(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         loop {
-            while self.drain_due().await == BATCH {}
+            while self.drain_due(FRESH).await == BATCH {}
             tokio::select! {
                 _ = shutdown.changed() => break,
                 _ = self.wake.notified() => {}
@@ -232,7 +241,7 @@ impl<D: Deliver> Outbox<D> {
         while self.active.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        self.drain_due().await;
+        while self.drain_due(Duration::ZERO).await == BATCH {}
         let desk = self.desk.clone();
         match tokio::task::spawn_blocking(move || desk.store().flush()).await {
             Ok(Ok(())) => {}
