@@ -373,6 +373,10 @@ impl Ticket {
             },
             Change::Unclaimed { .. } => {
                 must_be_assignee(self)?;
+                // A finished ticket comes back only through `Reopened`.
+                if !self.status.is_open() {
+                    return Err(bad(self, "unclaimed"));
+                }
                 self.assignee = None;
                 self.assignee_user = None;
                 self.status = Status::Escalated;
@@ -455,6 +459,8 @@ impl Ticket {
                     Status::Escalated
                 };
                 self.resolved_ms = None;
+                // The next resolution is rated afresh; the log keeps the earlier rating.
+                self.rating = None;
             }
             Change::Rated { score } => {
                 if self.status.is_open() || !(1..=5).contains(score) {
@@ -480,4 +486,391 @@ pub fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+/// The ticket state machine as a table: from a status (with or without an assignee), an actor
+/// applies a change; the result is the new status and assignee, or the kind of refusal, in which
+/// case the ticket is left exactly as it was. `apply` checks who may act only where the ticket
+/// itself decides it (the assignee's own work); which agents may claim, transfer or reopen at all
+/// is the desk's decision (`desk/agent.rs`), so those rows hold for any actor.
+#[cfg(test)]
+mod transitions {
+    use super::*;
+    use Status::*;
+
+    /// What a row expects.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Want {
+        /// Applied: the new status and assignee.
+        To(Status, Option<&'static str>),
+        AlreadyClaimed,
+        NotAssignee,
+        BadTransition,
+    }
+    use Want::*;
+
+    fn kind(e: &TicketError) -> Want {
+        match e {
+            TicketError::AlreadyClaimed { .. } => AlreadyClaimed,
+            TicketError::NotAssignee { .. } => NotAssignee,
+            TicketError::BadTransition { .. } => BadTransition,
+            other => panic!("unexpected error kind {other:?}"),
+        }
+    }
+
+    /// `alice` is the assignee where there is one; `bob` is another agent; `jan` the requester.
+    fn alice() -> Actor {
+        Actor::Agent("alice".into())
+    }
+    fn bob() -> Actor {
+        Actor::Agent("bob".into())
+    }
+    fn jan() -> Actor {
+        Actor::User("local:jan".into())
+    }
+
+    fn opened() -> Change {
+        Change::Opened {
+            queue: "l2-network".into(),
+            priority: Priority::P3,
+        }
+    }
+    fn escalate_l3() -> Change {
+        Change::Escalated {
+            queue: "l3-engineering".into(),
+            tier: Tier::L3,
+            note: Some("needs a firewall change".into()),
+        }
+    }
+    fn claim(agent: &str) -> Change {
+        Change::Claimed {
+            agent: agent.into(),
+            user: Some(UserRef::local(agent)),
+        }
+    }
+    fn unclaim() -> Change {
+        Change::Unclaimed {
+            agent: "alice".into(),
+        }
+    }
+    fn to_agent(agent: &str) -> Change {
+        Change::Transferred {
+            to_agent: Some(agent.into()),
+            to_queue: None,
+            to_tier: None,
+            to_user: Some(UserRef::local(agent)),
+        }
+    }
+    fn to_queue(queue: &str) -> Change {
+        Change::Transferred {
+            to_agent: None,
+            to_queue: Some(queue.into()),
+            to_tier: Some(Tier::L2),
+            to_user: None,
+        }
+    }
+    fn agent_reply() -> Change {
+        Change::AgentReplied {
+            text: "try again".into(),
+        }
+    }
+    fn ask() -> Change {
+        Change::AskedUser {
+            text: "which laptop?".into(),
+        }
+    }
+    fn user_reply() -> Change {
+        Change::UserReplied {
+            text: "the old one".into(),
+        }
+    }
+    fn resolve() -> Change {
+        Change::Resolved {
+            note: "profile re-added".into(),
+            minutes: 15,
+        }
+    }
+    fn log_time() -> Change {
+        Change::TimeLogged { minutes: 5 }
+    }
+    fn reopen() -> Change {
+        Change::Reopened {
+            reason: "back again".into(),
+        }
+    }
+    fn rate(score: u8) -> Change {
+        Change::Rated { score }
+    }
+
+    fn ticket(status: Status, assignee: Option<&str>) -> Ticket {
+        Ticket {
+            id: "T-1000".into(),
+            number: 1000,
+            requester: UserRef::local("jan"),
+            organisation: None,
+            channel: "dm".into(),
+            subject: "VPN keeps disconnecting".into(),
+            category: "network".into(),
+            priority: Priority::P3,
+            status,
+            tier: Tier::L2,
+            queue: "l2-network".into(),
+            assignee: assignee.map(str::to_string),
+            assignee_user: assignee.map(UserRef::local),
+            detection: Detection::default(),
+            answers: vec![],
+            transcript: vec![],
+            created_ms: 1_000,
+            updated_ms: 1_000,
+            first_response_due_ms: None,
+            resolution_due_ms: None,
+            first_response_ms: None,
+            resolved_ms: (!status.is_open()).then_some(1_500),
+            minutes_spent: 0,
+            event_count: 1,
+            rating: None,
+        }
+    }
+
+    const A: Option<&str> = Some("alice");
+    const B: Option<&str> = Some("bob");
+
+    /// (status, assignee, actor, change, result).
+    fn table() -> Vec<(Status, Option<&'static str>, Actor, Change, Want)> {
+        vec![
+            // Opened is only ever the first event, written by the store; never a transition.
+            (New, None, Actor::Bot, opened(), BadTransition),
+            (Escalated, None, bob(), opened(), BadTransition),
+            (Claimed, A, alice(), opened(), BadTransition),
+            (Resolved, A, alice(), opened(), BadTransition),
+            // Escalated: anyone while unclaimed; once claimed, only the assignee; never once done.
+            (New, None, Actor::Bot, escalate_l3(), To(Escalated, None)),
+            (Escalated, None, bob(), escalate_l3(), To(Escalated, None)),
+            (Claimed, A, alice(), escalate_l3(), To(Escalated, None)),
+            (Claimed, A, bob(), escalate_l3(), NotAssignee),
+            (Claimed, A, jan(), escalate_l3(), BadTransition),
+            (
+                WaitingOnUser,
+                A,
+                alice(),
+                escalate_l3(),
+                To(Escalated, None),
+            ),
+            (WaitingOnUser, A, bob(), escalate_l3(), NotAssignee),
+            (Resolved, A, alice(), escalate_l3(), BadTransition),
+            (Closed, A, alice(), escalate_l3(), BadTransition),
+            // Claimed: only an unassigned new or escalated ticket; an assigned one names its owner.
+            (New, None, bob(), claim("bob"), To(Claimed, B)),
+            (Escalated, None, bob(), claim("bob"), To(Claimed, B)),
+            (Claimed, A, bob(), claim("bob"), AlreadyClaimed),
+            (Claimed, A, alice(), claim("alice"), AlreadyClaimed),
+            (WaitingOnUser, A, bob(), claim("bob"), AlreadyClaimed),
+            (Resolved, A, bob(), claim("bob"), AlreadyClaimed),
+            (Closed, None, bob(), claim("bob"), BadTransition),
+            // Unclaimed: the assignee gives an open ticket back to its queue.
+            (Claimed, A, alice(), unclaim(), To(Escalated, None)),
+            (WaitingOnUser, A, alice(), unclaim(), To(Escalated, None)),
+            (Claimed, A, bob(), unclaim(), NotAssignee),
+            (Claimed, A, jan(), unclaim(), BadTransition),
+            (Escalated, None, alice(), unclaim(), BadTransition),
+            // ...but a finished ticket comes back only through Reopened.
+            (Resolved, A, alice(), unclaim(), BadTransition),
+            (Closed, A, alice(), unclaim(), BadTransition),
+            // Transferred (the desk checks who may): to an agent claims it for them, to a queue
+            // puts it back unassigned; never once finished.
+            (Escalated, None, bob(), to_agent("bob"), To(Claimed, B)),
+            (Claimed, A, alice(), to_agent("bob"), To(Claimed, B)),
+            (WaitingOnUser, A, alice(), to_agent("bob"), To(Claimed, B)),
+            (
+                Claimed,
+                A,
+                alice(),
+                to_queue("l2-general"),
+                To(Escalated, None),
+            ),
+            (
+                New,
+                None,
+                bob(),
+                to_queue("l2-general"),
+                To(Escalated, None),
+            ),
+            (Resolved, A, alice(), to_agent("bob"), BadTransition),
+            (Closed, A, alice(), to_queue("l2-general"), BadTransition),
+            // AgentReplied: the assignee, on an open ticket; it is theirs again after an answer.
+            (Claimed, A, alice(), agent_reply(), To(Claimed, A)),
+            (WaitingOnUser, A, alice(), agent_reply(), To(Claimed, A)),
+            (Claimed, A, bob(), agent_reply(), NotAssignee),
+            (Claimed, A, jan(), agent_reply(), BadTransition),
+            (Escalated, None, alice(), agent_reply(), BadTransition),
+            (Resolved, A, alice(), agent_reply(), BadTransition),
+            // AskedUser: the same, and the ticket waits for the user.
+            (Claimed, A, alice(), ask(), To(WaitingOnUser, A)),
+            (WaitingOnUser, A, alice(), ask(), To(WaitingOnUser, A)),
+            (Claimed, A, bob(), ask(), NotAssignee),
+            (Escalated, None, bob(), ask(), BadTransition),
+            (Closed, A, alice(), ask(), BadTransition),
+            // UserReplied: recorded in any state; an answer ends the wait.
+            (WaitingOnUser, A, jan(), user_reply(), To(Claimed, A)),
+            (Claimed, A, jan(), user_reply(), To(Claimed, A)),
+            (Escalated, None, jan(), user_reply(), To(Escalated, None)),
+            (New, None, jan(), user_reply(), To(New, None)),
+            (Resolved, A, jan(), user_reply(), To(Resolved, A)),
+            // Resolved: the assignee, on an open ticket.
+            (Claimed, A, alice(), resolve(), To(Resolved, A)),
+            (WaitingOnUser, A, alice(), resolve(), To(Resolved, A)),
+            (Claimed, A, bob(), resolve(), NotAssignee),
+            (Claimed, A, jan(), resolve(), BadTransition),
+            (Escalated, None, alice(), resolve(), BadTransition),
+            (New, None, bob(), resolve(), BadTransition),
+            (Resolved, A, alice(), resolve(), BadTransition),
+            (Closed, A, alice(), resolve(), BadTransition),
+            // TimeLogged: the assignee, also after resolving (time is often logged late).
+            (Claimed, A, alice(), log_time(), To(Claimed, A)),
+            (Resolved, A, alice(), log_time(), To(Resolved, A)),
+            (Claimed, A, bob(), log_time(), NotAssignee),
+            (Escalated, None, alice(), log_time(), BadTransition),
+            // Reopened: only a finished ticket; back to its assignee, else to its queue.
+            (Resolved, A, jan(), reopen(), To(Claimed, A)),
+            (Resolved, A, bob(), reopen(), To(Claimed, A)),
+            (Closed, A, alice(), reopen(), To(Claimed, A)),
+            (Closed, None, bob(), reopen(), To(Escalated, None)),
+            (New, None, jan(), reopen(), BadTransition),
+            (Escalated, None, jan(), reopen(), BadTransition),
+            (Claimed, A, jan(), reopen(), BadTransition),
+            (WaitingOnUser, A, alice(), reopen(), BadTransition),
+            // Rated: 1 to 5, once the ticket is finished.
+            (Resolved, A, jan(), rate(5), To(Resolved, A)),
+            (Resolved, A, jan(), rate(1), To(Resolved, A)),
+            (Closed, A, jan(), rate(3), To(Closed, A)),
+            (Resolved, A, jan(), rate(0), BadTransition),
+            (Resolved, A, jan(), rate(6), BadTransition),
+            (Claimed, A, jan(), rate(5), BadTransition),
+            (Escalated, None, jan(), rate(5), BadTransition),
+            (WaitingOnUser, A, jan(), rate(5), BadTransition),
+            // Closed: from anything but closed.
+            (New, None, Actor::Bot, Change::Closed, To(Closed, None)),
+            (
+                Escalated,
+                None,
+                Actor::Bot,
+                Change::Closed,
+                To(Closed, None),
+            ),
+            (Claimed, A, alice(), Change::Closed, To(Closed, A)),
+            (WaitingOnUser, A, Actor::Bot, Change::Closed, To(Closed, A)),
+            (Resolved, A, Actor::Bot, Change::Closed, To(Closed, A)),
+            (Closed, A, Actor::Bot, Change::Closed, BadTransition),
+        ]
+    }
+
+    #[test]
+    fn every_change_from_every_status() {
+        let mut failures = Vec::new();
+        for (i, (from, assignee, actor, change, want)) in table().into_iter().enumerate() {
+            let before = ticket(from, assignee);
+            let mut t = before.clone();
+            let got = match t.apply(&actor, &change, 9_000) {
+                Ok(()) => To(
+                    t.status,
+                    t.assignee.as_deref().map(|a| match a {
+                        "alice" => "alice",
+                        "bob" => "bob",
+                        other => panic!("unexpected assignee {other}"),
+                    }),
+                ),
+                Err(e) => {
+                    if t != before {
+                        failures.push(format!("row {i}: refused but changed the ticket"));
+                    }
+                    kind(&e)
+                }
+            };
+            if got != want {
+                failures.push(format!(
+                    "row {i}: {} ({assignee:?}) + {} by {actor:?}: want {want:?}, got {got:?}",
+                    from.as_str(),
+                    change.kind(),
+                ));
+            }
+            if let To(..) = got {
+                assert_eq!(
+                    t.updated_ms, 9_000,
+                    "row {i}: applied changes stamp the time"
+                );
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    /// Every change variant appears in the table (a new variant needs rows).
+    #[test]
+    fn table_covers_every_change() {
+        let kinds: std::collections::BTreeSet<&str> =
+            table().iter().map(|(.., c, _)| c.kind()).collect();
+        let all = [
+            "opened",
+            "escalated",
+            "claimed",
+            "unclaimed",
+            "transferred",
+            "agent_replied",
+            "asked_user",
+            "user_replied",
+            "resolved",
+            "time_logged",
+            "reopened",
+            "rated",
+            "closed",
+        ];
+        for k in all {
+            assert!(kinds.contains(k), "no row for {k}");
+        }
+    }
+
+    /// What the transitions carry besides status and assignee.
+    #[test]
+    fn side_effects() {
+        // A claim is the first response; a later claim does not move it.
+        let mut t = ticket(Escalated, None);
+        t.apply(&alice(), &claim("alice"), 2_000).unwrap();
+        assert_eq!(t.first_response_ms, Some(2_000));
+        assert_eq!(t.assignee_user, Some(UserRef::local("alice")));
+        t.apply(&alice(), &unclaim(), 3_000).unwrap();
+        assert_eq!(t.assignee_user, None);
+        t.apply(&bob(), &claim("bob"), 4_000).unwrap();
+        assert_eq!(t.first_response_ms, Some(2_000));
+
+        // An escalation moves queue and tier and clears the assignee.
+        t.apply(&bob(), &escalate_l3(), 5_000).unwrap();
+        assert_eq!(
+            (t.queue.as_str(), t.tier, &t.assignee),
+            ("l3-engineering", Tier::L3, &None)
+        );
+
+        // Replies go to the transcript with who wrote them.
+        t.apply(&alice(), &claim("alice"), 6_000).unwrap();
+        t.apply(&alice(), &ask(), 6_100).unwrap();
+        t.apply(&jan(), &user_reply(), 6_200).unwrap();
+        let lines: Vec<(&str, &str)> = t
+            .transcript
+            .iter()
+            .map(|l| (l.from.as_str(), l.text.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [("agent:alice", "which laptop?"), ("user", "the old one")]
+        );
+
+        // Resolving stamps the time and adds the minutes; logging adds more; reopening clears
+        // the resolution time; a rating is kept.
+        t.apply(&alice(), &resolve(), 7_000).unwrap();
+        assert_eq!((t.resolved_ms, t.minutes_spent), (Some(7_000), 15));
+        t.apply(&alice(), &log_time(), 7_100).unwrap();
+        assert_eq!(t.minutes_spent, 20);
+        t.apply(&jan(), &rate(4), 7_200).unwrap();
+        assert_eq!(t.rating, Some(4));
+        t.apply(&jan(), &reopen(), 8_000).unwrap();
+        assert_eq!((t.status, t.resolved_ms), (Claimed, None));
+    }
 }

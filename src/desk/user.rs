@@ -219,12 +219,11 @@ impl Cx<'_> {
         kept: &str,
     ) -> Result<(), DeskError> {
         let t = self.ticket(&ticket)?;
-        if let Some(t) = t.as_ref().filter(|t| !t.status.is_open())
-            && t.rating.is_none()
-            && t.status == Status::Resolved
-        {
+        if let Some(t) = t.as_ref().filter(|t| t.status == Status::Resolved) {
+            // A resolved ticket waits for its rating (once per resolution: reopening clears
+            // it) or for "reopen"; anything else starts something new.
             let score: Option<u8> = kept.trim().parse().ok().filter(|s| (1..=5).contains(s));
-            if let Some(score) = score {
+            if let Some(score) = score.filter(|_| t.rating.is_none()) {
                 if self
                     .change(t, Actor::User(user.key()), Change::Rated { score })
                     .is_ok()
@@ -239,7 +238,8 @@ impl Cx<'_> {
                 }
                 let lang = c.language.clone();
                 self.reply(user, c, text(&lang, Text::ThanksForRating));
-                c.step = Step::Idle;
+                // Still about this ticket: "reopen" works after a rating too.
+                c.step = Step::InTicket { ticket };
                 c.transcript.clear();
                 return Ok(());
             }

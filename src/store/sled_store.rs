@@ -489,7 +489,9 @@ impl SledStore {
 
     fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
         match self.outbox.get(id.to_be_bytes()).map_err(io)? {
-            Some(v) => Ok(Some(self.with_delivery(decode(&format!("outbox {id}"), &v)?)?)),
+            Some(v) => Ok(Some(
+                self.with_delivery(decode(&format!("outbox {id}"), &v)?)?,
+            )),
             None => Ok(None),
         }
     }
