@@ -148,14 +148,15 @@ impl<D: Deliver> Outbox<D> {
                 tracing::error!("recording delivery of outbox entry {id}: {e}");
             }
             if let Ok(Some(placed)) = result {
-                self.report(&entry, placed);
+                self.report(&entry, placed).await;
             }
         }
         self.unlock(id);
     }
 
-    /// Tells the desk where a card or thread was placed (bookkeeping, not flushed on its own).
-    fn report(&self, entry: &OutboxEntry, placed: Placed) {
+    /// Tells the desk where a card or thread was placed (bookkeeping, not flushed on its own),
+    /// on a blocking thread: a commit may wait for a flush under way.
+    async fn report(&self, entry: &OutboxEntry, placed: Placed) {
         use crate::desk::Action;
         let ticket = match &entry.action {
             Action::PostCard { card, .. } | Action::UpdateCard { card, .. } => {
@@ -170,8 +171,15 @@ impl<D: Deliver> Outbox<D> {
             user: entry.action.recipient().cloned(),
             placed,
         };
-        if let Err(e) = self.desk.process(Incoming::plain(event), now_ms()) {
-            tracing::error!("recording where outbox entry {} went: {e}", entry.id);
+        let desk = self.desk.clone();
+        let id = entry.id;
+        let done =
+            tokio::task::spawn_blocking(move || desk.process(Incoming::plain(event), now_ms()))
+                .await;
+        match done {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("recording where outbox entry {id} went: {e}"),
+            Err(e) => tracing::error!("recording where outbox entry {id} went: {e}"),
         }
     }
 

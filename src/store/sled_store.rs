@@ -1005,46 +1005,41 @@ impl Store for SledStore {
         let Some(mut e) = self.entry(id)? else {
             return Ok(None);
         };
-        let _gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        if e.state != Delivery::Pending {
+            return Ok(Some(e));
+        }
         // The entry as committed never changes; a small delivery record beside it does, so a
-        // delivery does not write the action (a card, say) again.
-        let result = (&self.delivery, &self.pending)
-            .transaction(|(delivery, pending)| {
-                let mut d = match delivery.get(id.to_be_bytes())? {
-                    Some(v) => match decode::<DeliveryRecord>(&format!("delivery {id}"), &v) {
-                        Ok(d) => d,
-                        Err(err) => return abort(err),
-                    },
-                    None => DeliveryRecord::of(&e),
-                };
-                if d.state != Delivery::Pending {
-                    return Ok(d);
+        // delivery does not write the action (a card, say) again. Two plain writes, no
+        // transaction and no gate: a worker on an async thread must not wait out a flush, and a
+        // crash between them leaves a delivered entry in the pending index, which every read
+        // checks against the record. One worker delivers an entry at a time (its in-flight set).
+        let mut d = DeliveryRecord::of(&e);
+        d.attempts += 1;
+        match outcome {
+            Outcome::Delivered => {
+                d.state = Delivery::Delivered;
+                d.delivered_ms = Some(now);
+                d.last_error = None;
+            }
+            Outcome::Retry { error } => {
+                d.last_error = Some(error.clone());
+                if d.attempts >= MAX_ATTEMPTS {
+                    d.state = Delivery::Failed;
+                } else {
+                    d.next_attempt_ms = now + backoff_ms(d.attempts - 1);
                 }
-                d.attempts += 1;
-                match outcome {
-                    Outcome::Delivered => {
-                        d.state = Delivery::Delivered;
-                        d.delivered_ms = Some(now);
-                        d.last_error = None;
-                    }
-                    Outcome::Retry { error } => {
-                        d.last_error = Some(error.clone());
-                        if d.attempts >= MAX_ATTEMPTS {
-                            d.state = Delivery::Failed;
-                        } else {
-                            d.next_attempt_ms = now + backoff_ms(d.attempts - 1);
-                        }
-                    }
-                }
-                if d.state != Delivery::Pending {
-                    pending.remove(pending_key(e.platform, id))?;
-                }
-                delivery.insert(&id.to_be_bytes()[..], json(&d))?;
-                Ok(d)
-            })
-            .map_err(tx_err)?;
+            }
+        }
+        self.delivery
+            .insert(id.to_be_bytes(), json(&d))
+            .map_err(io)?;
+        if d.state != Delivery::Pending {
+            self.pending
+                .remove(pending_key(e.platform, id))
+                .map_err(io)?;
+        }
         self.written.fetch_add(1, Ordering::SeqCst);
-        result.apply(&mut e);
+        d.apply(&mut e);
         Ok(Some(e))
     }
 
