@@ -1,7 +1,7 @@
 //! The `frontline eval` and `eval-faq` contract: reports on tiny JSON Lines fixtures, and errors
 //! naming the file and line of malformed input.
 
-mod common;
+use crate::common;
 
 use common::{assert_ok, run, stderr, stdout, write};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! The `frontline` command line contract for triage and pack checking: `triage --json` output on
 //! stdin and arguments, and `check` on the default pack and on broken ones.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

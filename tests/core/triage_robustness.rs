@@ -1,7 +1,7 @@
 //! Triage on hostile or odd input (empty, huge, emoji, right-to-left, combining marks, control
 //! characters): never a panic, always a well-formed decision a desk can act on.
 
-mod common;
+use crate::common;
 
 use common::engine;
 use frontline::triage::normalize::MAX_INPUT_BYTES;

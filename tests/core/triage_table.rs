@@ -1,7 +1,7 @@
 //! Triage over the default pack as a table: fresh messages (not the pack's examples) in English and
 //! Polish for every intent, and off-topic chatter, with the decision each must produce.
 
-mod common;
+use crate::common;
 
 use common::engine;
 use frontline::pack::Priority;

@@ -2,7 +2,7 @@
 //! are not agents, missing queues, broken configuration files. Each refusal must be told to the
 //! person and must leave the store as it was.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -284,7 +284,7 @@ fn a_ticket_in_an_l3_queue_is_an_l3_ticket() {
 
 // --- Broken configuration files ---------------------------------------------------------------
 
-const EXAMPLE: &str = include_str!("../frontline.example.toml");
+const EXAMPLE: &str = include_str!("../../frontline.example.toml");
 
 /// The example configuration with the first `from` replaced by `to`, and the line number of it.
 fn broken_config(from: &str, to: &str) -> (String, usize) {

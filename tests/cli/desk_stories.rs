@@ -3,7 +3,7 @@
 //! English and in Polish where the user writes something; assertions are on what the people see and
 //! on the ticket as `tickets show --json` records it.
 
-mod common;
+use crate::common;
 
 use common::desk::{TestDesk, event_types, id_announced, ticket_ids};
 use serde_json::Value;

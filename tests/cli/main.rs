@@ -1,0 +1,14 @@
+//! The command line as people use it: the binary run with scripted input on temporary data
+//! directories (chat and agent stories in English and Polish, hostile input, the `tickets`,
+//! `outbox` and `events` contracts, pack and configuration errors, `frontline run` start-up
+//! errors, `eval`). One test binary: each links the whole crate.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod cli_eval;
+mod desk_bad_input;
+mod desk_stories;
+mod pack_errors;
+mod run_cli;
