@@ -144,11 +144,16 @@ impl<D: Deliver> Outbox<D> {
                     }
                 }
             };
+            // Where it went is committed before the delivery is recorded: neither is flushed on
+            // its own, and a flush that makes the delivery durable then covers the place too. The
+            // other order lost an agent thread's link when a crash came between two flushes: the
+            // entry was not sent again and the agent's messages in the thread went nowhere. (A
+            // crash before the record sends it again, which finds the same card or thread.)
+            if let Ok(Some(placed)) = &result {
+                self.report(&entry, placed.clone()).await;
+            }
             if let Err(e) = self.desk.store().record_delivery(id, &outcome, now_ms()) {
                 tracing::error!("recording delivery of outbox entry {id}: {e}");
-            }
-            if let Ok(Some(placed)) = result {
-                self.report(&entry, placed).await;
             }
         }
         self.unlock(id);

@@ -400,13 +400,14 @@ pub(super) fn note_event(state: &mut State, event: &Value) {
         && let Some(token) = d["token"].as_str()
     {
         let message_id = d["message"]["id"].as_str().and_then(|s| s.parse().ok());
-        state.interactions.insert(
-            token.to_string(),
-            InteractionInfo {
+        // The same interaction injected again (a redelivery) keeps its state: it was answered.
+        state
+            .interactions
+            .entry(token.to_string())
+            .or_insert(InteractionInfo {
                 channel_id,
                 message_id,
                 ..InteractionInfo::default()
-            },
-        );
+            });
     }
 }

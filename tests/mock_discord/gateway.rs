@@ -126,7 +126,11 @@ fn record_identify(shared: &Shared, d: &Value) {
         shard,
         raw: d.clone(),
     };
-    shared.lock().identify = Some(identify);
+    {
+        let mut state = shared.lock();
+        state.identify = Some(identify);
+        state.identifies += 1;
+    }
     shared.bump();
 }
 

@@ -44,6 +44,10 @@
 //! becomes the `@original` message; a thread started from a message has the message's id; a user
 //! who DMed the bot gets that same channel from "create DM". GET /channels/{id} of a channel the
 //! mock never saw answers a text channel in the default guild (add others with `add_channel`).
+//! A message posted with `"enforce_nonce": true` and the nonce of an earlier message in the same
+//! channel gets that message back and creates nothing ([`MockDiscord::posts`] still lists the
+//! attempt); a second thread on one message is refused with 400 / 160004; an interaction injected
+//! again (a redelivery) keeps the answered state it had.
 //!
 //! Serenity runs each event handler call on its own task: never assume handler order, wait for the
 //! recorded effect instead ([`MockDiscord::wait_for`]). Do not use `tokio::time::pause()` with the
@@ -209,6 +213,19 @@ fn collect_key(v: &Value, key: &str, out: &mut Vec<String>) {
     }
 }
 
+/// One POST /channels/{id}/messages as the mock handled it.
+#[derive(Clone, Debug)]
+pub struct Post {
+    pub channel: u64,
+    /// The request's `nonce`, as a string.
+    pub nonce: Option<String>,
+    /// The message returned: a new one, or the earlier one with the same enforced nonce.
+    pub message: u64,
+    /// An earlier message with the same nonce was returned and nothing was created, as Discord
+    /// does for `"enforce_nonce": true`.
+    pub deduplicated: bool,
+}
+
 /// The IDENTIFY the client sent.
 #[derive(Clone, Debug)]
 pub struct Identify {
@@ -304,6 +321,14 @@ struct State {
     messages: HashMap<u64, Value>,
     /// The last message the bot posted in each channel (for `button_press`).
     last_bot_message: HashMap<u64, u64>,
+    /// Messages created by POST /channels/{id}/messages, per channel, in creation order.
+    channel_posts: HashMap<u64, Vec<u64>>,
+    /// The message each `(channel, nonce)` created first (for `enforce_nonce`).
+    nonces: HashMap<(u64, String), u64>,
+    /// Every POST /channels/{id}/messages, including those a nonce answered with an earlier one.
+    posts: Vec<Post>,
+    /// IDENTIFYs received, over all gateway sessions.
+    identifies: usize,
     /// Injected interactions by token.
     interactions: HashMap<String, InteractionInfo>,
     /// Application commands: global under `None`, per guild under `Some(guild)`.
@@ -500,6 +525,11 @@ impl MockDiscord {
         }
     }
 
+    /// How many IDENTIFYs arrived, over all gateway sessions (one per client start).
+    pub fn identify_count(&self) -> usize {
+        self.shared.lock().identifies
+    }
+
     /// The IDENTIFY, if one arrived.
     pub fn identify(&self) -> Option<Identify> {
         self.shared.lock().identify.clone()
@@ -558,6 +588,37 @@ impl MockDiscord {
         self.shared.lock().messages.get(&message_id).cloned()
     }
 
+    /// Messages created in `channel` by POST /channels/{id}/messages (not interaction answers), in
+    /// creation order, edits applied; a post answered by an enforced nonce created nothing.
+    pub fn channel_messages(&self, channel: u64) -> Vec<Value> {
+        let state = self.shared.lock();
+        state
+            .channel_posts
+            .get(&channel)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| state.messages.get(id).cloned())
+            .collect()
+    }
+
+    /// The first message created in `channel` by POST /channels/{id}/messages that satisfies
+    /// `what` (without copying the others).
+    pub fn find_in_channel(&self, channel: u64, what: impl Fn(&Value) -> bool) -> Option<Value> {
+        let state = self.shared.lock();
+        state
+            .channel_posts
+            .get(&channel)?
+            .iter()
+            .filter_map(|id| state.messages.get(id))
+            .find(|m| what(m))
+            .cloned()
+    }
+
+    /// Every POST /channels/{id}/messages so far, oldest first.
+    pub fn posts(&self) -> Vec<Post> {
+        self.shared.lock().posts.clone()
+    }
+
     /// Calls `f` with every REST request from now on, on the request's own task, right after the
     /// mock answered it and before it is recorded.
     pub fn observe(&self, f: impl Fn(&Recorded) + Send + Sync + 'static) {
@@ -575,6 +636,9 @@ impl MockDiscord {
         state.requests = Vec::new();
         state.frames = Vec::new();
         state.messages = HashMap::new();
+        state.channel_posts = HashMap::new();
+        state.nonces = HashMap::new();
+        state.posts = Vec::new();
         state.interactions.retain(|_, i| !i.acknowledged);
     }
 

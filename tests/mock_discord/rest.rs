@@ -161,7 +161,7 @@ fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> Reply {
             None => error(404, 10003, "Unknown Channel"),
         },
         ("POST", ["channels", ch, "messages"]) => match id(ch) {
-            Some(ch) => ok(new_message(shared, st, ch, body, false)),
+            Some(ch) => ok(post_message(shared, st, ch, body)),
             None => error(404, 10003, "Unknown Channel"),
         },
         ("GET", ["channels", _, "messages", mid]) => {
@@ -178,6 +178,19 @@ fn route(shared: &Shared, method: &str, path: &str, body: &Value) -> Reply {
             Reply::Empty(204)
         }
         ("POST", ["channels", ch, "messages", mid, "threads"]) => match (id(ch), id(mid)) {
+            // A message has at most one thread.
+            (Some(_), Some(mid))
+                if st
+                    .channels
+                    .get(&mid)
+                    .is_some_and(|c| c["parent_id"].is_string()) =>
+            {
+                error(
+                    400,
+                    160004,
+                    "A thread has already been created for this message",
+                )
+            }
             // Discord gives a thread started from a message the message's id.
             (Some(ch), Some(mid)) => ok(new_thread(shared, st, ch, mid, body)),
             _ => error(404, 10008, "Unknown Message"),
@@ -306,6 +319,48 @@ fn guild_of(shared: &Shared, st: &State, ch: u64) -> Option<String> {
     }
 }
 
+/// A nonce as Discord reads it: a string or an integer.
+fn nonce_of(body: &Value) -> Option<String> {
+    match &body["nonce"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// POST /channels/{id}/messages. With `"enforce_nonce": true` and the nonce of a message created
+/// earlier in the channel, Discord returns that message and creates nothing (for a few minutes;
+/// the mock for ever), so a client that sends again after a crash shows the message once.
+fn post_message(shared: &Shared, st: &mut State, ch: u64, body: &Value) -> Value {
+    let nonce = nonce_of(body);
+    if body["enforce_nonce"].as_bool() == Some(true)
+        && let Some(n) = &nonce
+        && let Some(&mid) = st.nonces.get(&(ch, n.clone()))
+        && let Some(earlier) = st.messages.get(&mid).cloned()
+    {
+        st.posts.push(super::Post {
+            channel: ch,
+            nonce,
+            message: mid,
+            deduplicated: true,
+        });
+        return earlier;
+    }
+    let msg = new_message(shared, st, ch, body, false);
+    let mid = snowflake_of(&msg);
+    if let Some(n) = &nonce {
+        st.nonces.entry((ch, n.clone())).or_insert(mid);
+    }
+    st.channel_posts.entry(ch).or_default().push(mid);
+    st.posts.push(super::Post {
+        channel: ch,
+        nonce,
+        message: mid,
+        deduplicated: false,
+    });
+    msg
+}
+
 fn new_message(shared: &Shared, st: &mut State, ch: u64, body: &Value, webhook: bool) -> Value {
     let id = shared.fresh_id();
     let mut msg = json!({
@@ -340,6 +395,9 @@ fn new_message(shared: &Shared, st: &mut State, ch: u64, body: &Value, webhook: 
                 })
             })
             .collect();
+    }
+    if let Some(nonce) = nonce_of(body) {
+        msg["nonce"] = json!(nonce);
     }
     if let Some(reference) = body.get("message_reference") {
         msg["message_reference"] = reference.clone();

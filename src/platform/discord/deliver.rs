@@ -40,6 +40,19 @@ fn err(what: &str) -> impl Fn(serenity::Error) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
+/// Discord's JSON error code for "A thread has already been created for this message".
+const THREAD_ALREADY_CREATED: isize = 160004;
+
+/// The JSON error code of a refused request.
+fn discord_code(e: &serenity::Error) -> Option<isize> {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
+            Some(r.error.code)
+        }
+        _ => None,
+    }
+}
+
 fn channel_id(s: &str) -> Result<ChannelId> {
     parse_id(s)
         .map(ChannelId::new)
@@ -99,6 +112,12 @@ impl DiscordDelivery {
         let parts = split_message(&text);
         let last = parts.len() - 1;
         if let Some(i) = interaction {
+            // Follow-ups need the application id, which the client learns from READY; an entry
+            // left by a crash is taken up before that. Retried shortly, it answers the click
+            // (else the click stays "thinking" and the answer lands in a DM).
+            if http.application_id().is_none() {
+                return Err("not connected yet: no application id to answer an interaction".into());
+            }
             match self.follow_up(http, &i.token, &parts, &components).await {
                 Ok(()) => return Ok(()),
                 // The interaction's token lasts 15 minutes: an entry retried later (after a
@@ -221,23 +240,30 @@ impl DiscordDelivery {
         let http = self.http()?;
         let ch = channel_id(channel)?;
         let thread = match self.known_card(ticket, channel, message) {
-            Some(mid) => ch
+            Some(mid) => match ch
                 .create_thread_from_message(http, MessageId::new(mid), CreateThread::new(title))
                 .await
-                .map_err(err("opening the ticket thread"))?,
-            None => ch
-                .create_thread(http, CreateThread::new(title))
-                .await
-                .map_err(err("opening the ticket thread"))?,
+            {
+                Ok(t) => t.id,
+                // This entry opened it before a crash lost the record of its delivery: Discord
+                // refuses a second thread on a message, and the first one has the message's id.
+                Err(e) if discord_code(&e) == Some(THREAD_ALREADY_CREATED) => ChannelId::new(mid),
+                Err(e) => return Err(format!("opening the ticket thread: {e}")),
+            },
+            None => {
+                ch.create_thread(http, CreateThread::new(title))
+                    .await
+                    .map_err(err("opening the ticket thread"))?
+                    .id
+            }
         };
         if let Some(uid) = assignee
             .filter(|a| a.platform == Platform::Discord)
             .and_then(|a| parse_id(&a.id))
         {
-            let _ = thread.id.add_thread_member(http, UserId::new(uid)).await;
+            let _ = thread.add_thread_member(http, UserId::new(uid)).await;
         }
         thread
-            .id
             .send_message(
                 http,
                 CreateMessage::new()
@@ -248,7 +274,7 @@ impl DiscordDelivery {
             .await
             .map_err(err("greeting the ticket thread"))?;
         Ok(Some(Placed::AgentThread {
-            thread: thread.id.get().to_string(),
+            thread: thread.get().to_string(),
         }))
     }
 }

@@ -2,7 +2,7 @@
 //! it on 127.0.0.1, identifies with the intents it was given, receives READY and injected events,
 //! and what its handler sends back shows up as recorded REST calls that serenity could parse.
 
-mod mock_discord;
+use crate::mock_discord;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! desk runs on the default pack and a temporary sled store per test, and the assertions are on
 //! what users and agents would see (the REST calls the mock recorded) and on the stored tickets.
 
-mod mock_discord;
+use crate::mock_discord;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
