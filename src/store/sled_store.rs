@@ -40,7 +40,7 @@ use crate::tickets::{Platform, Ticket, TicketEvent};
 
 /// sled's page cache (its default is 1 GiB, which a busy desk fills with pages it rarely reads
 /// again: the working set is recent conversations, open tickets and the outbox's tail).
-const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Ticket numbers start here, so ids look like `T-1042` from the first ticket on.
 const FIRST_NUMBER: u64 = 1000;
