@@ -1,6 +1,7 @@
 //! The platform adapters. Each translates its payloads into desk [`crate::desk::Incoming`]
-//! events and performs its platform's outbox entries; none holds a business rule or touches the
-//! store except through [`crate::desk::Desk::process`] and the outbox calls of [`worker`].
+//! events and performs its platform's outbox entries; none holds a business rule. They change the
+//! store only through [`crate::desk::Desk::process`] and the delivery records of [`worker`] (the
+//! local terminals also read it for their listings: queues, tickets, a person's waiting messages).
 
 pub mod discord;
 pub mod local;
