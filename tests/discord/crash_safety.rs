@@ -20,6 +20,7 @@
 //! `CRASH_SEED=<n>` sets the seed of the kill delays (printed with the summary; the moments still
 //! depend on timing). A failed run keeps its data directory, config and bot output for a look.
 
+use crate::discord_e2e::{CH_NETWORK, L2_ROLE};
 use crate::mock_discord;
 
 use std::collections::{BTreeMap, HashMap};
@@ -58,17 +59,6 @@ const STEP_DEADLINE: Duration = Duration::from_secs(90);
 /// How long a bot may take to connect.
 const START_DEADLINE: Duration = Duration::from_secs(60);
 
-const CH_GENERAL: u64 = 220_000_000_000_000_001;
-const CH_ACCOUNTS: u64 = 220_000_000_000_000_002;
-const CH_NETWORK: u64 = 220_000_000_000_000_003;
-const CH_COLLAB: u64 = 220_000_000_000_000_004;
-const CH_WORKPLACE: u64 = 220_000_000_000_000_005;
-const CH_SECURITY: u64 = 220_000_000_000_000_006;
-const CH_L3: u64 = 220_000_000_000_000_007;
-const SUPPORT: u64 = 210_000_000_000_000_001;
-const L2_ROLE: u64 = 300_000_000_000_000_002;
-const L3_ROLE: u64 = 300_000_000_000_000_003;
-
 const AGENT: u64 = 400_000_000_000_000_777;
 const USER_BASE: u64 = 500_000_000_000_000_000;
 const DM_BASE: u64 = 510_000_000_000_000_000;
@@ -102,73 +92,9 @@ impl Rng {
     }
 }
 
+/// The Discord stories' deployment (every queue on Discord, agents by role).
 fn config_text(mock: &MockDiscord) -> String {
-    format!(
-        r#"
-l3_queue = "l3-engineering"
-
-[discord]
-api_base = "{api}"
-support_channels = ["{SUPPORT}"]
-
-[[queues]]
-id = "l2-general"
-tier = "L2"
-platform = "discord"
-channel = "{CH_GENERAL}"
-
-[[queues]]
-id = "l2-accounts"
-tier = "L2"
-platform = "discord"
-channel = "{CH_ACCOUNTS}"
-
-[[queues]]
-id = "l2-network"
-tier = "L2"
-platform = "discord"
-channel = "{CH_NETWORK}"
-
-[[queues]]
-id = "l2-collaboration"
-tier = "L2"
-platform = "discord"
-channel = "{CH_COLLAB}"
-
-[[queues]]
-id = "l2-workplace"
-tier = "L2"
-platform = "discord"
-channel = "{CH_WORKPLACE}"
-
-[[queues]]
-id = "l2-security"
-tier = "L2"
-platform = "discord"
-channel = "{CH_SECURITY}"
-
-[[queues]]
-id = "l3-engineering"
-tier = "L3"
-platform = "discord"
-channel = "{CH_L3}"
-
-[[platform_roles]]
-platform = "discord"
-id = "{L2_ROLE}"
-role = "L2"
-
-[[platform_roles]]
-platform = "discord"
-id = "{L3_ROLE}"
-role = "L3"
-
-[sla.P3]
-first_response_minutes = 240
-resolution_minutes = 1440
-"#,
-        api = mock.api_base()
-    )
+    crate::discord_e2e::config_toml(mock)
 }
 
 /// Whether a bot is connected, and since when.

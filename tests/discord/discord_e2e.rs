@@ -28,12 +28,12 @@ const QUIET: Duration = Duration::from_millis(600);
 const SUPPORT: u64 = 210_000_000_000_000_001;
 const CH_GENERAL: u64 = 220_000_000_000_000_001;
 const CH_ACCOUNTS: u64 = 220_000_000_000_000_002;
-const CH_NETWORK: u64 = 220_000_000_000_000_003;
+pub(crate) const CH_NETWORK: u64 = 220_000_000_000_000_003;
 const CH_COLLAB: u64 = 220_000_000_000_000_004;
 const CH_WORKPLACE: u64 = 220_000_000_000_000_005;
 const CH_SECURITY: u64 = 220_000_000_000_000_006;
 const CH_L3: u64 = 220_000_000_000_000_007;
-const L2_ROLE: u64 = 300_000_000_000_000_002;
+pub(crate) const L2_ROLE: u64 = 300_000_000_000_000_002;
 const L3_ROLE: u64 = 300_000_000_000_000_003;
 const OTHER_ROLE: u64 = 300_000_000_000_000_009;
 
@@ -78,7 +78,7 @@ fn parse_config(toml: &str) -> Config {
 }
 
 /// The test deployment: every queue on Discord, agents by Discord role.
-fn config_toml(mock: &MockDiscord) -> String {
+pub(crate) fn config_toml(mock: &MockDiscord) -> String {
     format!(
         r#"
 l3_queue = "l3-engineering"
