@@ -107,7 +107,7 @@ impl Cx<'_> {
                 },
                 None => {
                     self.notify(by, "Only support agents can do that.");
-                    self.refused(by, "not an agent");
+                    self.acknowledged(by, "agent command refused: not an agent");
                     return Ok(());
                 }
             },
@@ -116,7 +116,7 @@ impl Cx<'_> {
         let ticket_id = command.ticket();
         let Some(before) = self.ticket(&ticket_id)? else {
             self.notify(by, format!("Ticket {ticket_id} not found."));
-            self.refused(by, "unknown ticket");
+            self.acknowledged(by, "agent command refused: unknown ticket");
             return Ok(());
         };
         if !allowed(agent.role, &command, &before) {
@@ -127,7 +127,7 @@ impl Cx<'_> {
                     agent.role
                 ),
             );
-            self.refused(by, "tier");
+            self.acknowledged(by, "agent command refused: tier");
             return Ok(());
         }
         let me = UserRef {
@@ -282,13 +282,11 @@ impl Cx<'_> {
         Ok(())
     }
 
-    fn refused(&mut self, by: &UserRef, why: &str) {
-        self.turn.note(
-            &by.key(),
-            BotEvent::Acknowledged {
-                why: format!("agent command refused: {why}"),
-            },
-        );
+    /// Records in the log that the bot answered without acting (an empty message, a stale
+    /// button, a refused command).
+    pub(super) fn acknowledged(&mut self, by: &UserRef, why: &str) {
+        self.turn
+            .note(&by.key(), BotEvent::Acknowledged { why: why.into() });
     }
 
     /// On claim, a thread on the card where what the agent writes reaches the user (where the

@@ -171,9 +171,9 @@ impl Desk {
             Event::Placed {
                 platform,
                 ticket,
-                user,
                 placed,
-            } => cx.placed(*platform, ticket.as_deref(), user.as_ref(), placed),
+                ..
+            } => cx.placed(*platform, ticket.as_deref(), placed),
         }
         Ok(cx.turn)
     }
@@ -389,7 +389,6 @@ impl Cx<'_> {
         &mut self,
         platform: crate::tickets::Platform,
         ticket: Option<&str>,
-        user: Option<&UserRef>,
         placed: &Placed,
     ) {
         match (placed, ticket) {
@@ -415,9 +414,8 @@ impl Cx<'_> {
                     .links
                     .push((links::thread(platform, thread), format!("ticket:{t}")));
             }
-            _ => {
-                let _ = user;
-            }
+            // Nothing a later turn needs.
+            _ => {}
         }
     }
 }

@@ -83,12 +83,7 @@ impl Cx<'_> {
         if trimmed.is_empty() {
             let lang = self.language_or_default(&c);
             self.reply(user, &c, text(&lang, Text::EmptyMessage));
-            self.turn.note(
-                &user.key(),
-                BotEvent::Acknowledged {
-                    why: "empty message".into(),
-                },
-            );
+            self.acknowledged(user, "empty message");
             self.save(user, c);
             return Ok(());
         }
@@ -143,15 +138,8 @@ impl Cx<'_> {
             text: format!("[{}]", choice.label(&lang)),
         });
         match (std::mem::take(&mut c.step), choice) {
-            (
-                Step::FaqOffered {
-                    detection,
-                    original,
-                },
-                Choice::Solved,
-            ) => {
-                let _ = original;
-                self.faq_helped(user, &mut c, &detection);
+            (Step::FaqOffered { detection, .. }, Choice::Solved) => {
+                self.faq_helped(user, &mut c, &detection)
             }
             (
                 Step::FaqOffered {
@@ -164,12 +152,7 @@ impl Cx<'_> {
                 // A button from an earlier answer: nothing is waiting for it any more.
                 c.step = step;
                 self.reply(user, &c, text(&lang, Text::NotUnderstood));
-                self.turn.note(
-                    &user.key(),
-                    BotEvent::Acknowledged {
-                        why: "stale button".into(),
-                    },
-                );
+                self.acknowledged(user, "stale button");
             }
         }
         self.save(user, c);

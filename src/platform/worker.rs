@@ -65,10 +65,6 @@ impl<D: Deliver> Outbox<D> {
         })
     }
 
-    pub fn desk(&self) -> &Arc<Desk> {
-        &self.desk
-    }
-
     /// Marks a handler's turn as under way until the guard drops.
     pub fn enter(&self) -> Active<'_> {
         self.active.fetch_add(1, Ordering::SeqCst);
