@@ -182,6 +182,24 @@ pub struct Ticket {
     pub event_count: u32,
     /// The requester's satisfaction rating, 1-5, after resolution.
     pub rating: Option<u8>,
+    /// What the requester wrote with their rating, if anything.
+    #[serde(default)]
+    pub rating_comment: Option<String>,
+    /// Why the ticket has its priority, in words (impact signals, escalations by the desk).
+    #[serde(default)]
+    pub priority_reason: String,
+    /// On a user's report linked to a known incident: the incident ticket.
+    #[serde(default)]
+    pub incident: Option<String>,
+    /// On an incident: the reports linked to it, oldest first.
+    #[serde(default)]
+    pub linked: Vec<String>,
+    /// The note the ticket was escalated to L3 with (the latest escalation).
+    #[serde(default)]
+    pub l3_note: Option<String>,
+    /// Agents' internal notes: never sent to the requester.
+    #[serde(default)]
+    pub notes: Vec<Line>,
 }
 
 /// Who did something to a ticket.
@@ -246,8 +264,28 @@ pub enum Change {
     },
     Rated {
         score: u8,
+        /// What the requester wrote with the score.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
     Closed,
+    /// An agent's note for other agents; the requester never sees it.
+    InternalNote {
+        text: String,
+    },
+    /// The priority changed (frustration, more people affected), with the reason in words.
+    PriorityChanged {
+        priority: Priority,
+        reason: String,
+    },
+    /// On a report: it is the same problem as a known incident.
+    LinkedToIncident {
+        incident: String,
+    },
+    /// On an incident: another user's report was linked to it.
+    ReportLinked {
+        report: String,
+    },
 }
 
 impl Change {
@@ -261,6 +299,8 @@ impl Change {
             Change::Resolved { note, .. } => Some(note),
             Change::Escalated { note, .. } => note.as_mut(),
             Change::Reopened { reason } => Some(reason),
+            Change::InternalNote { text } => Some(text),
+            Change::Rated { comment, .. } => comment.as_mut(),
             _ => None,
         }
     }
@@ -281,6 +321,10 @@ impl Change {
             Change::Reopened { .. } => "reopened",
             Change::Rated { .. } => "rated",
             Change::Closed => "closed",
+            Change::InternalNote { .. } => "internal_note",
+            Change::PriorityChanged { .. } => "priority_changed",
+            Change::LinkedToIncident { .. } => "linked_to_incident",
+            Change::ReportLinked { .. } => "report_linked",
         }
     }
 }
@@ -343,9 +387,12 @@ impl Ticket {
         };
         match change {
             Change::Opened { .. } => return Err(bad(self, "opened twice")),
-            Change::Escalated { queue, tier, .. } => {
+            Change::Escalated { queue, tier, note } => {
                 if !self.status.is_open() {
                     return Err(bad(self, "escalated"));
+                }
+                if *tier == Tier::L3 {
+                    self.l3_note = note.clone();
                 }
                 if matches!(self.status, Status::Claimed | Status::WaitingOnUser) {
                     must_be_assignee(self)?;
@@ -437,7 +484,10 @@ impl Ticket {
                 }
             }
             Change::Resolved { minutes, .. } => {
-                must_be_assignee(self)?;
+                // A report linked to an incident is resolved with the incident, by the bot.
+                if !(self.incident.is_some() && *actor == Actor::Bot) {
+                    must_be_assignee(self)?;
+                }
                 if !self.status.is_open() {
                     return Err(bad(self, "resolved"));
                 }
@@ -461,12 +511,47 @@ impl Ticket {
                 self.resolved_ms = None;
                 // The next resolution is rated afresh; the log keeps the earlier rating.
                 self.rating = None;
+                self.rating_comment = None;
             }
-            Change::Rated { score } => {
+            Change::Rated { score, comment } => {
                 if self.status.is_open() || !(1..=5).contains(score) {
                     return Err(bad(self, "rated"));
                 }
                 self.rating = Some(*score);
+                self.rating_comment = comment.clone();
+            }
+            Change::InternalNote { text } => {
+                if agent_name.is_none() {
+                    return Err(TicketError::Invalid(
+                        "only agents write internal notes".into(),
+                    ));
+                }
+                self.notes.push(Line {
+                    at_ms: now,
+                    from: format!("agent:{}", agent_name.unwrap_or("?")),
+                    text: text.clone(),
+                });
+            }
+            Change::PriorityChanged { priority, reason } => {
+                if !self.status.is_open() {
+                    return Err(bad(self, "reprioritised"));
+                }
+                self.priority = *priority;
+                self.priority_reason = reason.clone();
+            }
+            Change::LinkedToIncident { incident } => {
+                if self.incident.is_some() || !self.linked.is_empty() {
+                    return Err(bad(self, "linked to an incident"));
+                }
+                self.incident = Some(incident.clone());
+            }
+            Change::ReportLinked { report } => {
+                if !self.status.is_open() || self.incident.is_some() {
+                    return Err(bad(self, "given reports"));
+                }
+                if !self.linked.contains(report) {
+                    self.linked.push(report.clone());
+                }
             }
             Change::Closed => {
                 if self.status == Status::Closed {
@@ -599,7 +684,10 @@ mod transitions {
         }
     }
     fn rate(score: u8) -> Change {
-        Change::Rated { score }
+        Change::Rated {
+            score,
+            comment: None,
+        }
     }
 
     fn ticket(status: Status, assignee: Option<&str>) -> Ticket {
@@ -629,6 +717,12 @@ mod transitions {
             minutes_spent: 0,
             event_count: 1,
             rating: None,
+            rating_comment: None,
+            priority_reason: String::new(),
+            incident: None,
+            linked: vec![],
+            l3_note: None,
+            notes: vec![],
         }
     }
 

@@ -208,7 +208,14 @@ impl Cx<'_> {
             let score: Option<u8> = kept.trim().parse().ok().filter(|s| (1..=5).contains(s));
             if let Some(score) = score.filter(|_| t.rating.is_none()) {
                 if self
-                    .change(t, Actor::User(user.key()), Change::Rated { score })
+                    .change(
+                        t,
+                        Actor::User(user.key()),
+                        Change::Rated {
+                            score,
+                            comment: None,
+                        },
+                    )
                     .is_ok()
                 {
                     self.turn.note(
@@ -687,6 +694,12 @@ impl Cx<'_> {
             minutes_spent: 0,
             event_count: 0,
             rating: None,
+            rating_comment: None,
+            priority_reason: String::new(),
+            incident: None,
+            linked: vec![],
+            l3_note: None,
+            notes: vec![],
         };
         let t = self.open(t, Actor::User(user.key()));
         c.step = Step::InTicket {

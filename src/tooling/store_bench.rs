@@ -465,6 +465,12 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
         minutes_spent: 0,
         event_count: 0,
         rating: None,
+        rating_comment: None,
+        priority_reason: String::new(),
+        incident: None,
+        linked: vec![],
+        l3_note: None,
+        notes: vec![],
     };
     (ticket, Actor::User(requester.key()))
 }
@@ -559,6 +565,7 @@ fn historic_ticket(i: u64, m: u64, number: u64, now: u64) -> (Ticket, Vec<Ticket
                 user,
                 Change::Rated {
                     score: 3 + (r % 3) as u8,
+                    comment: None,
                 },
                 created + 4_000_000,
             );

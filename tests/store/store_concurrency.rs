@@ -44,6 +44,12 @@ fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
         minutes_spent: 0,
         event_count: 0,
         rating: None,
+        rating_comment: None,
+        priority_reason: String::new(),
+        incident: None,
+        linked: vec![],
+        l3_note: None,
+        notes: vec![],
     }
 }
 

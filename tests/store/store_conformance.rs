@@ -148,6 +148,12 @@ fn draft(number: u64, requester: &str, queue: &str) -> Ticket {
         minutes_spent: 0,
         event_count: 0,
         rating: None,
+        rating_comment: None,
+        priority_reason: String::new(),
+        incident: None,
+        linked: vec![],
+        l3_note: None,
+        notes: vec![],
     }
 }
 
