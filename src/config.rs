@@ -98,6 +98,96 @@ pub struct SlaTarget {
     pub resolution_minutes: u64,
 }
 
+/// What users are told about the support desk itself (`[support]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportSettings {
+    /// When people are at the desk, as users should read it: one string for every language, or
+    /// a table by language (`hours = { en = "...", pl = "..." }`).
+    pub hours: Hours,
+    /// How to reach a person urgently outside those hours, if there is a way.
+    #[serde(default)]
+    pub urgent: Option<Hours>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Hours {
+    Same(String),
+    PerLanguage(BTreeMap<String, String>),
+}
+
+impl Hours {
+    /// The text for `language`, else English, else any.
+    pub fn get(&self, language: &str) -> &str {
+        match self {
+            Hours::Same(s) => s,
+            Hours::PerLanguage(m) => m
+                .get(language)
+                .or_else(|| m.get("en"))
+                .or_else(|| m.values().next())
+                .map(String::as_str)
+                .unwrap_or(""),
+        }
+    }
+}
+
+impl Default for SupportSettings {
+    fn default() -> Self {
+        SupportSettings {
+            hours: Hours::PerLanguage(BTreeMap::from([
+                ("en".to_string(), "Monday to Friday, 8:00-17:00".to_string()),
+                (
+                    "pl".to_string(),
+                    "od poniedziałku do piątku, 8:00-17:00".to_string(),
+                ),
+            ])),
+            urgent: None,
+        }
+    }
+}
+
+/// Known incidents (`[incidents]`): reports of the same problem by different people within a
+/// window are linked to one incident ticket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentSettings {
+    /// How far back a report may be to count as the same problem.
+    #[serde(default = "default_window")]
+    pub window_minutes: u64,
+    /// Intents whose reports can be one incident (services, not personal problems).
+    #[serde(default = "default_incident_intents")]
+    pub intents: Vec<String>,
+    /// How many people reporting make an incident P1.
+    #[serde(default = "default_p1_reports")]
+    pub p1_reports: usize,
+}
+
+fn default_window() -> u64 {
+    60
+}
+
+fn default_p1_reports() -> usize {
+    3
+}
+
+fn default_incident_intents() -> Vec<String> {
+    ["outage", "network", "vpn", "email"]
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+impl Default for IncidentSettings {
+    fn default() -> Self {
+        IncidentSettings {
+            window_minutes: default_window(),
+            intents: default_incident_intents(),
+            p1_reports: default_p1_reports(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
@@ -117,6 +207,10 @@ struct ConfigFile {
     #[serde(default)]
     platform_roles: Vec<PlatformRole>,
     discord: Option<DiscordSettings>,
+    #[serde(default)]
+    support: SupportSettings,
+    #[serde(default)]
+    incidents: IncidentSettings,
 }
 
 /// A validated configuration.
@@ -133,6 +227,8 @@ pub struct Config {
     pub sla: BTreeMap<Priority, SlaTarget>,
     pub platform_roles: Vec<PlatformRole>,
     pub discord: Option<DiscordSettings>,
+    pub support: SupportSettings,
+    pub incidents: IncidentSettings,
 }
 
 impl Config {
@@ -213,6 +309,8 @@ impl Config {
             sla: f.sla,
             platform_roles: f.platform_roles,
             discord: f.discord,
+            support: f.support,
+            incidents: f.incidents,
         })
     }
 

@@ -56,6 +56,9 @@ enum Command {
         /// Your user name.
         #[arg(long = "as", default_value = "me")]
         user: String,
+        /// Start afresh: drop questions the bot was waiting on (your tickets stay).
+        #[arg(long)]
+        new: bool,
     },
     /// The agent terminal: queues, claim, reply, escalate, resolve, log time.
     Agent {
@@ -500,9 +503,12 @@ fn run() -> Result<()> {
                 }
             }
         }
-        Command::Chat { desk, user } => {
+        Command::Chat { desk, user, new } => {
             let setup = local_setup(&desk)?;
             let stdin = std::io::stdin();
+            if new {
+                setup.start_fresh(&user)?;
+            }
             setup.chat(&user, stdin.lock(), std::io::stdout().lock())?;
         }
         Command::Agent { desk, agent } => {

@@ -145,6 +145,14 @@ pub struct Detection {
     /// FAQ articles offered to the user, and whether the user said they helped.
     pub faq_offered: Vec<String>,
     pub faq_helped: Option<bool>,
+    /// Impact signals triage saw (`security`, `many_people`, `deadline`, `frustrated`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<String>,
+    /// The priority triage gave the message, and why, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub priority_reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -49,6 +49,7 @@ fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
             t.id, t.minutes_spent
         ),
         AgentCommand::Reopen { .. } => format!("{} reopened ({}).", t.id, t.status.as_str()),
+        AgentCommand::Note { .. } => format!("{}: internal note added (not sent to {who}).", t.id),
     }
 }
 
@@ -208,6 +209,7 @@ impl Cx<'_> {
             AgentCommand::Reopen { reason, .. } => Change::Reopened {
                 reason: reason.clone(),
             },
+            AgentCommand::Note { text, .. } => Change::InternalNote { text: text.clone() },
         };
         let t = match self.change(&before, Actor::Agent(name.clone()), change) {
             Ok(t) => t,
@@ -240,8 +242,16 @@ impl Cx<'_> {
                 );
             }
             AgentCommand::Reply { text, .. } | AgentCommand::Ask { text, .. } => {
-                self.reply(&requester, &c, format!("[{}] {name}: {text}", t.id));
+                self.reply(
+                    &requester,
+                    &c,
+                    fill(
+                        super::texts::text(&lang, Text::AgentSays),
+                        &[("agent", &name), ("id", &t.id), ("text", text)],
+                    ),
+                );
             }
+            AgentCommand::Note { .. } => self.card_update(&t)?,
             AgentCommand::EscalateL3 { .. } => {
                 self.card_update_in(&t, Some(&before.queue))?;
                 self.card_post(&t);
@@ -253,17 +263,18 @@ impl Cx<'_> {
             }
             AgentCommand::Resolve { note, .. } => {
                 self.card_update(&t)?;
+                let resolved = if note.trim().is_empty() {
+                    fill(text(&lang, Text::TicketResolved), &[("id", &t.id)])
+                } else {
+                    fill(
+                        text(&lang, Text::TicketResolvedNote),
+                        &[("id", &t.id), ("agent", &name), ("note", note)],
+                    )
+                };
                 self.reply(
                     &requester,
                     &c,
-                    format!(
-                        "{}\n{}",
-                        fill(
-                            text(&lang, Text::TicketResolved),
-                            &[("id", &t.id), ("note", note)]
-                        ),
-                        text(&lang, Text::AskCsat)
-                    ),
+                    format!("{resolved}\n{}", text(&lang, Text::AskCsat)),
                 );
                 self.turn.note(
                     &requester.key(),
@@ -271,6 +282,7 @@ impl Cx<'_> {
                         ticket: t.id.clone(),
                     },
                 );
+                self.resolve_linked(&t, &name, note)?;
             }
             AgentCommand::Reopen { .. } | AgentCommand::TransferToQueue { .. } => {
                 self.card_post(&t)
@@ -278,6 +290,56 @@ impl Cx<'_> {
             AgentCommand::Unclaim { .. }
             | AgentCommand::TransferToAgent { .. }
             | AgentCommand::LogTime { .. } => self.card_update(&t)?,
+        }
+        Ok(())
+    }
+
+    /// An incident's linked reports are resolved with it, and each reporter is told.
+    fn resolve_linked(
+        &mut self,
+        incident: &Ticket,
+        agent: &str,
+        note: &str,
+    ) -> Result<(), DeskError> {
+        for id in &incident.linked {
+            let Some(report) = self.ticket(id)?.filter(|r| r.status.is_open()) else {
+                continue;
+            };
+            let Ok(r) = self.change(
+                &report,
+                Actor::Bot,
+                Change::Resolved {
+                    note: format!("resolved with {}", incident.id),
+                    minutes: 0,
+                },
+            ) else {
+                continue;
+            };
+            let lang = if r.detection.language.is_empty() {
+                "en".to_string()
+            } else {
+                r.detection.language.clone()
+            };
+            let mut c = self.desk.load(&r.requester)?;
+            c.language = lang.clone();
+            self.reply(
+                &r.requester,
+                &c,
+                format!(
+                    "{}\n{}",
+                    fill(
+                        text(&lang, Text::IncidentResolved),
+                        &[("id", &incident.id), ("agent", agent), ("note", note)],
+                    ),
+                    text(&lang, Text::AskCsat)
+                ),
+            );
+            self.turn.note(
+                &r.requester.key(),
+                BotEvent::CsatAsked {
+                    ticket: r.id.clone(),
+                },
+            );
         }
         Ok(())
     }

@@ -23,6 +23,11 @@ pub struct Conversation {
     pub step: Step,
     /// Redacted lines since the conversation (re)started; becomes the ticket's transcript.
     pub transcript: Vec<Line>,
+    /// The ticket this conversation is about (the last one opened or talked about): where
+    /// follow-on messages go while it is open, what a rating or a complaint refers to once it is
+    /// resolved.
+    #[serde(default)]
+    pub ticket: Option<String>,
 }
 
 impl Conversation {
@@ -52,10 +57,30 @@ pub enum Step {
         original: String,
         answers: Vec<(String, String)>,
     },
-    /// A ticket is open: the user's messages go to it. Once an agent resolves it, the next
-    /// message is read as a 1-5 rating (or "reopen"): the resolution does not write the user's
-    /// conversation, the ticket's status says so.
+    /// "Is this about T-1000 or something new?": the message waits for the answer.
+    TicketOrNew {
+        ticket: String,
+        detection: Detection,
+        original: String,
+    },
+    /// "Is this about A or B?": the message waits for the user to pick an intent.
+    Clarify {
+        candidates: Vec<String>,
+        detection: Detection,
+        original: String,
+    },
+    /// "Close T-1000?"
+    ConfirmClose { ticket: String },
+    /// "Which ticket?" (to close), from a numbered list.
+    ChooseTicket { tickets: Vec<String> },
+    /// "Shall I reopen T-1000?" after a complaint about a resolved ticket.
+    ConfirmReopen { ticket: String },
+    /// The user asked for a person (or a new problem) and the bot asked what it is about.
+    Describe { person: bool },
+    /// FAQ search results were listed, numbered.
+    FaqListed { articles: Vec<String> },
+    /// Stores written before conversations kept `ticket`: read as `Idle` about that ticket.
     InTicket { ticket: String },
-    /// Stores written before resolutions stopped writing conversations; read as `InTicket`.
+    /// Older still; read as `InTicket`.
     Csat { ticket: String },
 }

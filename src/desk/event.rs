@@ -11,6 +11,16 @@ use crate::tickets::UserRef;
 pub enum Choice {
     Solved,
     StillNeedHelp,
+    /// Confirming what the bot asked ("close T-1000?", "reopen it?").
+    Yes,
+    No,
+    /// "Is this about T-1000 or something new?"
+    SameTicket,
+    NewProblem,
+    /// The n-th (from 1) of the options the bot listed.
+    Pick(u8),
+    /// Talk to a person now.
+    Person,
 }
 
 /// What an agent asks the desk to do.
@@ -55,6 +65,11 @@ pub enum AgentCommand {
         ticket: String,
         reason: String,
     },
+    /// An internal note for other agents; the requester never sees it.
+    Note {
+        ticket: String,
+        text: String,
+    },
 }
 
 impl AgentCommand {
@@ -70,7 +85,8 @@ impl AgentCommand {
             | AgentCommand::EscalateL3 { ticket, .. }
             | AgentCommand::Resolve { ticket, .. }
             | AgentCommand::LogTime { ticket, .. }
-            | AgentCommand::Reopen { ticket, .. } => ticket.trim().to_uppercase(),
+            | AgentCommand::Reopen { ticket, .. }
+            | AgentCommand::Note { ticket, .. } => ticket.trim().to_uppercase(),
         }
     }
 }
@@ -152,6 +168,9 @@ pub enum Event {
     StatusRequest { user: UserRef },
     /// A user searched the knowledge base (`/faq words`).
     FaqSearch { user: UserRef, query: String },
+    /// A user starts afresh (`frontline chat --new`): pending questions and confirmations are
+    /// dropped; their tickets stay as they are.
+    StartFresh { user: UserRef },
     /// Someone wrote in a platform thread the adapter knows nothing about: the desk decides whether
     /// it is a user's conversation thread, a ticket's agent thread, or nobody's.
     ThreadMessage {
@@ -177,6 +196,7 @@ impl Event {
             | Event::UserChoice { user, .. }
             | Event::OpenTicket { user, .. }
             | Event::StatusRequest { user }
+            | Event::StartFresh { user }
             | Event::FaqSearch { user, .. } => Some(user),
             Event::Agent { by, .. } | Event::ThreadMessage { by, .. } => Some(by),
             Event::Placed { .. } => None,

@@ -11,6 +11,12 @@ use super::event::{AgentCommand, Choice};
 pub enum ActionId {
     Solved,
     StillNeedHelp,
+    Yes,
+    No,
+    SameTicket,
+    NewProblem,
+    Pick(u8),
+    Person,
     Claim(String),
     Unclaim(String),
     Transfer(String),
@@ -27,6 +33,12 @@ impl ActionId {
         match self {
             ActionId::Solved => "fl:solved".into(),
             ActionId::StillNeedHelp => "fl:still".into(),
+            ActionId::Yes => "fl:yes".into(),
+            ActionId::No => "fl:no".into(),
+            ActionId::SameTicket => "fl:same".into(),
+            ActionId::NewProblem => "fl:new".into(),
+            ActionId::Pick(n) => format!("fl:pick:{n}"),
+            ActionId::Person => "fl:person".into(),
             ActionId::Claim(t) => format!("fl:claim:{t}"),
             ActionId::Unclaim(t) => format!("fl:unclaim:{t}"),
             ActionId::Transfer(t) => format!("fl:transfer:{t}"),
@@ -52,6 +64,13 @@ impl ActionId {
 
     pub fn decode(s: &str) -> Option<ActionId> {
         let rest = s.strip_prefix("fl:")?;
+        if let Some(n) = rest.strip_prefix("pick:") {
+            return n
+                .parse::<u8>()
+                .ok()
+                .filter(|k| (1..=9).contains(k) && k.to_string() == n)
+                .map(ActionId::Pick);
+        }
         let (verb, ticket) = match rest.split_once(':') {
             Some((v, t)) => (v, Some(t)),
             None => (rest, None),
@@ -60,6 +79,11 @@ impl ActionId {
         Some(match (verb, ticket) {
             ("solved", None) => ActionId::Solved,
             ("still", None) => ActionId::StillNeedHelp,
+            ("yes", None) => ActionId::Yes,
+            ("no", None) => ActionId::No,
+            ("same", None) => ActionId::SameTicket,
+            ("new", None) => ActionId::NewProblem,
+            ("person", None) => ActionId::Person,
             ("ticket-form", None) => ActionId::TicketForm,
             ("claim", Some(t)) => ActionId::Claim(t),
             ("unclaim", Some(t)) => ActionId::Unclaim(t),
@@ -79,6 +103,12 @@ impl ActionId {
         Some(match self {
             ActionId::Solved => Pressed::Choice(Choice::Solved),
             ActionId::StillNeedHelp => Pressed::Choice(Choice::StillNeedHelp),
+            ActionId::Yes => Pressed::Choice(Choice::Yes),
+            ActionId::No => Pressed::Choice(Choice::No),
+            ActionId::SameTicket => Pressed::Choice(Choice::SameTicket),
+            ActionId::NewProblem => Pressed::Choice(Choice::NewProblem),
+            ActionId::Pick(n) => Pressed::Choice(Choice::Pick(*n)),
+            ActionId::Person => Pressed::Choice(Choice::Person),
             ActionId::Claim(t) => Pressed::Agent(AgentCommand::Claim { ticket: t.clone() }),
             ActionId::Unclaim(t) => Pressed::Agent(AgentCommand::Unclaim { ticket: t.clone() }),
             _ => return None,
@@ -237,12 +267,24 @@ impl CardAction {
 }
 
 impl Choice {
-    pub fn label(self, language: &str) -> &'static str {
-        match (self, language) {
-            (Choice::Solved, "pl") => "Rozwiązane",
-            (Choice::Solved, _) => "Solved",
-            (Choice::StillNeedHelp, "pl") => "Nadal potrzebuję pomocy",
-            (Choice::StillNeedHelp, _) => "Still need help",
+    pub fn label(self, language: &str) -> String {
+        let pl = language == "pl";
+        match self {
+            Choice::Solved if pl => "Rozwiązane".into(),
+            Choice::Solved => "Solved".into(),
+            Choice::StillNeedHelp if pl => "Nadal potrzebuję pomocy".into(),
+            Choice::StillNeedHelp => "Still need help".into(),
+            Choice::Yes if pl => "Tak".into(),
+            Choice::Yes => "Yes".into(),
+            Choice::No if pl => "Nie".into(),
+            Choice::No => "No".into(),
+            Choice::SameTicket if pl => "To samo zgłoszenie".into(),
+            Choice::SameTicket => "Same ticket".into(),
+            Choice::NewProblem if pl => "Nowy problem".into(),
+            Choice::NewProblem => "Something new".into(),
+            Choice::Pick(n) => n.to_string(),
+            Choice::Person if pl => "Porozmawiaj z człowiekiem".into(),
+            Choice::Person => "Talk to a person".into(),
         }
     }
 
@@ -250,13 +292,20 @@ impl Choice {
         match self {
             Choice::Solved => ActionId::Solved,
             Choice::StillNeedHelp => ActionId::StillNeedHelp,
+            Choice::Yes => ActionId::Yes,
+            Choice::No => ActionId::No,
+            Choice::SameTicket => ActionId::SameTicket,
+            Choice::NewProblem => ActionId::NewProblem,
+            Choice::Pick(n) => ActionId::Pick(n),
+            Choice::Person => ActionId::Person,
         }
     }
 }
 
 /// Agent commands as typed in a terminal or chat: `claim T-1042`, `reply T-1042 text`,
 /// `resolve T-1042 15 note`, `escalate T-1042 note`, `transfer T-1042 @bob|queue`, `log T-1042 30`,
-/// `unclaim T-1042`, `ask T-1042 text`, `reopen T-1042 reason`.
+/// `unclaim T-1042`, `ask T-1042 text`, `reopen T-1042 reason`, `note T-1042 text` (internal:
+/// agents only).
 pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
     let mut parts = line.trim().splitn(3, char::is_whitespace);
     let verb = parts.next().unwrap_or("").to_lowercase();
@@ -275,6 +324,10 @@ pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
     Ok(match verb.as_str() {
         "claim" => AgentCommand::Claim { ticket },
         "unclaim" => AgentCommand::Unclaim { ticket },
+        "note" => AgentCommand::Note {
+            ticket,
+            text: need_text("the note")?,
+        },
         "reply" => AgentCommand::Reply {
             ticket,
             text: need_text("a message")?,

@@ -23,6 +23,7 @@ pub mod redact;
 pub mod texts;
 pub mod turn;
 mod user;
+pub mod words;
 
 use std::sync::{Arc, Mutex};
 
@@ -160,6 +161,7 @@ impl Desk {
                 description,
             } => cx.open_ticket_form(user, reply_to, subject, description)?,
             Event::StatusRequest { user } => cx.status_request(user, reply_to)?,
+            Event::StartFresh { user } => cx.start_fresh(user, reply_to)?,
             Event::FaqSearch { user, query } => cx.faq_search_request(user, reply_to, query)?,
             Event::Agent { by, roles, command } => cx.agent(by, roles, command.clone())?,
             Event::ThreadMessage {

@@ -1,14 +1,17 @@
 //! What the bot says, in each language it speaks. Intent replies and FAQ answers come from the pack;
-//! these are the desk's own sentences. Unknown languages fall back to English.
+//! these are the desk's own sentences, one sentence per meaning. Unknown languages fall back to
+//! English.
 
 /// A sentence of the desk's, by key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {
     DidThisSolveIt,
     GladItHelped,
-    LetsOpenTicket,
+    NotSolvedAsk,
+    NotSolvedEscalate,
+    AskFirst,
+    QuestionsHint,
     TicketOpened,
-    TicketEscalatedNow,
     NotUnderstood,
     EmptyMessage,
     NoTickets,
@@ -16,143 +19,249 @@ pub enum Text {
     TicketUnknown,
     AgentJoined,
     TicketResolved,
+    TicketResolvedNote,
     AskCsat,
     ThanksForRating,
+    ThanksForRatingComment,
     EscalatedToL3,
     Reopened,
     SentToAgent,
     FaqSuggestions,
+    FaqNothing,
+    TicketOrNew,
+    Welcome,
+    StillOpen,
+    FollowUpCancelled,
+    NothingToCancel,
+    Cancelled,
+    ConfirmClose,
+    ClosedByUser,
+    KeptOpen,
+    WhichTicket,
+    NothingToClose,
+    OfferReopen,
+    NotReopened,
+    HumanWhat,
+    HumanAlready,
+    Sorry,
+    Clarify,
+    NewProblemWhat,
+    Hours,
+    HoursOutside,
+    IncidentKnown,
+    IncidentResolved,
+    AgentSays,
+    StaleButton,
+    Skipped,
+    NoQueue,
+    AlreadyRated,
+    FullArticle,
+    PickNumber,
 }
 
 pub fn text(language: &str, t: Text) -> &'static str {
     let pl = language == "pl";
-    match t {
-        Text::DidThisSolveIt => {
-            if pl {
-                "Czy to rozwiązało problem? (tak/nie)"
-            } else {
-                "Did this solve it? (yes/no)"
-            }
-        }
-        Text::GladItHelped => {
-            if pl {
-                "Świetnie, cieszę się, że pomogło! Napisz, jeśli będę mógł pomóc w czymś jeszcze."
-            } else {
-                "Great, glad that helped! Write again if you need anything else."
-            }
-        }
-        Text::LetsOpenTicket => {
-            if pl {
-                "Dobrze, przekażę to do zespołu wsparcia. Kilka pytań, żeby przyspieszyć sprawę:"
-            } else {
-                "OK, I'll pass this to the support team. A few questions first so they can help faster:"
-            }
-        }
-        Text::TicketOpened => {
-            if pl {
-                "Otworzyłem zgłoszenie {id} (priorytet {priority}). Agent odezwie się tutaj; możesz dopisywać szczegóły w tej rozmowie."
-            } else {
-                "I've opened ticket {id} (priority {priority}). An agent will reply here; you can add details in this conversation."
-            }
-        }
-        Text::TicketEscalatedNow => {
-            if pl {
-                "Przekazuję to od razu do zespołu wsparcia."
-            } else {
-                "I'm passing this to the support team right away."
-            }
-        }
-        Text::NotUnderstood => {
-            if pl {
-                "Nie jestem pewien, o co chodzi. Opisz problem innymi słowami, napisz „faq <słowa>”, żeby przeszukać bazę wiedzy, albo „człowiek”, żeby porozmawiać z konsultantem."
-            } else {
-                "I'm not sure I understood. You can describe the problem in other words, type \"faq <words>\" to search the knowledge base, or \"human\" to talk to a person."
-            }
-        }
-        Text::EmptyMessage => {
-            if pl {
-                "Nie dostałem żadnej treści. Opisz, w czym mogę pomóc."
-            } else {
-                "I didn't get any text. Tell me what you need help with."
-            }
-        }
-        Text::NoTickets => {
-            if pl {
-                "Nie masz otwartych zgłoszeń."
-            } else {
-                "You have no open tickets."
-            }
-        }
-        Text::YourTickets => {
-            if pl {
-                "Twoje zgłoszenia:"
-            } else {
-                "Your tickets:"
-            }
-        }
-        Text::TicketUnknown => {
-            if pl {
-                "Nie znalazłem zgłoszenia {id} wśród Twoich zgłoszeń."
-            } else {
-                "I couldn't find ticket {id} among your tickets."
-            }
-        }
-        Text::AgentJoined => {
-            if pl {
-                "{agent} zajmuje się teraz zgłoszeniem {id}."
-            } else {
-                "{agent} is now handling ticket {id}."
-            }
-        }
-        Text::TicketResolved => {
-            if pl {
-                "Zgłoszenie {id} zostało rozwiązane: {note}"
-            } else {
-                "Ticket {id} has been resolved: {note}"
-            }
-        }
-        Text::AskCsat => {
-            if pl {
-                "Jak oceniasz pomoc w skali 1–5? (albo napisz „otwórz ponownie”, jeśli problem wrócił)"
-            } else {
-                "How would you rate the help, 1 to 5? (or write \"reopen\" if the problem is back)"
-            }
-        }
-        Text::ThanksForRating => {
-            if pl {
-                "Dziękuję za ocenę!"
-            } else {
-                "Thank you for the rating!"
-            }
-        }
-        Text::EscalatedToL3 => {
-            if pl {
-                "Zgłoszenie {id} trafiło do specjalistów (L3)."
-            } else {
-                "Ticket {id} has been passed to specialists (L3)."
-            }
-        }
-        Text::Reopened => {
-            if pl {
-                "Otworzyłem ponownie zgłoszenie {id}."
-            } else {
-                "I've reopened ticket {id}."
-            }
-        }
-        Text::SentToAgent => {
-            if pl {
-                "Przekazałem to do zgłoszenia {id}."
-            } else {
-                "Added to ticket {id}."
-            }
-        }
-        Text::FaqSuggestions => {
-            if pl {
-                "Może pomoże któryś z tych artykułów:"
-            } else {
-                "Maybe one of these articles helps:"
-            }
-        }
+    let (en, pl_text) = match t {
+        Text::DidThisSolveIt => (
+            "Did this solve it? (yes/no)",
+            "Czy to rozwiązało problem? (tak/nie)",
+        ),
+        Text::GladItHelped => (
+            "Great, glad that helped! Write again if you need anything else.",
+            "Świetnie, cieszę się, że pomogło! Napisz, jeśli będę mógł pomóc w czymś jeszcze.",
+        ),
+        Text::NotSolvedAsk => (
+            "Sorry that didn't help. I'll pass this to the support team; first a question so they can help faster:",
+            "Przykro mi, że to nie pomogło. Przekażę sprawę do zespołu wsparcia; najpierw pytanie, żeby mogli szybciej pomóc:",
+        ),
+        Text::NotSolvedEscalate => (
+            "Sorry that didn't help; I'm passing this to the support team.",
+            "Przykro mi, że to nie pomogło; przekazuję sprawę do zespołu wsparcia.",
+        ),
+        Text::AskFirst => (
+            "I'll pass this to the support team; first a question so they can help faster:",
+            "Przekażę sprawę do zespołu wsparcia; najpierw pytanie, żeby mogli szybciej pomóc:",
+        ),
+        Text::QuestionsHint => (
+            "(\"skip\" skips a question, \"cancel\" stops)",
+            "(„pomiń” pomija pytanie, „anuluj” przerywa)",
+        ),
+        Text::TicketOpened => (
+            "Ticket {id} is open (priority {priority}); a technician will reply here, and anything you add here goes to it.",
+            "Zgłoszenie {id} jest otwarte (priorytet {priority}); technik odpowie tutaj, a wszystko, co tu dopiszesz, trafi do zgłoszenia.",
+        ),
+        Text::NotUnderstood => (
+            "I'm not sure I understood. I can help with passwords and accounts, VPN and network, e-mail, printers, computers and phones, software and access requests. Describe the problem in other words, type \"faq <words>\" to search the knowledge base, or \"human\" to talk to a person.",
+            "Nie jestem pewien, o co chodzi. Pomagam w sprawach haseł i kont, VPN i sieci, poczty, drukarek, komputerów i telefonów, oprogramowania i dostępów. Opisz problem innymi słowami, napisz „faq <słowa>”, żeby przeszukać bazę wiedzy, albo „człowiek”, żeby porozmawiać z konsultantem.",
+        ),
+        Text::EmptyMessage => (
+            "I didn't get any text. Tell me what you need help with.",
+            "Nie dostałem żadnej treści. Opisz, w czym mogę pomóc.",
+        ),
+        Text::NoTickets => ("You have no open tickets.", "Nie masz otwartych zgłoszeń."),
+        Text::YourTickets => ("Your tickets:", "Twoje zgłoszenia:"),
+        Text::TicketUnknown => (
+            "I couldn't find ticket {id} among your tickets.",
+            "Nie znalazłem zgłoszenia {id} wśród Twoich zgłoszeń.",
+        ),
+        Text::AgentJoined => (
+            "{agent} is now handling ticket {id}.",
+            "{agent} zajmuje się teraz zgłoszeniem {id}.",
+        ),
+        Text::TicketResolved => (
+            "Ticket {id} is resolved.",
+            "Zgłoszenie {id} zostało rozwiązane.",
+        ),
+        Text::TicketResolvedNote => (
+            "Ticket {id} is resolved. {agent} wrote: {note}",
+            "Zgłoszenie {id} zostało rozwiązane. {agent} napisał(a): {note}",
+        ),
+        Text::AskCsat => (
+            "How would you rate the help, 1 to 5? You can add a comment. If the problem is back, just tell me.",
+            "Jak oceniasz pomoc w skali 1–5? Możesz dodać komentarz. Jeśli problem wrócił, po prostu napisz.",
+        ),
+        Text::ThanksForRating => ("Thank you for the rating!", "Dziękuję za ocenę!"),
+        Text::ThanksForRatingComment => (
+            "Thank you for the rating; I've passed your comment on to the team.",
+            "Dziękuję za ocenę; przekazałem Twój komentarz zespołowi.",
+        ),
+        Text::EscalatedToL3 => (
+            "Ticket {id} has been passed to specialists (L3).",
+            "Zgłoszenie {id} trafiło do specjalistów (L3).",
+        ),
+        Text::Reopened => (
+            "I've reopened ticket {id}; the team will pick it up again.",
+            "Otworzyłem ponownie zgłoszenie {id}; zespół znów się nim zajmie.",
+        ),
+        Text::SentToAgent => ("Added to ticket {id}.", "Dopisałem to do zgłoszenia {id}."),
+        Text::FaqSuggestions => (
+            "These articles may help (type a number to open one):",
+            "Te artykuły mogą pomóc (wpisz numer, żeby otworzyć):",
+        ),
+        Text::FaqNothing => (
+            "I found no article about that. Describe the problem and I'll help, or type \"human\" to talk to a person.",
+            "Nie znalazłem artykułu na ten temat. Opisz problem, a pomogę, albo napisz „człowiek”, żeby porozmawiać z konsultantem.",
+        ),
+        Text::TicketOrNew => (
+            "Is this about {id} ({subject}) or something new? (same/new)",
+            "Czy to dotyczy zgłoszenia {id} ({subject}), czy to nowa sprawa? (to samo/nowe)",
+        ),
+        Text::Welcome => ("You're welcome!", "Proszę bardzo!"),
+        Text::StillOpen => (
+            "{id} is still open; I'll tell you here when there's news.",
+            "{id} jest wciąż otwarte; dam znać tutaj, gdy coś się zmieni.",
+        ),
+        Text::FollowUpCancelled => (
+            "OK, I won't open a ticket. Write again whenever you need help.",
+            "Dobrze, nie zakładam zgłoszenia. Napisz, kiedy tylko będziesz potrzebować pomocy.",
+        ),
+        Text::NothingToCancel => ("There's nothing to cancel.", "Nie ma czego anulować."),
+        Text::Cancelled => ("OK, cancelled.", "Dobrze, anulowane."),
+        Text::ConfirmClose => (
+            "Close ticket {id} ({subject})? (yes/no)",
+            "Zamknąć zgłoszenie {id} ({subject})? (tak/nie)",
+        ),
+        Text::ClosedByUser => (
+            "Ticket {id} is closed. If the problem comes back, tell me and I'll reopen it.",
+            "Zgłoszenie {id} jest zamknięte. Jeśli problem wróci, napisz, a otworzę je ponownie.",
+        ),
+        Text::KeptOpen => ("OK, {id} stays open.", "Dobrze, {id} pozostaje otwarte."),
+        Text::WhichTicket => (
+            "Which ticket? Type its number:",
+            "Które zgłoszenie? Wpisz numer:",
+        ),
+        Text::NothingToClose => (
+            "You have no open tickets to close.",
+            "Nie masz otwartych zgłoszeń do zamknięcia.",
+        ),
+        Text::OfferReopen => (
+            "Sorry it's not fixed. Shall I reopen {id}? (yes/no)",
+            "Przykro mi, że problem nie zniknął. Otworzyć ponownie {id}? (tak/nie)",
+        ),
+        Text::NotReopened => (
+            "OK, I won't reopen it. If it's a different problem, describe it and I'll help.",
+            "Dobrze, nie otwieram go. Jeśli to inny problem, opisz go, a pomogę.",
+        ),
+        Text::HumanWhat => (
+            "Sure, I'll get you a person. What is it about? One sentence is enough.",
+            "Jasne, przekażę Cię do konsultanta. Czego dotyczy sprawa? Wystarczy jedno zdanie.",
+        ),
+        Text::HumanAlready => (
+            "{id} is already with the support team; I've told them you'd like a person to reply.",
+            "{id} jest już w zespole wsparcia; przekazałem, że chcesz rozmawiać z człowiekiem.",
+        ),
+        Text::Sorry => (
+            "I'm sorry this has been so frustrating; I'm getting a person on it now.",
+            "Przepraszam, że to tyle trwa; od razu przekazuję sprawę konsultantowi.",
+        ),
+        Text::Clarify => (
+            "Is this about {a} or {b}? (1/2)",
+            "Czy chodzi o: {a}, czy {b}? (1/2)",
+        ),
+        Text::NewProblemWhat => (
+            "Sure, what's the new problem?",
+            "Jasne, jaki jest nowy problem?",
+        ),
+        Text::Hours => (
+            "Support is available {hours}.",
+            "Wsparcie jest dostępne {hours}.",
+        ),
+        Text::HoursOutside => (
+            "Outside those hours you can still write here; your ticket waits for the team.",
+            "Poza tymi godzinami też możesz tu pisać; zgłoszenie poczeka na zespół.",
+        ),
+        Text::IncidentKnown => (
+            "This looks like a known problem: {id} ({subject}) is already being worked on. I've added your report to it and will tell you here when it's fixed.",
+            "To wygląda na znany problem: nad zgłoszeniem {id} ({subject}) już trwają prace. Dołączyłem Twoje zgłoszenie i dam znać tutaj, gdy zostanie naprawione.",
+        ),
+        Text::IncidentResolved => (
+            "The problem you reported is fixed ({id}). {agent} wrote: {note}",
+            "Problem, który zgłaszałeś(-aś), został naprawiony ({id}). {agent} napisał(a): {note}",
+        ),
+        Text::AgentSays => (
+            "{agent} (support, {id}): {text}",
+            "{agent} (wsparcie, {id}): {text}",
+        ),
+        Text::StaleButton => (
+            "That button belongs to an earlier question; tell me what you need now.",
+            "Ten przycisk dotyczy wcześniejszego pytania; napisz, czego teraz potrzebujesz.",
+        ),
+        Text::Skipped => ("(skipped)", "(pominięte)"),
+        Text::NoQueue => (
+            "No support queue is configured; please contact IT directly.",
+            "Nie skonfigurowano kolejki wsparcia; skontaktuj się bezpośrednio z IT.",
+        ),
+        Text::AlreadyRated => (
+            "You've already rated {id}; thank you.",
+            "Zgłoszenie {id} jest już ocenione; dziękuję.",
+        ),
+        Text::FullArticle => (
+            "The full article: \"faq {article}\".",
+            "Cały artykuł: „faq {article}”.",
+        ),
+        Text::PickNumber => (
+            "Type a number from the list, or tell me what you need.",
+            "Wpisz numer z listy albo napisz, czego potrzebujesz.",
+        ),
+    };
+    if pl { pl_text } else { en }
+}
+
+/// A ticket status as the requester reads it.
+pub fn status_name(language: &str, status: crate::tickets::Status) -> &'static str {
+    use crate::tickets::Status::*;
+    let pl = language == "pl";
+    match status {
+        New | Escalated if pl => "czeka na konsultanta",
+        New | Escalated => "waiting for an agent",
+        Claimed if pl => "w trakcie",
+        Claimed => "in progress",
+        WaitingOnUser if pl => "czeka na Twoją odpowiedź",
+        WaitingOnUser => "waiting for your answer",
+        Resolved if pl => "rozwiązane",
+        Resolved => "resolved",
+        Closed if pl => "zamknięte",
+        Closed => "closed",
     }
 }
 

@@ -1,47 +1,85 @@
 //! A user's side of the desk: each message moves their conversation along (FAQ offered, follow-up
-//! questions, an open ticket, a rating) and is recorded in the turn with what the bot said.
+//! questions, a question the bot asked, an open ticket, a rating) and is recorded in the turn with
+//! what the bot said.
+//!
+//! Every message is read in three steps: the answer to what the bot asked, if it is one (yes/no,
+//! a number from a list, "same"/"new"); else a command that works anywhere ("human", "cancel",
+//! "close my ticket", "thanks"); else triage, which decides between the conversation's ticket and
+//! something new. Nothing a user writes is stored before it is redacted.
 
 use super::conversation::{Conversation, Step};
 use super::event::{Address, Choice};
 use super::log::BotEvent;
 use super::redact::redact;
-use super::texts::{Text, fill, text};
+use super::texts::{Text, fill, status_name, text};
+use super::words::{self, Command};
 use super::{Cx, DeskError, links};
 use crate::pack::Priority;
 use crate::tickets::{Actor, Change, Detection, Line, Status, Ticket, Tier, UserRef};
 use crate::triage::{Decision, NextAction};
 
-const YES: &[&str] = &[
-    "yes",
-    "y",
-    "yep",
-    "yeah",
-    "solved",
-    "it did",
-    "tak",
-    "pomoglo",
-    "pomogło",
-    "dziala",
-    "działa",
-    "ok thanks",
+/// Intents that are talk about the desk, not problems: they never ask "this ticket or new?".
+const CONVERSATIONAL: &[&str] = &[
+    "greeting",
+    "thanks",
+    "support_hours",
+    "ticket_status",
+    "human_agent",
 ];
-const NO: &[&str] = &[
-    "no",
-    "n",
-    "nope",
-    "not really",
-    "still need help",
-    "nie",
-    "nie pomoglo",
-    "nie pomogło",
-    "dalej nie dziala",
-    "dalej nie działa",
-];
-const REOPEN: &[&str] = &["reopen", "otworz ponownie", "otwórz ponownie"];
 
-fn matches_word(text: &str, words: &[&str]) -> bool {
-    let t = text.trim().trim_end_matches(['.', '!', '?']).to_lowercase();
-    words.contains(&t.as_str())
+/// The intent of security reports: never attached to another ticket, never out of scope.
+const SECURITY: &str = "security_incident";
+
+/// One priority step more urgent.
+fn raised(p: Priority) -> Priority {
+    match p {
+        Priority::P4 => Priority::P3,
+        Priority::P3 => Priority::P2,
+        _ => Priority::P1,
+    }
+}
+
+/// What triage saw that a person would call impact.
+fn has_signal(d: &Detection, name: &str) -> bool {
+    d.signals.iter().any(|s| s == name)
+}
+
+/// A follow-up question the user's first message already answers: the answer is in it.
+fn already_answered(question: &str, original: &str) -> bool {
+    use std::sync::LazyLock;
+    static PATTERNS: LazyLock<Vec<(&'static str, regex::Regex)>> = LazyLock::new(|| {
+        let r = |q: &'static str, p: &str| (q, regex::Regex::new(p).expect("valid"));
+        vec![
+            r(
+                "since_when",
+                r"\b(today|yesterday|this morning|since|for (a|an|two|three|\d+) (hour|day|week)s?|last (week|night)|dzis|dzisiaj|wczoraj|od (rana|wczoraj|poniedzialku|wtorku|srody|czwartku|piatku|tygodnia|kilku|\d+)|rano)\b",
+            ),
+            r(
+                "when",
+                r"\b(today|yesterday|this morning|since|last (week|night)|dzis|dzisiaj|wczoraj|od (rana|wczoraj)|rano)\b",
+            ),
+            r(
+                "error",
+                r#"\b(error|errors|code|says|message|blad\w*|komunikat\w*|kod|pisze|wyskakuje)\b|0x[0-9a-f]{4,}|"[^"]{4,}""#,
+            ),
+            r(
+                "device",
+                r"\b(laptop\w*|desktop|pc|computer|komputer\w*|macbook|mac|iphone|android|phone|telefon\w*|tablet\w*|ipad)\b",
+            ),
+            r(
+                "location",
+                r"\b(floor|room|building|office|pietro|pietrze|pokoj\w*|sala|sali|budynek|budynku|biuro|biurze)\b|\b\d+(st|nd|rd|th)\b",
+            ),
+            r(
+                "printer",
+                r"\b(hp|canon|xerox|ricoh|brother|kyocera|konica|lexmark|epson)\b|\b(printer|drukark\w*)\s+(on|at|in|na|w|przy)\b|\bprn[-_ ]?\w+",
+            ),
+        ]
+    });
+    let folded = crate::triage::normalize::normalize(original).text;
+    PATTERNS
+        .iter()
+        .any(|(q, re)| *q == question && re.is_match(&folded))
 }
 
 impl Cx<'_> {
@@ -61,6 +99,11 @@ impl Cx<'_> {
             }
             c.address = a;
         }
+        // Stores from before conversations kept their ticket apart from their step.
+        match std::mem::take(&mut c.step) {
+            Step::InTicket { ticket } | Step::Csat { ticket } => c.ticket = Some(ticket),
+            other => c.step = other,
+        }
         Ok(c)
     }
 
@@ -72,6 +115,20 @@ impl Cx<'_> {
         }
     }
 
+    /// Says `t` (a desk sentence) in the conversation's language.
+    fn say(&mut self, user: &UserRef, c: &Conversation, t: Text, vars: &[(&str, &str)]) {
+        let lang = self.language_or_default(c);
+        self.reply(user, c, fill(text(&lang, t), vars));
+    }
+
+    fn bot_line(&mut self, c: &mut Conversation, said: &str) {
+        c.push_line(Line {
+            at_ms: self.now,
+            from: "bot".into(),
+            text: said.to_string(),
+        });
+    }
+
     pub(super) fn user_message(
         &mut self,
         user: &UserRef,
@@ -81,8 +138,7 @@ impl Cx<'_> {
         let mut c = self.conversation(user, reply_to)?;
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            let lang = self.language_or_default(&c);
-            self.reply(user, &c, text(&lang, Text::EmptyMessage));
+            self.say(user, &c, Text::EmptyMessage, &[]);
             self.acknowledged(user, "empty message");
             self.save(user, c);
             return Ok(());
@@ -90,34 +146,33 @@ impl Cx<'_> {
         // Only the start of a huge paste is kept in the conversation; triage cuts it too.
         let (kept, _) =
             crate::triage::normalize::truncate(trimmed, crate::triage::normalize::MAX_INPUT_BYTES);
+        // Secrets go no further than this line: everything below reads the redacted text.
+        let said = redact(kept);
         c.push_line(Line {
             at_ms: self.now,
             from: "user".into(),
-            text: redact(kept),
+            text: said.clone(),
         });
         let step = std::mem::take(&mut c.step);
         match step {
-            Step::InTicket { ticket } | Step::Csat { ticket } => {
-                self.in_ticket(user, &mut c, ticket, kept)?
-            }
-            Step::FaqOffered {
-                detection,
-                original,
-            } => {
-                if matches_word(kept, YES) {
-                    self.faq_helped(user, &mut c, &detection);
-                } else if matches_word(kept, NO) {
-                    self.faq_did_not_help(user, &mut c, detection, original)?;
-                } else {
-                    self.fresh_message(user, &mut c, kept)?;
-                }
-            }
             Step::FollowUp {
                 detection,
                 original,
                 answers,
-            } => self.follow_up_answer(user, &mut c, detection, original, answers, kept)?,
-            Step::Idle => self.fresh_message(user, &mut c, kept)?,
+            } => self.follow_up_answer(user, &mut c, detection, original, answers, &said)?,
+            Step::Describe { person } => self.described(user, &mut c, person, &said)?,
+            step => match read_answer(&step, &said) {
+                Some(choice) => {
+                    if let Err(step) = self.answered(user, &mut c, step, choice)? {
+                        c.step = step;
+                    }
+                }
+                None if !matches!(step, Step::Idle) && is_cancel(&said) => {
+                    self.say(user, &c, Text::Cancelled, &[]);
+                    self.acknowledged(user, "question cancelled");
+                }
+                None => self.general(user, &mut c, &said)?,
+            },
         }
         self.save(user, c);
         Ok(())
@@ -137,38 +192,423 @@ impl Cx<'_> {
             from: "user".into(),
             text: format!("[{}]", choice.label(&lang)),
         });
-        match (std::mem::take(&mut c.step), choice) {
-            (Step::FaqOffered { detection, .. }, Choice::Solved) => {
-                self.faq_helped(user, &mut c, &detection)
+        let step = std::mem::take(&mut c.step);
+        if let Err(step) = self.answered(user, &mut c, step, choice)? {
+            // A button from an earlier answer: nothing is waiting for it any more.
+            c.step = step;
+            self.say(user, &c, Text::StaleButton, &[]);
+            self.acknowledged(user, "stale button");
+        }
+        self.save(user, c);
+        Ok(())
+    }
+
+    /// The user's answer to what the bot asked. `Err(step)` gives the step back when the choice
+    /// answers nothing that is pending.
+    fn answered(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        step: Step,
+        choice: Choice,
+    ) -> Result<Result<(), Step>, DeskError> {
+        match (step, choice) {
+            (Step::FaqOffered { detection, .. }, Choice::Solved | Choice::Yes) => {
+                self.faq_helped(user, c, &detection)
             }
             (
                 Step::FaqOffered {
                     detection,
                     original,
                 },
-                Choice::StillNeedHelp,
-            ) => self.faq_did_not_help(user, &mut c, detection, original)?,
-            (step, _) => {
-                // A button from an earlier answer: nothing is waiting for it any more.
-                c.step = step;
-                self.reply(user, &c, text(&lang, Text::NotUnderstood));
-                self.acknowledged(user, "stale button");
+                Choice::StillNeedHelp | Choice::No,
+            ) => self.faq_did_not_help(user, c, detection, original)?,
+            (
+                Step::FaqOffered {
+                    mut detection,
+                    original,
+                },
+                Choice::Person,
+            ) => {
+                self.note_faq(user, &detection, false);
+                detection.faq_helped = Some(false);
+                self.open_ticket(user, c, detection, &original, vec![])?;
+            }
+            (
+                Step::TicketOrNew {
+                    ticket, original, ..
+                },
+                Choice::SameTicket | Choice::Yes,
+            ) => {
+                self.add_to_ticket(user, c, &ticket, &original)?;
+            }
+            (
+                Step::TicketOrNew {
+                    detection,
+                    original,
+                    ..
+                },
+                Choice::NewProblem | Choice::No,
+            ) => {
+                c.ticket = None;
+                self.with_intent(user, c, detection, &original)?;
+            }
+            (
+                Step::Clarify {
+                    candidates,
+                    mut detection,
+                    original,
+                },
+                Choice::Pick(n),
+            ) if (1..=candidates.len()).contains(&(n as usize)) => {
+                detection.intent = candidates[n as usize - 1].clone();
+                detection.why = format!("{} (the user chose it)", detection.why);
+                self.with_intent(user, c, detection, &original)?;
+            }
+            (Step::ConfirmClose { ticket }, Choice::Yes) => self.close_ticket(user, c, &ticket)?,
+            (Step::ConfirmClose { ticket }, Choice::No) => {
+                self.say(user, c, Text::KeptOpen, &[("id", &ticket)]);
+                self.acknowledged(user, "close declined");
+            }
+            (Step::ChooseTicket { tickets }, Choice::Pick(n))
+                if (1..=tickets.len()).contains(&(n as usize)) =>
+            {
+                let id = tickets[n as usize - 1].clone();
+                self.confirm_close(user, c, &id)?;
+            }
+            (Step::ConfirmReopen { ticket }, Choice::Yes) => self.reopen(user, c, &ticket)?,
+            (Step::ConfirmReopen { .. }, Choice::No) => {
+                self.say(user, c, Text::NotReopened, &[]);
+                self.acknowledged(user, "reopen declined");
+            }
+            (Step::FaqListed { articles }, Choice::Pick(n))
+                if (1..=articles.len()).contains(&(n as usize)) =>
+            {
+                let id = articles[n as usize - 1].clone();
+                self.show_article(user, c, &id);
+            }
+            (_, Choice::Person) => self.human(user, c)?,
+            (step, _) => return Ok(Err(step)),
+        }
+        Ok(Ok(()))
+    }
+
+    /// A message that answers nothing the bot asked.
+    fn general(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        said: &str,
+    ) -> Result<(), DeskError> {
+        if let Some(cmd) = words::command(said) {
+            match cmd {
+                Command::Human => return self.human(user, c),
+                Command::Cancel => {
+                    self.say(user, c, Text::NothingToCancel, &[]);
+                    self.acknowledged(user, "nothing to cancel");
+                    return Ok(());
+                }
+                Command::CloseTicket => return self.close_request(user, c, said),
+                Command::NewProblem => {
+                    c.step = Step::Describe { person: false };
+                    self.say(user, c, Text::NewProblemWhat, &[]);
+                    self.acknowledged(user, "new problem announced");
+                    return Ok(());
+                }
+                Command::Reopen => return self.reopen_request(user, c),
+                Command::Thanks => return self.thanks(user, c),
+                Command::Status => {
+                    let lang = self.language_or_default(c);
+                    return self.ticket_status(user, c, said, &lang);
+                }
+                Command::Greeting | Command::Skip => {}
             }
         }
-        self.save(user, c);
+        let lower = said.trim().to_lowercase();
+        if let Some(rest) = lower
+            .strip_prefix("faq")
+            .filter(|r| r.starts_with(' ') || r.is_empty())
+        {
+            return self.faq_command(user, c, rest.trim());
+        }
+        // About the conversation's ticket once it is finished: a rating, or a complaint.
+        if let Some(t) = self.focus(c)?.filter(|t| !t.status.is_open()) {
+            if t.status == Status::Resolved
+                && t.rating.is_none()
+                && let Some(r) = words::rating(said)
+            {
+                return self.rate(user, c, &t, r);
+            }
+            let complaint = words::yes_no(said) == Some(false)
+                || self.desk.triage.decide(said).intent == t.detection.intent;
+            if complaint {
+                self.bot_line(c, &format!("offered to reopen {}", t.id));
+                c.step = Step::ConfirmReopen {
+                    ticket: t.id.clone(),
+                };
+                self.reply_with(
+                    user,
+                    c,
+                    fill(
+                        text(&self.language_or_default(c), Text::OfferReopen),
+                        &[("id", &t.id)],
+                    ),
+                    vec![Choice::Yes, Choice::No],
+                );
+                return Ok(());
+            }
+        }
+        let d = self.desk.triage.decide(said);
+        c.language = d.language.clone();
+        let detection = detection_of(&d);
+        let mine = self.my_tickets(user)?;
+        // A ticket the user names gets the message (their own, open).
+        if let Some(id) = words::ticket_id(said)
+            && d.intent != "ticket_status"
+            && let Some(t) = mine.iter().find(|t| t.id == id && t.status.is_open())
+        {
+            let id = t.id.clone();
+            return self.add_to_ticket(user, c, &id, said);
+        }
+        let open: Vec<&Ticket> = mine.iter().filter(|t| t.status.is_open()).collect();
+        let current = c
+            .ticket
+            .as_ref()
+            .and_then(|id| open.iter().find(|t| &t.id == id))
+            .or(open.first())
+            .map(|t| (*t).clone());
+        if let Some(t) = current
+            && d.intent != SECURITY
+            && !CONVERSATIONAL.contains(&d.intent.as_str())
+        {
+            if has_signal(&detection, "frustrated") {
+                return self.frustrated_on_ticket(user, c, &t, said);
+            }
+            if d.is_out_of_scope() || d.intent == t.detection.intent || t.incident.is_some() {
+                return self.add_to_ticket(user, c, &t.id, said);
+            }
+            // Something that looks like a different problem: ask rather than guess.
+            self.bot_line(c, &format!("asked: {} or something new?", t.id));
+            c.step = Step::TicketOrNew {
+                ticket: t.id.clone(),
+                detection,
+                original: said.to_string(),
+            };
+            let lang = self.language_or_default(c);
+            self.reply_with(
+                user,
+                c,
+                fill(
+                    text(&lang, Text::TicketOrNew),
+                    &[("id", &t.id), ("subject", &t.subject)],
+                ),
+                vec![Choice::SameTicket, Choice::NewProblem],
+            );
+            self.acknowledged(user, "asked: this ticket or something new");
+            return Ok(());
+        }
+        if d.intent == "human_agent" && !has_signal(&detection, "frustrated") {
+            // "I need a person about my laptop": the message says what it is about.
+            return self.open_for_person(user, c, detection, said);
+        }
+        self.decided(user, c, &d, detection, said)
+    }
+
+    /// A message triage decided, with no ticket to attach it to.
+    fn decided(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        d: &Decision,
+        detection: Detection,
+        said: &str,
+    ) -> Result<(), DeskError> {
+        let lang = d.language.clone();
+        if has_signal(&detection, "frustrated") {
+            let mut detection = detection;
+            if d.is_out_of_scope() {
+                detection.intent = "human_agent".into();
+            }
+            self.say(user, c, Text::Sorry, &[]);
+            return self.open_ticket(user, c, detection, said, vec![]);
+        }
+        let candidates = clarify_candidates(d);
+        if candidates.len() >= 2 {
+            let pack = self.desk.triage.pack();
+            let title = |id: &str| intent_title(pack, id, &lang);
+            let (a, b) = (title(&candidates[0]), title(&candidates[1]));
+            self.bot_line(c, &format!("asked: {a} or {b}?"));
+            c.step = Step::Clarify {
+                candidates: candidates.clone(),
+                detection,
+                original: said.to_string(),
+            };
+            self.reply_with(
+                user,
+                c,
+                fill(text(&lang, Text::Clarify), &[("a", &a), ("b", &b)]),
+                vec![Choice::Pick(1), Choice::Pick(2)],
+            );
+            self.acknowledged(user, "asked which of two intents");
+            return Ok(());
+        }
+        if d.action == NextAction::Fallback {
+            return self.not_understood(user, c, d);
+        }
+        match d.intent.as_str() {
+            "ticket_status" => self.ticket_status(user, c, said, &lang),
+            "support_hours" => {
+                self.hours(user, c, &lang);
+                Ok(())
+            }
+            _ => self.with_intent(user, c, detection, said),
+        }
+    }
+
+    /// Goes on with a message whose intent is settled (by triage, or by the user's choice).
+    fn with_intent(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        detection: Detection,
+        said: &str,
+    ) -> Result<(), DeskError> {
+        let pack = self.desk.triage.pack();
+        let lang = self.language_or_default(c);
+        let Some(intent) = pack.intent(&detection.intent) else {
+            let d = self.desk.triage.decide(said);
+            return self.not_understood(user, c, &d);
+        };
+        let reply_text = intent.reply.get(&lang).cloned().unwrap_or_default();
+        if intent.id == "support_hours" {
+            self.hours(user, c, &lang);
+            return Ok(());
+        }
+        if intent.id == "human_agent" {
+            return self.open_for_person(user, c, detection, said);
+        }
+        if intent.id == "ticket_status" {
+            return self.ticket_status(user, c, said, &lang);
+        }
+        match intent.action {
+            crate::pack::Action::Escalate => {
+                // The intent's own words say it is passed on; the ticket line follows.
+                if !reply_text.is_empty() && self.known_incident(&detection, user)?.is_none() {
+                    self.reply(user, c, reply_text);
+                }
+                self.open_ticket(user, c, detection, said, vec![])
+            }
+            crate::pack::Action::Answer if !intent.faq.is_empty() => {
+                let best = self.best_article(said, &intent.faq, &lang);
+                match best {
+                    Some(article) => {
+                        self.offer_faq(user, c, reply_text, detection, said, &article);
+                        Ok(())
+                    }
+                    None => self.start_follow_up(user, c, detection, said.to_string(), None),
+                }
+            }
+            crate::pack::Action::Answer if intent.follow_up.is_empty() => {
+                // Conversational intents (greeting, thanks): the reply is the answer.
+                c.transcript.clear();
+                self.turn.note(
+                    &user.key(),
+                    BotEvent::Answered {
+                        intent: intent.id.clone(),
+                    },
+                );
+                self.reply(user, c, reply_text);
+                Ok(())
+            }
+            _ => {
+                let intro = (!reply_text.is_empty()).then_some(reply_text);
+                self.start_follow_up(user, c, detection, said.to_string(), intro)
+            }
+        }
+    }
+
+    /// The article to offer for a message of an intent: the best FAQ match among the intent's
+    /// articles, else the intent's first.
+    fn best_article(&self, said: &str, articles: &[String], lang: &str) -> Option<String> {
+        let triage = &self.desk.triage;
+        let pack = triage.pack();
+        let hits = triage.search_faq(said, Some(lang), 10);
+        hits.iter()
+            .map(|h| &pack.articles[h.article].id)
+            .find(|id| articles.contains(id))
+            .or(articles.first())
+            .filter(|id| pack.article(id, lang).is_some())
+            .cloned()
+    }
+
+    fn not_understood(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        d: &Decision,
+    ) -> Result<(), DeskError> {
+        let lang = d.language.clone();
+        let mut t = text(&lang, Text::NotUnderstood).to_string();
+        let articles: Vec<String> = d.faq.iter().map(|f| f.id.clone()).collect();
+        if !d.faq.is_empty() {
+            t.push_str("\n\n");
+            t.push_str(text(&lang, Text::FaqSuggestions));
+            for (i, f) in d.faq.iter().enumerate() {
+                t.push_str(&format!("\n{}. {}", i + 1, f.title));
+            }
+            c.step = Step::FaqListed {
+                articles: articles.clone(),
+            };
+        }
+        self.turn.note(
+            &user.key(),
+            BotEvent::OutOfScope {
+                suggested: articles.clone(),
+            },
+        );
+        let buttons = (1..=articles.len() as u8).map(Choice::Pick).collect();
+        self.reply_with(user, c, t, buttons);
         Ok(())
     }
 
-    fn faq_helped(&mut self, user: &UserRef, c: &mut Conversation, detection: &Detection) {
+    /// The support hours from configuration: at most three sentences.
+    fn hours(&mut self, user: &UserRef, c: &mut Conversation, lang: &str) {
+        let support = &self.desk.config.support;
+        let mut t = fill(
+            text(lang, Text::Hours),
+            &[("hours", support.hours.get(lang))],
+        );
+        if let Some(u) = &support.urgent {
+            t.push(' ');
+            t.push_str(u.get(lang));
+        }
+        t.push(' ');
+        t.push_str(text(lang, Text::HoursOutside));
+        c.transcript.clear();
+        self.turn.note(
+            &user.key(),
+            BotEvent::Answered {
+                intent: "support_hours".into(),
+            },
+        );
+        let mut c2 = c.clone();
+        c2.language = lang.to_string();
+        self.reply(user, &c2, t);
+    }
+
+    fn note_faq(&mut self, user: &UserRef, detection: &Detection, helped: bool) {
         self.turn.note(
             &user.key(),
             BotEvent::FaqAnswered {
                 article: detection.faq_offered.first().cloned().unwrap_or_default(),
-                helped: true,
+                helped,
             },
         );
-        let lang = c.language.clone();
-        self.reply(user, c, text(&lang, Text::GladItHelped));
+    }
+
+    fn faq_helped(&mut self, user: &UserRef, c: &mut Conversation, detection: &Detection) {
+        self.note_faq(user, detection, true);
+        self.say(user, c, Text::GladItHelped, &[]);
         c.transcript.clear();
         c.step = Step::Idle;
     }
@@ -180,104 +620,109 @@ impl Cx<'_> {
         detection: Detection,
         original: String,
     ) -> Result<(), DeskError> {
-        self.turn.note(
-            &user.key(),
-            BotEvent::FaqAnswered {
-                article: detection.faq_offered.first().cloned().unwrap_or_default(),
-                helped: false,
-            },
-        );
+        self.note_faq(user, &detection, false);
         let mut d = detection;
         d.faq_helped = Some(false);
-        self.start_follow_up(user, c, d, original)
+        let lang = self.language_or_default(c);
+        let has_questions = self.desk.triage.pack().intent(&d.intent).is_some_and(|i| {
+            i.follow_up
+                .iter()
+                .any(|q| !already_answered(&q.id, &original))
+        });
+        if has_questions {
+            let intro = text(&lang, Text::NotSolvedAsk).to_string();
+            self.start_follow_up(user, c, d, original, Some(intro))
+        } else {
+            self.say(user, c, Text::NotSolvedEscalate, &[]);
+            self.open_ticket(user, c, d, &original, vec![])
+        }
     }
 
-    /// A message while the user has a ticket: to the agent, a question about it, or, once it is
-    /// resolved, a rating.
-    fn in_ticket(
+    /// Adds the user's words to one of their open tickets.
+    fn add_to_ticket(
         &mut self,
         user: &UserRef,
         c: &mut Conversation,
-        ticket: String,
-        kept: &str,
+        id: &str,
+        said: &str,
     ) -> Result<(), DeskError> {
-        let t = self.ticket(&ticket)?;
-        if let Some(t) = t.as_ref().filter(|t| t.status == Status::Resolved) {
-            // A resolved ticket waits for its rating (once per resolution: reopening clears
-            // it) or for "reopen"; anything else starts something new.
-            let score: Option<u8> = kept.trim().parse().ok().filter(|s| (1..=5).contains(s));
-            if let Some(score) = score.filter(|_| t.rating.is_none()) {
-                if self
-                    .change(
-                        t,
-                        Actor::User(user.key()),
-                        Change::Rated {
-                            score,
-                            comment: None,
-                        },
-                    )
-                    .is_ok()
-                {
-                    self.turn.note(
-                        &user.key(),
-                        BotEvent::CsatAnswered {
-                            ticket: t.id.clone(),
-                            score,
-                        },
-                    );
-                }
-                let lang = c.language.clone();
-                self.reply(user, c, text(&lang, Text::ThanksForRating));
-                // Still about this ticket: "reopen" works after a rating too.
-                c.step = Step::InTicket { ticket };
-                c.transcript.clear();
-                return Ok(());
-            }
-            if matches_word(kept, REOPEN) {
-                match self.change(
-                    t,
-                    Actor::User(user.key()),
-                    Change::Reopened {
-                        reason: "user".into(),
-                    },
-                ) {
-                    Ok(t) => {
-                        let lang = c.language.clone();
-                        self.reply(user, c, fill(text(&lang, Text::Reopened), &[("id", &t.id)]));
-                        self.card_post(&t);
-                        c.step = Step::InTicket { ticket };
-                    }
-                    Err(e) => self.reply(user, c, e.to_string()),
-                }
-                return Ok(());
-            }
-        }
-        if let Some(t) = t.filter(|t| t.status.is_open()) {
-            if self.desk.triage.decide(kept).intent == "ticket_status" {
-                // "Any news on my ticket?" while it is open is a question for the bot, not the agent.
-                let lang = c.language.clone();
-                self.ticket_status(user, c, kept, &lang)?;
-                c.step = Step::InTicket { ticket };
-                return Ok(());
-            }
-            let said = redact(kept);
-            let t = self.change(
-                &t,
-                Actor::User(user.key()),
-                Change::UserReplied { text: said.clone() },
-            )?;
+        let Some(t) = self.ticket(id)?.filter(|t| t.status.is_open()) else {
+            // Closed in the meantime: the message is something new.
+            c.ticket = None;
+            let d = self.desk.triage.decide(said);
+            let detection = detection_of(&d);
+            return self.decided(user, c, &d, detection, said);
+        };
+        let target = t.incident.clone().unwrap_or_else(|| t.id.clone());
+        let t = self.change(
+            &t,
+            Actor::User(user.key()),
+            Change::UserReplied {
+                text: said.to_string(),
+            },
+        )?;
+        c.ticket = Some(t.id.clone());
+        if target == t.id {
             self.card_update(&t)?;
             self.tell_assignee(&t, &format!("[{}] {}: {said}", t.id, user.name))?;
-            let lang = c.language.clone();
-            self.reply(
-                user,
-                c,
-                fill(text(&lang, Text::SentToAgent), &[("id", &t.id)]),
-            );
-            c.step = Step::InTicket { ticket };
-            return Ok(());
+        } else if let Some(inc) = self.ticket(&target)? {
+            // A report linked to an incident: the incident's agent hears it.
+            self.tell_assignee(
+                &inc,
+                &format!("[{} via {}] {}: {said}", inc.id, t.id, user.name),
+            )?;
         }
-        self.fresh_message(user, c, kept)
+        c.transcript.clear();
+        self.say(user, c, Text::SentToAgent, &[("id", &t.id)]);
+        Ok(())
+    }
+
+    /// "Third time I'm writing and nobody helps" about an open ticket: apologise, add it, and
+    /// raise the ticket's priority one step.
+    fn frustrated_on_ticket(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        t: &Ticket,
+        said: &str,
+    ) -> Result<(), DeskError> {
+        let mut t = self.change(
+            t,
+            Actor::User(user.key()),
+            Change::UserReplied {
+                text: said.to_string(),
+            },
+        )?;
+        if t.priority != Priority::P1 {
+            t = self.change(
+                &t,
+                Actor::Bot,
+                Change::PriorityChanged {
+                    priority: raised(t.priority),
+                    reason: "the requester is frustrated".into(),
+                },
+            )?;
+        }
+        c.ticket = Some(t.id.clone());
+        self.card_update(&t)?;
+        self.tell_assignee(
+            &t,
+            &format!(
+                "[{}] {} (frustrated, now {}): {said}",
+                t.id, user.name, t.priority
+            ),
+        )?;
+        let lang = self.language_or_default(c);
+        self.reply(
+            user,
+            c,
+            format!(
+                "{} {}",
+                text(&lang, Text::Sorry),
+                fill(text(&lang, Text::SentToAgent), &[("id", &t.id)])
+            ),
+        );
+        Ok(())
     }
 
     /// Passes something to the ticket's assignee: in the ticket's agent thread when it has one,
@@ -326,15 +771,35 @@ impl Cx<'_> {
         detection: Detection,
         original: String,
         mut answers: Vec<(String, String)>,
-        kept: &str,
+        said: &str,
     ) -> Result<(), DeskError> {
+        match words::command(said) {
+            Some(Command::Cancel) => {
+                c.transcript.clear();
+                self.say(user, c, Text::FollowUpCancelled, &[]);
+                self.acknowledged(user, "follow-up questions cancelled; no ticket");
+                return Ok(());
+            }
+            Some(Command::Human) => {
+                return self.open_ticket(user, c, detection, &original, answers);
+            }
+            _ => {}
+        }
         let pack = self.desk.triage.pack();
         let questions = pack
             .intent(&detection.intent)
-            .map(|i| i.follow_up.as_slice())
-            .unwrap_or(&[]);
-        if let Some(q) = questions.get(answers.len()) {
-            let answer = redact(kept);
+            .map(|i| i.follow_up.clone())
+            .unwrap_or_default();
+        let lang = self.language_or_default(c);
+        let asked = questions.iter().find(|q| {
+            !answers.iter().any(|(id, _)| id == &q.id) && !already_answered(&q.id, &original)
+        });
+        if let Some(q) = asked {
+            let answer = if words::command(said) == Some(Command::Skip) {
+                text(&lang, Text::Skipped).to_string()
+            } else {
+                said.to_string()
+            };
             self.turn.note(
                 &user.key(),
                 BotEvent::FollowUpAnswered {
@@ -345,147 +810,109 @@ impl Cx<'_> {
             );
             answers.push((q.id.clone(), answer));
         }
-        if let Some(next) = questions.get(answers.len()) {
-            let q = next
-                .text
-                .get(&c.language)
-                .or_else(|| next.text.values().next())
-                .cloned()
-                .unwrap_or_default();
-            self.turn.note(
-                &user.key(),
-                BotEvent::FollowUpAsked {
-                    intent: detection.intent.clone(),
-                    question: next.id.clone(),
-                },
-            );
-            self.reply(user, c, q);
-            c.step = Step::FollowUp {
-                detection,
-                original,
-                answers,
-            };
-            Ok(())
-        } else {
-            self.open_ticket(user, c, detection, &original, answers)
-        }
+        self.next_question(user, c, detection, original, answers, None)
     }
 
-    /// A message outside any pending question: triage decides.
-    fn fresh_message(
+    /// Asks the next question the user has not answered (in words or in their first message),
+    /// or opens the ticket once there is none.
+    fn next_question(
         &mut self,
         user: &UserRef,
         c: &mut Conversation,
-        msg: &str,
+        detection: Detection,
+        original: String,
+        answers: Vec<(String, String)>,
+        intro: Option<String>,
     ) -> Result<(), DeskError> {
-        let d = self.desk.triage.decide(msg);
-        c.language = d.language.clone();
-        c.step = Step::Idle;
-        let lang = d.language.clone();
-        let detection = Detection {
-            intent: d.intent.clone(),
-            confidence: d.confidence,
-            why: d.why.clone(),
-            language: d.language.clone(),
-            faq_offered: vec![],
-            faq_helped: None,
-        };
-        if let Some(rest) = msg.trim().strip_prefix("faq ") {
-            self.faq_search(user, c, rest, &lang);
-            return Ok(());
-        }
-        let pack = self.desk.triage.pack();
-        let intent = pack.intent(&d.intent);
-        let reply_text = intent
-            .and_then(|i| i.reply.get(&lang).cloned())
+        let questions = self
+            .desk
+            .triage
+            .pack()
+            .intent(&detection.intent)
+            .map(|i| i.follow_up.clone())
             .unwrap_or_default();
-        match (d.action, intent) {
-            (NextAction::Fallback, _) => {
-                let mut t = text(&lang, Text::NotUnderstood).to_string();
-                if !d.faq.is_empty() {
-                    t.push_str("\n\n");
-                    t.push_str(text(&lang, Text::FaqSuggestions));
-                    for f in &d.faq {
-                        t.push_str(&format!("\n- {} ({})", f.title, f.id));
-                    }
-                }
-                self.turn.note(
-                    &user.key(),
-                    BotEvent::OutOfScope {
-                        suggested: d.faq.iter().map(|f| f.id.clone()).collect(),
-                    },
-                );
-                self.reply(user, c, t);
-                Ok(())
+        let lang = self.language_or_default(c);
+        let next = questions.iter().find(|q| {
+            !answers.iter().any(|(id, _)| id == &q.id) && !already_answered(&q.id, &original)
+        });
+        let Some(q) = next else {
+            if let Some(intro) = intro {
+                self.reply(user, c, intro);
             }
-            (_, Some(i)) if i.id == "ticket_status" => self.ticket_status(user, c, msg, &lang),
-            (NextAction::Escalate, Some(_)) => {
-                self.reply(
-                    user,
-                    c,
-                    format!("{reply_text}\n{}", text(&lang, Text::TicketEscalatedNow)),
-                );
-                self.open_ticket(user, c, detection, msg, vec![])
-            }
-            (NextAction::Answer, Some(_)) if !d.faq.is_empty() => {
-                self.offer_faq(user, c, &d, reply_text, detection, msg);
-                Ok(())
-            }
-            (NextAction::Answer, Some(i)) if i.follow_up.is_empty() || i.faq.is_empty() => {
-                // Conversational intents (greeting, thanks, hours): the reply is the answer.
-                c.transcript.clear();
-                self.turn.note(
-                    &user.key(),
-                    BotEvent::Answered {
-                        intent: i.id.clone(),
-                    },
-                );
-                self.reply(user, c, reply_text);
-                Ok(())
-            }
-            _ => {
-                if !reply_text.is_empty() {
-                    self.reply(user, c, reply_text);
-                }
-                self.start_follow_up(user, c, detection, msg.to_string())
-            }
+            return self.open_ticket(user, c, detection, &original, answers);
+        };
+        let question = q
+            .text
+            .get(&lang)
+            .or_else(|| q.text.values().next())
+            .cloned()
+            .unwrap_or_default();
+        self.turn.note(
+            &user.key(),
+            BotEvent::FollowUpAsked {
+                intent: detection.intent.clone(),
+                question: q.id.clone(),
+            },
+        );
+        self.bot_line(c, &question);
+        let first = answers.is_empty();
+        c.step = Step::FollowUp {
+            detection,
+            original,
+            answers,
+        };
+        let mut t = String::new();
+        if let Some(intro) = intro {
+            t.push_str(&intro);
+            t.push('\n');
         }
+        t.push_str(&question);
+        if first {
+            t.push(' ');
+            t.push_str(text(&lang, Text::QuestionsHint));
+        }
+        self.reply(user, c, t);
+        Ok(())
+    }
+
+    fn start_follow_up(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        detection: Detection,
+        original: String,
+        intro: Option<String>,
+    ) -> Result<(), DeskError> {
+        let lang = self.language_or_default(c);
+        let intro = intro.or_else(|| Some(text(&lang, Text::AskFirst).to_string()));
+        self.next_question(user, c, detection, original, vec![], intro)
     }
 
     fn offer_faq(
         &mut self,
         user: &UserRef,
         c: &mut Conversation,
-        d: &Decision,
         intro: String,
         mut detection: Detection,
         msg: &str,
+        article: &str,
     ) {
-        let best = &d.faq[0];
-        let body = self
-            .desk
-            .triage
-            .pack()
-            .article(&best.id, &d.language)
-            .map(|a| a.body.trim().to_string())
-            .unwrap_or_default();
-        detection.faq_offered = d.faq.iter().map(|f| f.id.clone()).collect();
+        let lang = self.language_or_default(c);
+        let Some(a) = self.desk.triage.pack().article(article, &lang) else {
+            return;
+        };
+        let (title, body) = (a.title.clone(), a.body.trim().to_string());
+        detection.faq_offered = vec![article.to_string()];
         let mut t = String::new();
         if !intro.is_empty() {
             t.push_str(&intro);
             t.push_str("\n\n");
         }
         t.push_str(&format!(
-            "**{}**\n{}\n\n{}",
-            best.title,
-            body,
-            text(&d.language, Text::DidThisSolveIt)
+            "**{title}**\n{body}\n\n{}",
+            text(&lang, Text::DidThisSolveIt)
         ));
-        c.push_line(Line {
-            at_ms: self.now,
-            from: "bot".into(),
-            text: format!("FAQ offered: {}", best.id),
-        });
+        self.bot_line(c, &format!("FAQ offered: {title} ({article})"));
         self.turn.note(
             &user.key(),
             BotEvent::FaqOffered {
@@ -501,29 +928,86 @@ impl Cx<'_> {
         self.reply_with(user, c, t, vec![Choice::Solved, Choice::StillNeedHelp]);
     }
 
-    fn faq_search(&mut self, user: &UserRef, c: &Conversation, query: &str, lang: &str) {
-        let hits = self.desk.triage.search_faq(query, Some(lang), 3);
+    /// `faq`, `faq <words>`, `faq <article id>` or `faq <n>` after a list.
+    fn faq_command(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        rest: &str,
+    ) -> Result<(), DeskError> {
         let pack = self.desk.triage.pack();
-        let mut t = String::from(text(lang, Text::FaqSuggestions));
-        for h in &hits {
-            let a = &pack.articles[h.article];
-            t.push_str(&format!("\n- {} ({})", a.title, a.id));
+        if pack.articles.iter().any(|a| a.id == rest) {
+            self.show_article(user, c, rest);
+            return Ok(());
         }
-        if hits.is_empty() {
-            t = text(lang, Text::NotUnderstood).to_string();
-        }
+        let lang = if rest.is_empty() {
+            self.language_or_default(c)
+        } else {
+            self.desk.triage.decide(rest).language
+        };
+        self.faq_search(user, c, rest, &lang);
+        Ok(())
+    }
+
+    /// A whole article, in the user's language where it is written in it.
+    fn show_article(&mut self, user: &UserRef, c: &mut Conversation, id: &str) {
+        let lang = self.language_or_default(c);
+        let pack = self.desk.triage.pack();
+        let Some(a) = pack
+            .article(id, &lang)
+            .or_else(|| pack.articles.iter().find(|a| a.id == id))
+        else {
+            self.say(user, c, Text::FaqNothing, &[]);
+            return;
+        };
+        let t = format!("**{}**\n{}", a.title, a.body.trim());
+        self.bot_line(c, &format!("FAQ shown: {} ({id})", a.title));
         self.turn.note(
             &user.key(),
             BotEvent::FaqSearched {
-                hits: hits
-                    .iter()
-                    .map(|h| pack.articles[h.article].id.clone())
-                    .collect(),
+                hits: vec![id.to_string()],
             },
         );
-        let mut c = c.clone();
+        c.step = Step::Idle;
+        self.reply(user, c, t);
+    }
+
+    fn faq_search(&mut self, user: &UserRef, c: &mut Conversation, query: &str, lang: &str) {
+        let hits = self.desk.triage.search_faq(query, Some(lang), 3);
+        let pack = self.desk.triage.pack();
+        let ids: Vec<String> = hits
+            .iter()
+            .map(|h| pack.articles[h.article].id.clone())
+            .collect();
         c.language = lang.to_string();
-        self.reply(user, &c, t);
+        self.turn
+            .note(&user.key(), BotEvent::FaqSearched { hits: ids.clone() });
+        // The hours are a short answer, not an article list.
+        if ids.first().is_some_and(|id| {
+            self.desk
+                .triage
+                .pack()
+                .intent("support_hours")
+                .is_some_and(|i| i.faq.contains(id))
+        }) && self.desk.triage.decide(query).intent == "support_hours"
+        {
+            self.hours(user, c, lang);
+            return;
+        }
+        if hits.is_empty() {
+            self.say(user, c, Text::FaqNothing, &[]);
+            return;
+        }
+        let mut t = String::from(text(lang, Text::FaqSuggestions));
+        for (i, h) in hits.iter().enumerate() {
+            let a = &pack.articles[h.article];
+            t.push_str(&format!("\n{}. {} (faq {})", i + 1, a.title, a.id));
+        }
+        c.step = Step::FaqListed {
+            articles: ids.clone(),
+        };
+        let buttons = (1..=ids.len() as u8).map(Choice::Pick).collect();
+        self.reply_with(user, c, t, buttons);
     }
 
     pub(super) fn faq_search_request(
@@ -532,9 +1016,11 @@ impl Cx<'_> {
         reply_to: Option<Address>,
         query: &str,
     ) -> Result<(), DeskError> {
-        let c = self.conversation(user, reply_to)?;
-        let lang = self.desk.triage.decide(query).language;
-        self.faq_search(user, &c, query, &lang);
+        let mut c = self.conversation(user, reply_to)?;
+        let query = redact(query);
+        let lang = self.desk.triage.decide(&query).language;
+        self.faq_search(user, &mut c, &query, &lang);
+        self.save(user, c);
         Ok(())
     }
 
@@ -548,50 +1034,369 @@ impl Cx<'_> {
         self.ticket_status(user, &c, "", &lang)
     }
 
-    fn start_follow_up(
+    /// `frontline chat --new`: nothing pending, nothing half-said; the tickets stay.
+    pub(super) fn start_fresh(
         &mut self,
         user: &UserRef,
-        c: &mut Conversation,
-        detection: Detection,
-        original: String,
+        reply_to: Option<Address>,
     ) -> Result<(), DeskError> {
-        let questions = self
-            .desk
-            .triage
-            .pack()
-            .intent(&detection.intent)
-            .map(|i| i.follow_up.clone())
-            .unwrap_or_default();
-        match questions.first() {
-            None => self.open_ticket(user, c, detection, &original, vec![]),
-            Some(q) => {
-                let lang = c.language.clone();
-                let question = q
-                    .text
-                    .get(&lang)
-                    .or_else(|| q.text.values().next())
-                    .cloned()
-                    .unwrap_or_default();
-                self.turn.note(
-                    &user.key(),
-                    BotEvent::FollowUpAsked {
-                        intent: detection.intent.clone(),
-                        question: q.id.clone(),
-                    },
-                );
-                c.step = Step::FollowUp {
-                    detection,
-                    original,
-                    answers: vec![],
-                };
-                self.reply(
-                    user,
-                    c,
-                    format!("{}\n{question}", text(&lang, Text::LetsOpenTicket)),
-                );
+        let mut c = self.conversation(user, reply_to)?;
+        c.step = Step::Idle;
+        c.transcript.clear();
+        c.ticket = None;
+        self.acknowledged(user, "conversation started fresh");
+        self.save(user, c);
+        Ok(())
+    }
+
+    /// The user's tickets, newest first.
+    fn my_tickets(&self, user: &UserRef) -> Result<Vec<Ticket>, DeskError> {
+        let mut mine = self.desk.store.list(&crate::store::Filter {
+            requester: Some(user.key()),
+            ..Default::default()
+        })?;
+        // This turn's own writes are newer than the store's.
+        for w in &self.turn.tickets {
+            if w.ticket.requester.key() == user.key() {
+                match mine.iter_mut().find(|t| t.id == w.ticket.id) {
+                    Some(t) => *t = w.ticket.clone(),
+                    None => mine.push(w.ticket.clone()),
+                }
+            }
+        }
+        mine.sort_by_key(|t| std::cmp::Reverse(t.number));
+        Ok(mine)
+    }
+
+    /// The ticket the conversation is about, as it is now.
+    fn focus(&self, c: &Conversation) -> Result<Option<Ticket>, DeskError> {
+        match &c.ticket {
+            Some(id) => self.ticket(id),
+            None => Ok(None),
+        }
+    }
+
+    /// "human": a person on what the user already said, or a question what it is about.
+    fn human(&mut self, user: &UserRef, c: &mut Conversation) -> Result<(), DeskError> {
+        let mine = self.my_tickets(user)?;
+        let open = c
+            .ticket
+            .as_ref()
+            .and_then(|id| mine.iter().find(|t| &t.id == id && t.status.is_open()))
+            .or_else(|| mine.iter().find(|t| t.status.is_open()))
+            .cloned();
+        if let Some(t) = open {
+            let t = self.change(
+                &t,
+                Actor::User(user.key()),
+                Change::UserReplied {
+                    text: "(asks for a person)".into(),
+                },
+            )?;
+            c.ticket = Some(t.id.clone());
+            self.card_update(&t)?;
+            self.tell_assignee(
+                &t,
+                &format!("[{}] {} asks for a person to reply.", t.id, user.name),
+            )?;
+            self.say(user, c, Text::HumanAlready, &[("id", &t.id)]);
+            return Ok(());
+        }
+        // What the user said before asking, in this conversation.
+        let earlier: Vec<String> = c
+            .transcript
+            .iter()
+            .rev()
+            .skip(1)
+            .filter(|l| l.from == "user" && !l.text.starts_with('['))
+            .map(|l| l.text.clone())
+            .collect();
+        match earlier.last() {
+            Some(first) => {
+                let first = first.clone();
+                let d = self.desk.triage.decide(&first);
+                let mut detection = detection_of(&d);
+                if d.is_out_of_scope() || CONVERSATIONAL.contains(&d.intent.as_str()) {
+                    detection.intent = "human_agent".into();
+                }
+                self.open_ticket(user, c, detection, &first, vec![])
+            }
+            None => {
+                c.step = Step::Describe { person: true };
+                self.say(user, c, Text::HumanWhat, &[]);
+                self.acknowledged(user, "asked what the request for a person is about");
                 Ok(())
             }
         }
+    }
+
+    /// The answer to "what is it about?" (after "human" or "new problem").
+    fn described(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        person: bool,
+        said: &str,
+    ) -> Result<(), DeskError> {
+        if is_cancel(said) {
+            self.say(user, c, Text::Cancelled, &[]);
+            self.acknowledged(user, "question cancelled");
+            return Ok(());
+        }
+        let d = self.desk.triage.decide(said);
+        c.language = d.language.clone();
+        let detection = detection_of(&d);
+        if person {
+            return self.open_for_person(user, c, detection, said);
+        }
+        c.ticket = None;
+        self.decided(user, c, &d, detection, said)
+    }
+
+    /// A ticket straight to a person: the message's own intent when it names a problem.
+    fn open_for_person(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        mut detection: Detection,
+        said: &str,
+    ) -> Result<(), DeskError> {
+        let pack = self.desk.triage.pack();
+        if pack.intent(&detection.intent).is_none()
+            || CONVERSATIONAL.contains(&detection.intent.as_str())
+        {
+            detection.intent = "human_agent".into();
+        }
+        self.open_ticket(user, c, detection, said, vec![])
+    }
+
+    fn close_request(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        said: &str,
+    ) -> Result<(), DeskError> {
+        let mine = self.my_tickets(user)?;
+        let open: Vec<&Ticket> = mine.iter().filter(|t| t.status.is_open()).collect();
+        if let Some(id) = words::ticket_id(said) {
+            return match open.iter().find(|t| t.id == id) {
+                Some(t) => {
+                    let id = t.id.clone();
+                    self.confirm_close(user, c, &id)
+                }
+                None => {
+                    self.say(user, c, Text::TicketUnknown, &[("id", &id)]);
+                    Ok(())
+                }
+            };
+        }
+        match open.as_slice() {
+            [] => {
+                self.say(user, c, Text::NothingToClose, &[]);
+                self.acknowledged(user, "nothing to close");
+                Ok(())
+            }
+            [t] => {
+                let id = t.id.clone();
+                self.confirm_close(user, c, &id)
+            }
+            many => {
+                let lang = self.language_or_default(c);
+                let mut t = text(&lang, Text::WhichTicket).to_string();
+                for (i, x) in many.iter().enumerate() {
+                    t.push_str(&format!("\n{}. {} {}", i + 1, x.id, x.subject));
+                }
+                let ids: Vec<String> = many.iter().map(|t| t.id.clone()).collect();
+                let buttons = (1..=ids.len().min(9) as u8).map(Choice::Pick).collect();
+                c.step = Step::ChooseTicket { tickets: ids };
+                self.reply_with(user, c, t, buttons);
+                self.acknowledged(user, "asked which ticket to close");
+                Ok(())
+            }
+        }
+    }
+
+    fn confirm_close(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        id: &str,
+    ) -> Result<(), DeskError> {
+        let subject = self.ticket(id)?.map(|t| t.subject).unwrap_or_default();
+        c.step = Step::ConfirmClose {
+            ticket: id.to_string(),
+        };
+        let lang = self.language_or_default(c);
+        self.reply_with(
+            user,
+            c,
+            fill(
+                text(&lang, Text::ConfirmClose),
+                &[("id", id), ("subject", &subject)],
+            ),
+            vec![Choice::Yes, Choice::No],
+        );
+        self.acknowledged(user, "asked to confirm closing");
+        Ok(())
+    }
+
+    fn close_ticket(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        id: &str,
+    ) -> Result<(), DeskError> {
+        let Some(t) = self.ticket(id)?.filter(|t| t.requester.key() == user.key()) else {
+            self.say(user, c, Text::TicketUnknown, &[("id", id)]);
+            return Ok(());
+        };
+        if !t.status.is_open() {
+            self.say(user, c, Text::NothingToClose, &[]);
+            return Ok(());
+        }
+        let t = self.change(&t, Actor::User(user.key()), Change::Closed)?;
+        c.ticket = Some(t.id.clone());
+        c.transcript.clear();
+        self.card_update(&t)?;
+        self.tell_assignee(&t, &format!("[{}] {} closed the ticket.", t.id, user.name))?;
+        self.say(user, c, Text::ClosedByUser, &[("id", &t.id)]);
+        Ok(())
+    }
+
+    fn reopen_request(&mut self, user: &UserRef, c: &mut Conversation) -> Result<(), DeskError> {
+        let mine = self.my_tickets(user)?;
+        let target = c
+            .ticket
+            .as_ref()
+            .and_then(|id| mine.iter().find(|t| &t.id == id))
+            .or_else(|| mine.first())
+            .filter(|t| !t.status.is_open())
+            .map(|t| t.id.clone());
+        match target {
+            Some(id) => self.reopen(user, c, &id),
+            None => {
+                self.say(user, c, Text::NothingToCancel, &[]);
+                self.acknowledged(user, "nothing to reopen");
+                Ok(())
+            }
+        }
+    }
+
+    fn reopen(&mut self, user: &UserRef, c: &mut Conversation, id: &str) -> Result<(), DeskError> {
+        let Some(t) = self.ticket(id)? else {
+            self.say(user, c, Text::TicketUnknown, &[("id", id)]);
+            return Ok(());
+        };
+        match self.change(
+            &t,
+            Actor::User(user.key()),
+            Change::Reopened {
+                reason: "the requester says the problem is back".into(),
+            },
+        ) {
+            Ok(t) => {
+                c.ticket = Some(t.id.clone());
+                let said: Vec<String> = c
+                    .transcript
+                    .iter()
+                    .filter(|l| l.from == "user")
+                    .map(|l| l.text.clone())
+                    .collect();
+                let t = if said.is_empty() {
+                    t
+                } else {
+                    self.change(
+                        &t,
+                        Actor::User(user.key()),
+                        Change::UserReplied {
+                            text: said.join("\n"),
+                        },
+                    )?
+                };
+                c.transcript.clear();
+                self.say(user, c, Text::Reopened, &[("id", &t.id)]);
+                self.card_post(&t);
+                self.tell_assignee(
+                    &t,
+                    &format!("[{}] {} reopened the ticket.", t.id, user.name),
+                )?;
+            }
+            Err(_) => self.say(user, c, Text::StillOpen, &[("id", &t.id)]),
+        }
+        Ok(())
+    }
+
+    fn thanks(&mut self, user: &UserRef, c: &mut Conversation) -> Result<(), DeskError> {
+        let lang = self.language_or_default(c);
+        let focus = self.focus(c)?;
+        let mut t = text(&lang, Text::Welcome).to_string();
+        match focus {
+            Some(f) if f.status == Status::Resolved && f.rating.is_none() => {
+                t.push(' ');
+                t.push_str(text(&lang, Text::AskCsat));
+            }
+            Some(f) if f.status.is_open() => {
+                t.push(' ');
+                t.push_str(&fill(text(&lang, Text::StillOpen), &[("id", &f.id)]));
+            }
+            _ => {
+                if let Some(r) = self
+                    .desk
+                    .triage
+                    .pack()
+                    .intent("thanks")
+                    .and_then(|i| i.reply.get(&lang))
+                {
+                    t = r.clone();
+                }
+                c.transcript.clear();
+            }
+        }
+        self.turn.note(
+            &user.key(),
+            BotEvent::Answered {
+                intent: "thanks".into(),
+            },
+        );
+        self.reply(user, c, t);
+        Ok(())
+    }
+
+    fn rate(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        t: &Ticket,
+        r: words::Rating,
+    ) -> Result<(), DeskError> {
+        let comment = r.comment.map(|s| redact(&s)).filter(|s| !s.is_empty());
+        match self.change(
+            t,
+            Actor::User(user.key()),
+            Change::Rated {
+                score: r.score,
+                comment: comment.clone(),
+            },
+        ) {
+            Ok(_) => {
+                self.turn.note(
+                    &user.key(),
+                    BotEvent::CsatAnswered {
+                        ticket: t.id.clone(),
+                        score: r.score,
+                    },
+                );
+                let key = if comment.is_some() {
+                    Text::ThanksForRatingComment
+                } else {
+                    Text::ThanksForRating
+                };
+                self.say(user, c, key, &[]);
+            }
+            Err(_) => self.say(user, c, Text::AlreadyRated, &[("id", &t.id)]),
+        }
+        c.transcript.clear();
+        Ok(())
     }
 
     /// `/ticket`: a ticket from a form, no FAQ and no questions.
@@ -603,29 +1408,53 @@ impl Cx<'_> {
         description: &str,
     ) -> Result<(), DeskError> {
         let mut c = self.conversation(user, reply_to)?;
-        let text = format!("{subject}\n{description}");
-        let d = self.desk.triage.decide(&text);
+        let (subject, description) = (redact(subject), redact(description));
+        let said = format!("{subject}\n{description}");
+        let d = self.desk.triage.decide(&said);
         c.language = d.language.clone();
         c.push_line(Line {
             at_ms: self.now,
             from: "user".into(),
-            text: redact(&text),
+            text: said.clone(),
         });
-        let detection = Detection {
-            intent: if d.is_out_of_scope() {
-                "human_agent".into()
-            } else {
-                d.intent.clone()
-            },
-            confidence: d.confidence,
-            why: format!("opened with /ticket; {}", d.why),
-            language: d.language.clone(),
-            faq_offered: vec![],
-            faq_helped: None,
-        };
-        self.open_ticket(user, &mut c, detection, subject, vec![])?;
+        let mut detection = detection_of(&d);
+        if d.is_out_of_scope() || CONVERSATIONAL.contains(&d.intent.as_str()) {
+            detection.intent = "human_agent".into();
+        }
+        detection.why = format!("opened with /ticket; {}", d.why);
+        self.open_ticket(user, &mut c, detection, &subject, vec![])?;
         self.save(user, c);
         Ok(())
+    }
+
+    /// The open incident a report of this detection belongs to: an open ticket of the same intent
+    /// from someone else within the incident window (or the incident it is linked to).
+    fn known_incident(
+        &self,
+        detection: &Detection,
+        user: &UserRef,
+    ) -> Result<Option<Ticket>, DeskError> {
+        let cfg = &self.desk.config.incidents;
+        if !cfg.intents.contains(&detection.intent) {
+            return Ok(None);
+        }
+        let since = self.now.saturating_sub(cfg.window_minutes * 60_000);
+        let open = self.desk.store.list(&crate::store::Filter {
+            open: true,
+            ..Default::default()
+        })?;
+        let same = open.iter().rev().find(|t| {
+            t.detection.intent == detection.intent
+                && t.requester.key() != user.key()
+                && (t.created_ms >= since || !t.linked.is_empty())
+        });
+        Ok(match same {
+            Some(t) => match &t.incident {
+                Some(inc) => self.ticket(inc)?.filter(|i| i.status.is_open()),
+                None => Some(t.clone()),
+            },
+            None => None,
+        })
     }
 
     fn open_ticket(
@@ -641,7 +1470,7 @@ impl Cx<'_> {
         let intent = pack
             .intent(&detection.intent)
             .or_else(|| pack.intent("human_agent"));
-        let (category, priority, default_queue) = match intent {
+        let (category, intent_priority, default_queue) = match intent {
             Some(i) => (i.category.clone(), i.priority, i.queue.clone()),
             None => (
                 "general".to_string(),
@@ -649,22 +1478,41 @@ impl Cx<'_> {
                 "l2-general".to_string(),
             ),
         };
+        let (mut priority, mut reason) = match detection.priority {
+            Some(p) => (p, detection.priority_reason.clone()),
+            None => (intent_priority, String::new()),
+        };
+        if reason.is_empty() {
+            reason = format!(
+                "usual priority for {}",
+                intent
+                    .map(|i| intent_title(pack, &i.id, "en"))
+                    .unwrap_or_else(|| "a request".into())
+            );
+        }
+        if has_signal(&detection, "frustrated") && priority != Priority::P1 {
+            priority = raised(priority);
+            reason = format!("{reason}; raised: the requester is frustrated");
+        }
+        let incident = self.known_incident(&detection, user)?;
         let queue = desk
             .config
             .route(&detection.intent, &category, priority, &default_queue)
             .or_else(|| desk.config.queues.iter().find(|q| q.tier == Tier::L2))
             .cloned();
         let Some(queue) = queue else {
-            self.reply(
-                user,
-                c,
-                "No support queue is configured; please contact IT directly.",
-            );
+            self.say(user, c, Text::NoQueue, &[]);
             return Ok(());
         };
         let sla = desk.config.sla.get(&priority).copied();
         let organisation = desk.config.organisation_of(user).map(|o| o.id.clone());
-        let subject: String = redact(original).chars().take(120).collect();
+        let subject: String = original
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(120)
+            .collect();
         // The number comes from the store; the user is told it only once the turn is durable.
         let number = desk.store.next_ticket_number()?;
         let now = self.now;
@@ -679,7 +1527,10 @@ impl Cx<'_> {
             priority,
             status: Status::Escalated,
             tier: Tier::L2,
-            queue: queue.id.clone(),
+            queue: incident
+                .as_ref()
+                .map(|i| i.queue.clone())
+                .unwrap_or(queue.id.clone()),
             assignee: None,
             assignee_user: None,
             detection,
@@ -695,18 +1546,19 @@ impl Cx<'_> {
             event_count: 0,
             rating: None,
             rating_comment: None,
-            priority_reason: String::new(),
+            priority_reason: reason,
             incident: None,
             linked: vec![],
             l3_note: None,
             notes: vec![],
         };
         let t = self.open(t, Actor::User(user.key()));
-        c.step = Step::InTicket {
-            ticket: t.id.clone(),
-        };
+        c.ticket = Some(t.id.clone());
         c.transcript.clear();
-        let lang = c.language.clone();
+        let lang = self.language_or_default(c);
+        if let Some(inc) = incident {
+            return self.link_to_incident(user, c, t, inc, &lang);
+        }
         // The card first: once the user knows the ticket id, anything they add updates that card.
         self.card_post(&t);
         self.reply(
@@ -720,6 +1572,60 @@ impl Cx<'_> {
         Ok(())
     }
 
+    /// A report of a known incident: linked to it instead of waiting in a queue of its own; the
+    /// incident's card counts one more person, and enough people make it P1.
+    fn link_to_incident(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        report: Ticket,
+        incident: Ticket,
+        lang: &str,
+    ) -> Result<(), DeskError> {
+        self.change(
+            &report,
+            Actor::Bot,
+            Change::LinkedToIncident {
+                incident: incident.id.clone(),
+            },
+        )?;
+        let mut inc = self.change(
+            &incident,
+            Actor::Bot,
+            Change::ReportLinked {
+                report: report.id.clone(),
+            },
+        )?;
+        let people = inc.linked.len() + 1;
+        if people >= self.desk.config.incidents.p1_reports && inc.priority != Priority::P1 {
+            inc = self.change(
+                &inc,
+                Actor::Bot,
+                Change::PriorityChanged {
+                    priority: Priority::P1,
+                    reason: format!("{people} people reported it"),
+                },
+            )?;
+        }
+        self.card_update(&inc)?;
+        self.tell_assignee(
+            &inc,
+            &format!(
+                "[{}] {} reports the same problem ({} people now): {}",
+                inc.id, user.name, people, report.subject
+            ),
+        )?;
+        self.reply(
+            user,
+            c,
+            fill(
+                text(lang, Text::IncidentKnown),
+                &[("id", &inc.id), ("subject", &inc.subject)],
+            ),
+        );
+        Ok(())
+    }
+
     fn ticket_status(
         &mut self,
         user: &UserRef,
@@ -727,29 +1633,17 @@ impl Cx<'_> {
         msg: &str,
         lang: &str,
     ) -> Result<(), DeskError> {
-        let mine = self.desk.store.list(&crate::store::Filter {
-            requester: Some(user.key()),
-            ..Default::default()
-        })?;
-        let asked: Option<String> = msg
-            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-            .find(|w| {
-                w.len() > 2
-                    && (w.starts_with("T-") || w.starts_with("t-"))
-                    && w[2..].chars().all(|c| c.is_ascii_digit())
-            })
-            .map(|w| w.to_uppercase());
+        let mine = self.my_tickets(user)?;
+        let asked = words::ticket_id(msg);
         let line = |t: &Ticket| {
-            format!(
-                "- {} [{}] {}{}",
-                t.id,
-                t.status.as_str(),
-                t.subject,
-                t.assignee
-                    .as_ref()
-                    .map(|a| format!(" ({a})"))
-                    .unwrap_or_default()
-            )
+            let mut s = format!("- {} ({}) {}", t.id, status_name(lang, t.status), t.subject);
+            if let Some(a) = &t.assignee {
+                s.push_str(&format!(" · {a}"));
+            }
+            if let Some(inc) = &t.incident {
+                s.push_str(&format!(" → {inc}"));
+            }
+            s
         };
         let open = mine.iter().filter(|t| t.status.is_open()).count();
         let reply = match asked {
@@ -759,15 +1653,22 @@ impl Cx<'_> {
                 None => fill(text(lang, Text::TicketUnknown), &[("id", &id)]),
             },
             None => {
-                let lines: Vec<String> = mine
-                    .iter()
-                    .filter(|t| t.status.is_open())
-                    .map(line)
-                    .collect();
-                if lines.is_empty() {
+                // Open ones, then the last few finished ones.
+                let mut shown: Vec<&Ticket> = mine.iter().filter(|t| t.status.is_open()).collect();
+                shown.extend(mine.iter().filter(|t| !t.status.is_open()).take(3));
+                if shown.is_empty() {
                     text(lang, Text::NoTickets).to_string()
                 } else {
-                    format!("{}\n{}", text(lang, Text::YourTickets), lines.join("\n"))
+                    let lines: Vec<String> = shown.into_iter().map(line).collect();
+                    let mut s = String::new();
+                    if open == 0 {
+                        s.push_str(text(lang, Text::NoTickets));
+                        s.push('\n');
+                    }
+                    s.push_str(text(lang, Text::YourTickets));
+                    s.push('\n');
+                    s.push_str(&lines.join("\n"));
+                    s
                 }
             }
         };
@@ -778,4 +1679,105 @@ impl Cx<'_> {
         self.reply(user, &c, reply);
         Ok(())
     }
+}
+
+/// The choice a typed message makes, for the question pending in `step`.
+fn read_answer(step: &Step, said: &str) -> Option<Choice> {
+    let yes_no = || words::yes_no(said);
+    match step {
+        Step::FaqOffered { .. } => match yes_no() {
+            Some(true) => Some(Choice::Solved),
+            Some(false) => Some(Choice::StillNeedHelp),
+            None => (words::command(said) == Some(Command::Human)).then_some(Choice::Person),
+        },
+        Step::TicketOrNew { ticket, .. } => {
+            let folded = crate::triage::normalize::normalize(said).text;
+            let folded = folded.trim_end_matches(['.', '!', '?']).trim();
+            if words::ticket_id(said).as_ref() == Some(ticket)
+                || [
+                    "same",
+                    "the same",
+                    "same one",
+                    "same ticket",
+                    "to samo",
+                    "ten sam",
+                    "to samo zgloszenie",
+                    "tamto",
+                    "1",
+                ]
+                .contains(&folded)
+            {
+                Some(Choice::SameTicket)
+            } else if words::command(said) == Some(Command::NewProblem)
+                || [
+                    "new",
+                    "new one",
+                    "something new",
+                    "nowe",
+                    "nowa",
+                    "nowy",
+                    "nowa sprawa",
+                    "2",
+                ]
+                .contains(&folded)
+            {
+                Some(Choice::NewProblem)
+            } else {
+                yes_no().map(|y| {
+                    if y {
+                        Choice::SameTicket
+                    } else {
+                        Choice::NewProblem
+                    }
+                })
+            }
+        }
+        Step::Clarify { candidates, .. } => {
+            words::choice_index(said, candidates.len()).map(|i| Choice::Pick(i as u8 + 1))
+        }
+        Step::ChooseTicket { tickets } => words::choice_index(said, tickets.len())
+            .or_else(|| {
+                let id = words::ticket_id(said)?;
+                tickets.iter().position(|t| *t == id)
+            })
+            .map(|i| Choice::Pick(i as u8 + 1)),
+        Step::FaqListed { articles } => {
+            words::choice_index(said, articles.len()).map(|i| Choice::Pick(i as u8 + 1))
+        }
+        Step::ConfirmClose { .. } | Step::ConfirmReopen { .. } => {
+            yes_no().map(|y| if y { Choice::Yes } else { Choice::No })
+        }
+        _ => None,
+    }
+}
+
+fn is_cancel(said: &str) -> bool {
+    words::command(said) == Some(Command::Cancel)
+}
+
+/// What a ticket records of a triage decision.
+fn detection_of(d: &Decision) -> Detection {
+    Detection {
+        intent: d.intent.clone(),
+        confidence: d.confidence,
+        why: d.why.clone(),
+        language: d.language.clone(),
+        faq_offered: vec![],
+        faq_helped: None,
+        signals: vec![],
+        priority: None,
+        priority_reason: String::new(),
+    }
+}
+
+/// The two intents triage could not choose between, when it asks.
+fn clarify_candidates(_d: &Decision) -> Vec<String> {
+    vec![]
+}
+
+/// An intent's name as a user reads it.
+fn intent_title(pack: &crate::pack::Pack, id: &str, _lang: &str) -> String {
+    pack.intent(id)
+        .map(|i| i.description.clone())
+        .unwrap_or_else(|| id.replace('_', " "))
 }

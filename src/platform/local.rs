@@ -96,6 +96,14 @@ impl Local {
     }
 
     /// A scripted or interactive end-user conversation on stdin/stdout.
+    /// Drops what the bot was waiting on in `user`'s conversation (`chat --new`).
+    pub fn start_fresh(&self, user: &str) -> Result<()> {
+        let me = UserRef::local(user);
+        let desk = self.desk()?;
+        self.turn(&desk, &me, Event::StartFresh { user: me.clone() })?;
+        Ok(())
+    }
+
     pub fn chat(&self, user: &str, input: impl BufRead, mut out: impl Write) -> Result<()> {
         let me = UserRef::local(user);
         writeln!(

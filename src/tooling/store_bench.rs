@@ -434,6 +434,7 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
             language: language.into(),
             faq_offered: vec![format!("{intent}-basics")],
             faq_helped: Some(false),
+            ..Default::default()
         },
         answers: vec![
             (

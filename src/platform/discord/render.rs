@@ -166,8 +166,9 @@ pub fn user_buttons(buttons: &[Choice], language: &str) -> Vec<CreateActionRow> 
         .iter()
         .map(|c| {
             let style = match c {
-                Choice::Solved => ButtonStyle::Success,
-                Choice::StillNeedHelp => ButtonStyle::Secondary,
+                Choice::Solved | Choice::Yes | Choice::SameTicket => ButtonStyle::Success,
+                Choice::Person => ButtonStyle::Danger,
+                _ => ButtonStyle::Secondary,
             };
             CreateButton::new(c.id().encode())
                 .label(c.label(language))
