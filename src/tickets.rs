@@ -399,11 +399,11 @@ impl Ticket {
                 if !self.status.is_open() {
                     return Err(bad(self, "escalated"));
                 }
-                if *tier == Tier::L3 {
-                    self.l3_note = note.clone();
-                }
                 if matches!(self.status, Status::Claimed | Status::WaitingOnUser) {
                     must_be_assignee(self)?;
+                }
+                if *tier == Tier::L3 {
+                    self.l3_note = note.clone();
                 }
                 self.queue = queue.clone();
                 self.tier = *tier;

@@ -87,8 +87,8 @@ pub fn text(language: &str, t: Text) -> &'static str {
             "(„pomiń” pomija pytanie, „anuluj” przerywa)",
         ),
         Text::TicketOpened => (
-            "Ticket {id} is open (priority {priority}); a technician will reply here, and anything you add here goes to it.",
-            "Zgłoszenie {id} jest otwarte (priorytet {priority}); technik odpowie tutaj, a wszystko, co tu dopiszesz, trafi do zgłoszenia.",
+            "I've opened ticket {id} (priority {priority}); a technician will reply here, and anything you add here goes to it.",
+            "Otworzyłem zgłoszenie {id} (priorytet {priority}); technik odpowie tutaj, a wszystko, co tu dopiszesz, trafi do zgłoszenia.",
         ),
         Text::NotUnderstood => (
             "I'm not sure I understood. I can help with passwords and accounts, VPN and network, e-mail, printers, computers and phones, software and access requests. Describe the problem in other words, type \"faq <words>\" to search the knowledge base, or \"human\" to talk to a person.",
@@ -109,12 +109,12 @@ pub fn text(language: &str, t: Text) -> &'static str {
             "{agent} zajmuje się teraz zgłoszeniem {id}.",
         ),
         Text::TicketResolved => (
-            "Ticket {id} is resolved.",
+            "Ticket {id} has been resolved.",
             "Zgłoszenie {id} zostało rozwiązane.",
         ),
         Text::TicketResolvedNote => (
-            "Ticket {id} is resolved. {agent} wrote: {note}",
-            "Zgłoszenie {id} zostało rozwiązane. {agent} napisał(a): {note}",
+            "Ticket {id} has been resolved: {note} ({agent})",
+            "Zgłoszenie {id} zostało rozwiązane: {note} ({agent})",
         ),
         Text::AskCsat => (
             "How would you rate the help, 1 to 5? You can add a comment. If the problem is back, just tell me.",

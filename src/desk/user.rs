@@ -1443,8 +1443,14 @@ impl Cx<'_> {
             open: true,
             ..Default::default()
         })?;
+        // The same service problem: the same intent, or an outage report beside a service one.
+        let related = |other: &str| {
+            other == detection.intent
+                || (detection.intent == "outage" && cfg.intents.iter().any(|i| i == other))
+                || (other == "outage" && cfg.intents.contains(&detection.intent))
+        };
         let same = open.iter().rev().find(|t| {
-            t.detection.intent == detection.intent
+            related(&t.detection.intent)
                 && t.requester.key() != user.key()
                 && (t.created_ms >= since || !t.linked.is_empty())
         });

@@ -144,7 +144,7 @@ impl Local {
         let role = self.config.agent(&me).map(|a| format!("{:?}", a.role));
         writeln!(
             out,
-            "frontline agent as {name} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, quit",
+            "frontline agent as {name} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), quit",
             role.as_deref()
                 .unwrap_or("not an agent: actions will be refused")
         )?;
