@@ -23,6 +23,7 @@ pub mod redact;
 pub mod texts;
 pub mod turn;
 mod user;
+pub mod words;
 
 use std::sync::{Arc, Mutex};
 
