@@ -264,7 +264,7 @@ const YES_NO_FILLERS: &[&str] = &[
     "it", "its", "that", "thats", "this", "now", "already", "all", "everything", "ok", "okay",
     "okej", "oki", "okey", "thanks", "thank", "thx", "you", "u", "so", "much", "very", "a", "lot",
     "did", "does", "do", "is", "was", "has", "have", "i", "im", "am", "me", "for", "my", "the",
-    "really", "finally", "at", "last", "well", "oh", "wow", "cool", "help", "please", "pls",
+    "really", "finally", "at", "last", "well", "oh", "wow", "cool", "help", "your", "please", "pls",
     "cheers", "guys", "lol", "yay", "just", "and", "to", "juz", "teraz", "wszystko", "jest", "sie",
     "mi", "mnie", "dzieki", "dziekuje", "dzieks", "bardzo", "wielkie", "serdecznie", "spoko", "i",
     "ze", "ok", "wreszcie", "nareszcie", "pomoc", "za", "ja", "jestem", "pewien", "pewna", "pewny",
@@ -581,7 +581,7 @@ const STAR_WORDS: &[&str] = &[
 #[rustfmt::skip]
 const INTRO: &[&str] = &[
     "rate", "rating", "rated", "score", "give", "gave", "giving", "ocena", "ocene", "oceniam",
-    "daje", "dam",
+    "daje", "dam", "say",
 ];
 /// Words allowed between an [`INTRO`] word and the number ("give it a 4", "oceniam na 5").
 const INTRO_LINK: &[&str] = &["a", "an", "it", "na", "you", "them", "us", "this"];
@@ -994,7 +994,7 @@ pub fn rating(text: &str) -> Option<Rating> {
     let only_rating = ws
         .iter()
         .enumerate()
-        .all(|(k, w)| (p..end).contains(&k) || (k < p && LEAD_IN.contains(w)));
+        .all(|(k, w)| (p..end).contains(&k) || LEAD_IN.contains(w));
     let comment = (!only_rating)
         .then(|| text.trim().to_string())
         .filter(|c| !c.is_empty());
@@ -1327,7 +1327,8 @@ fn covers(spec: &Spec, words: &[String]) -> bool {
             let w = words[i].as_str();
             let allowed = spec.allowed.contains(&w)
                 || COMMAND_FILLERS.contains(&w)
-                || courtesy.iter().any(|s| s.allowed.contains(&w));
+                // "thanks a lot, close it"; a greeting's "how are you" stays with greetings.
+                || courtesy.iter().any(|s| s.cmd == Command::Thanks && s.allowed.contains(&w));
             if !allowed {
                 return false;
             }
@@ -1477,9 +1478,10 @@ fn choice_word(w: &str, n: usize) -> Option<(usize, bool)> {
 
 /// Reads which of `n` offered options the user picked, as a 0-based index: "2", "2.", "#2",
 /// "option 2", "the first", "first one", "2nd", "last", "pierwszy", "drugie", "ostatnia",
-/// "numer dwa", and a single letter ("a", "b)", "option c") for lettered options. Every other
-/// word must be a filler ("I'll take", "the", "poproszę", "opcja"), so "I have 3 monitors" is
-/// `None`; so are two different picks ("1 and 2"), zero and picks beyond `n`.
+/// "numer dwa", and a single letter ("a", "b)", "c please", "option c") for lettered options
+/// ("a" and "i" only alone or after "option"). Every other word must be a filler ("I'll take",
+/// "the", "poproszę", "opcja"), so "I have 3 monitors" is `None`; so are two different picks
+/// ("1 and 2"), zero and picks beyond `n`.
 pub fn choice_index(text: &str, n: usize) -> Option<usize> {
     let toks = lex(text);
     let ords: Vec<&str> = ORDINALS.iter().map(|(w, _)| *w).collect();
@@ -1504,7 +1506,14 @@ pub fn choice_index(text: &str, n: usize) -> Option<usize> {
     for (k, w) in words.iter().enumerate() {
         let single_letter = w.len() == 1 && w.as_bytes()[0].is_ascii_lowercase();
         let marked = k > 0 && LETTER_MARKS.contains(&words[k - 1].as_str());
-        if single_letter && (words.len() == 1 || marked) {
+        // "c please": the other words are fillers. "a" and "i" are words too, so they need to be
+        // alone or marked ("option a").
+        let among_fillers = words.iter().enumerate().all(|(j, o)| {
+            j == k || CHOICE_FILLERS.contains(&o.as_str()) || LETTER_MARKS.contains(&o.as_str())
+        });
+        let letter =
+            words.len() == 1 || marked || (among_fillers && !matches!(w.as_str(), "a" | "i"));
+        if single_letter && letter {
             strong.push(usize::from(w.as_bytes()[0] - b'a'));
             continue;
         }
@@ -1566,6 +1575,10 @@ mod tests {
             ("yeah that worked", Some(true)),
             ("it works now", Some(true)),
             ("It's working now, thank you!", Some(true)),
+            (
+                "Yes, that fixed it. Thank you so much for your help!",
+                Some(true),
+            ),
             ("solved", Some(true)),
             ("Solved, thank you very much", Some(true)),
             ("perfect, thanks", Some(true)),
@@ -1741,6 +1754,7 @@ mod tests {
             ),
             ("5 thanks", r(5, Some("thanks"))),
             ("rating: 4", r(4, None)),
+            ("I'd say 4", r(4, None)),
             ("I'd give it a 4", r(4, None)),
             ("daję 5", r(5, None)),
             ("oceniam na 5, szybko poszło", r(5, Some("szybko poszło"))),
@@ -1795,6 +1809,8 @@ mod tests {
             ("słabo", r(2, None)),
             ("fatalnie", r(1, None)),
             ("tak sobie", r(3, None)),
+            ("obsługa super", r(5, None)),
+            ("super obsługa", r(5, None)),
             ("excelent", r(5, None)),
             ("terible", r(1, None)),
         ]);
@@ -1950,6 +1966,7 @@ mod tests {
             ("cancel, new problem", None),
             ("cancel my ticket", None),
             ("hi thanks", None),
+            ("are you a human?", None),
             ("co z drukarką", None),
             ("", None),
             ("🙂", None),
@@ -1983,6 +2000,8 @@ mod tests {
                 (("b)", 3), Some(1)),
                 (("option c", 3), Some(2)),
                 (("B", 2), Some(1)),
+                (("c please", 3), Some(2)),
+                (("a please", 3), None),
                 (("frist", 3), Some(0)),
                 (("3", 2), None),
                 (("0", 3), None),
