@@ -9,10 +9,10 @@ use clap::{Parser, Subcommand};
 use frontline::config::Config;
 use frontline::desk::{AgentCommand, Desk, Event, Incoming};
 use frontline::pack::Pack;
+use frontline::platform::terminal;
 use frontline::store::{Filter, OutboxFilter, Store};
 use frontline::tickets::{Platform, Status, UserRef, now_ms};
 use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
-use frontline::triage::normalize::printable;
 use frontline::triage::{Decision, EngineConfig, Triage};
 
 /// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
@@ -319,10 +319,13 @@ fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: boo
     if json {
         outln!(
             "{}",
-            serde_json::json!({"ok": changed, "message": message.join("; "), "ticket": after})
+            terminal::json(
+                &serde_json::json!({"ok": changed, "message": message.join("; "), "ticket": after})
+            )?
         );
     } else {
-        outln!("{}", message.join("\n"));
+        let said: Vec<String> = message.iter().map(|m| terminal::message(m, "  ")).collect();
+        outln!("{}", said.join("\n"));
     }
     if !changed {
         std::process::exit(1);
@@ -338,8 +341,7 @@ fn load_engine(dir: Option<PathBuf>) -> Result<Triage> {
 
 fn print_decision(out: &mut impl Write, d: &Decision, json: bool) -> Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, d)?;
-        writeln!(out)?;
+        writeln!(out, "{}", terminal::json(d)?)?;
     } else {
         let faq: Vec<&str> = d.faq.iter().map(|f| f.id.as_str()).collect();
         writeln!(
@@ -357,7 +359,7 @@ fn print_decision(out: &mut impl Write, d: &Decision, json: bool) -> Result<()> 
             } else {
                 faq.join(", ")
             },
-            d.why
+            terminal::line(&d.why)
         )?;
     }
     Ok(())
@@ -371,7 +373,8 @@ fn main() {
         {
             std::process::exit(0);
         }
-        eprintln!("error: {e:#}");
+        // Errors can quote what someone typed (an id, a payload).
+        eprintln!("error: {}", terminal::line(&format!("{e:#}")));
         std::process::exit(1);
     }
 }
@@ -469,7 +472,7 @@ fn run() -> Result<()> {
                 config: EngineConfig::default(),
             })?;
             if json {
-                outln!("{}", serde_json::to_string(&report)?);
+                outln!("{}", terminal::json(&report)?);
             } else {
                 outln!(
                     "accuracy (micro-F1) {:.4} ({}/{}), macro-F1 {:.4}, {} intents, trained in {:.0} ms, {:.1} µs/message",
@@ -489,7 +492,12 @@ fn run() -> Result<()> {
                 }
                 if show_errors {
                     for (text, gold, pred) in &report.errors {
-                        outln!("  error: {gold} -> {pred}: {text}");
+                        outln!(
+                            "  error: {} -> {}: {}",
+                            terminal::line(gold),
+                            terminal::line(pred),
+                            terminal::line(text)
+                        );
                     }
                 }
                 for (label, s) in &report.per_intent {
@@ -534,7 +542,9 @@ fn run() -> Result<()> {
                     })?,
                 ),
             };
+            // What users typed can reach log lines: their fields are printed as safe lines.
             tracing_subscriber::fmt()
+                .fmt_fields(terminal::log_fields())
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_default_env()
                         .unwrap_or_else(|_| "info,serenity=warn".into()),
@@ -591,7 +601,7 @@ fn run() -> Result<()> {
                     let mut v = serde_json::to_value(e)?;
                     v["recipient"] = serde_json::json!(recipient);
                     v["summary"] = serde_json::json!(e.action.summary());
-                    writeln!(out, "{v}")?;
+                    writeln!(out, "{}", terminal::json(&v)?)?;
                 } else {
                     writeln!(
                         out,
@@ -601,10 +611,10 @@ fn run() -> Result<()> {
                         e.state.as_str(),
                         e.attempts,
                         frontline::desk::card::fmt_time(e.created_ms),
-                        printable(&e.action.summary()),
+                        terminal::line(&e.action.summary()),
                         e.last_error
                             .as_ref()
-                            .map(|err| format!(" (last error: {})", printable(err)))
+                            .map(|err| format!(" (last error: {})", terminal::line(err)))
                             .unwrap_or_default()
                     )?;
                 }
@@ -631,9 +641,9 @@ fn run() -> Result<()> {
                 };
                 for r in &page {
                     if json {
-                        writeln!(out, "{}", serde_json::to_string(r)?)?;
+                        writeln!(out, "{}", terminal::json(r)?)?;
                     } else {
-                        writeln!(out, "{}", printable(&r.line()))?;
+                        writeln!(out, "{}", terminal::line(&r.line()))?;
                     }
                 }
                 left = left.saturating_sub(page.len());
@@ -664,7 +674,7 @@ fn run() -> Result<()> {
                     ..Filter::default()
                 })?;
                 if json {
-                    outln!("{}", serde_json::to_string(&tickets)?);
+                    outln!("{}", terminal::json(&tickets)?);
                 } else {
                     for t in &tickets {
                         // Subjects and names are what users typed: no escape sequence reaches
@@ -675,9 +685,9 @@ fn run() -> Result<()> {
                             t.priority,
                             t.status.as_str(),
                             t.queue,
-                            printable(t.assignee.as_deref().unwrap_or("-")),
-                            printable(&t.requester.key()),
-                            printable(&t.subject)
+                            terminal::line(t.assignee.as_deref().unwrap_or("-")),
+                            terminal::line(&t.requester.key()),
+                            terminal::line(&t.subject)
                         );
                     }
                 }
@@ -686,21 +696,24 @@ fn run() -> Result<()> {
                 let setup = local_setup(&desk)?;
                 let store = frontline::platform::local::open_store(&setup.data_dir)?;
                 let Some(t) = store.ticket(&id)? else {
-                    eprintln!("error: ticket {id} not found");
+                    eprintln!("error: ticket {} not found", terminal::line(&id));
                     std::process::exit(1);
                 };
                 let events = store.events(&t.id)?;
                 if json {
-                    outln!("{}", serde_json::json!({"ticket": t, "events": events}));
+                    outln!(
+                        "{}",
+                        terminal::json(&serde_json::json!({"ticket": t, "events": events}))?
+                    );
                 } else {
-                    let card = frontline::desk::Card::of(&t).render_text();
+                    let card = terminal::card(&frontline::desk::Card::of(&t));
                     outln!("{card}");
                     for e in events {
+                        let what = format!("{:?} {:?}", e.actor, e.change);
                         outln!(
-                            "  {} {:?} {:?}",
+                            "  {} {}",
                             frontline::desk::card::fmt_time(e.at_ms),
-                            e.actor,
-                            e.change
+                            terminal::line(&what)
                         );
                     }
                 }
@@ -833,7 +846,7 @@ fn run() -> Result<()> {
                 EngineConfig::default(),
             )?;
             if json {
-                outln!("{}", serde_json::to_string(&r)?);
+                outln!("{}", terminal::json(&r)?);
             } else {
                 outln!(
                     "MAP {:.4}, MRR {:.4}, P@1 {:.4} over {} queries and {} articles; {:.1} µs/query, indexed in {:.1} ms",

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use super::terminal;
 use crate::config::Config;
 use crate::desk::action::Outcome;
 use crate::desk::card::fmt_time;
@@ -20,7 +21,6 @@ use crate::desk::{Action, Card, Desk, Event, Incoming, OutboxEntry, parse_agent_
 use crate::store::{Filter, OutboxFilter, SledStore};
 use crate::tickets::{Platform, UserRef, now_ms};
 use crate::triage::Triage;
-use crate::triage::normalize::printable;
 
 /// How long a terminal waits for another process to release the store.
 const STORE_PATIENCE: Duration = Duration::from_secs(30);
@@ -108,19 +108,20 @@ impl Local {
         let me = UserRef::local(user);
         writeln!(
             out,
-            "frontline chat as {user}: describe your IT problem (Ctrl-D to leave)."
+            "frontline chat as {}: describe your IT problem (Ctrl-D to leave).",
+            terminal::line(user)
         )?;
         {
             let desk = self.desk()?;
             for m in self.inbox(&desk, &me)? {
-                writeln!(out, "bot: {m}")?;
+                writeln!(out, "bot: {}", terminal::message(&m, BOT_INDENT))?;
             }
         }
         for line in lossy_lines(input) {
             let line = line?;
             let desk = self.desk()?;
             for m in self.inbox(&desk, &me)? {
-                writeln!(out, "bot: {m}")?;
+                writeln!(out, "bot: {}", terminal::message(&m, BOT_INDENT))?;
             }
             let said = self.turn(
                 &desk,
@@ -131,7 +132,7 @@ impl Local {
                 },
             )?;
             for m in said {
-                writeln!(out, "bot: {m}")?;
+                writeln!(out, "bot: {}", terminal::message(&m, BOT_INDENT))?;
             }
             out.flush()?;
         }
@@ -144,7 +145,8 @@ impl Local {
         let role = self.config.agent(&me).map(|a| format!("{:?}", a.role));
         writeln!(
             out,
-            "frontline agent as {name} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), quit",
+            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), quit",
+            terminal::line(name),
             role.as_deref()
                 .unwrap_or("not an agent: actions will be refused")
         )?;
@@ -188,23 +190,24 @@ impl Local {
                             t.priority,
                             t.status.as_str(),
                             t.queue,
-                            printable(t.assignee.as_deref().unwrap_or("-")),
-                            printable(&t.subject)
+                            terminal::line(t.assignee.as_deref().unwrap_or("-")),
+                            terminal::line(&t.subject)
                         )?;
                     }
                 }
                 "show" => match desk.store().ticket(rest.trim())? {
                     Some(t) => {
-                        write!(out, "{}", Card::of(&t).render_text())?;
+                        write!(out, "{}", terminal::card(&Card::of(&t)))?;
                         for e in desk.store().events(&t.id)? {
-                            writeln!(out, "  {} {:?} {:?}", fmt_time(e.at_ms), e.actor, e.change)?;
+                            let what = format!("{:?} {:?}", e.actor, e.change);
+                            writeln!(out, "  {} {}", fmt_time(e.at_ms), terminal::line(&what))?;
                         }
                     }
-                    None => writeln!(out, "Ticket {} not found.", rest.trim())?,
+                    None => writeln!(out, "Ticket {} not found.", terminal::line(rest.trim()))?,
                 },
                 "inbox" => {
                     for m in self.inbox(&desk, &me)? {
-                        writeln!(out, "{m}")?;
+                        writeln!(out, "{}", terminal::message(&m, AGENT_INDENT))?;
                     }
                 }
                 "help" => writeln!(out, "see the first line for the commands")?,
@@ -220,10 +223,10 @@ impl Local {
                             },
                         )?;
                         for m in said {
-                            writeln!(out, "{m}")?;
+                            writeln!(out, "{}", terminal::message(&m, AGENT_INDENT))?;
                         }
                     }
-                    Err(e) => writeln!(out, "{e}")?,
+                    Err(e) => writeln!(out, "{}", terminal::line(&e))?,
                 },
             }
             out.flush()?;
@@ -248,6 +251,11 @@ fn lossy_lines(mut input: impl BufRead) -> impl Iterator<Item = Result<String>> 
         }
     })
 }
+
+/// The chat terminal's bot messages continue under their text, as wide as `bot: `.
+const BOT_INDENT: &str = "     ";
+/// The agent terminal prints messages without a prefix; continuation lines are indented.
+const AGENT_INDENT: &str = "  ";
 
 /// The default data directory: `$XDG_DATA_HOME/frontline`, else `~/.local/share/frontline`, else
 /// `./frontline-data`.

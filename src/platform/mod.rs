@@ -5,4 +5,5 @@
 
 pub mod discord;
 pub mod local;
+pub mod terminal;
 pub mod worker;

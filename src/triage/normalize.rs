@@ -224,19 +224,6 @@ pub fn tokenize(text: &str) -> Vec<String> {
     tokens
 }
 
-/// Text safe to print on a terminal as one line: control characters and escape sequences
-/// (which could move the cursor, recolour or retitle the terminal) become visible replacements.
-pub fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\n' => '⏎',
-            '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

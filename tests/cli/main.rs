@@ -12,3 +12,4 @@ mod desk_bad_input;
 mod desk_stories;
 mod pack_errors;
 mod run_cli;
+mod terminal_safety;
