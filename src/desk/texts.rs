@@ -57,6 +57,7 @@ pub enum Text {
     AlreadyRated,
     FullArticle,
     PickNumber,
+    HowCanIHelp,
 }
 
 pub fn text(language: &str, t: Text) -> &'static str {
@@ -238,6 +239,10 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::FullArticle => (
             "The full article: \"faq {article}\".",
             "Cały artykuł: „faq {article}”.",
+        ),
+        Text::HowCanIHelp => (
+            "OK. Tell me what you need help with.",
+            "Dobrze. Napisz, w czym mogę pomóc.",
         ),
         Text::PickNumber => (
             "Type a number from the list, or tell me what you need.",

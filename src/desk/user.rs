@@ -148,6 +148,8 @@ impl Cx<'_> {
             crate::triage::normalize::truncate(trimmed, crate::triage::normalize::MAX_INPUT_BYTES);
         // Secrets go no further than this line: everything below reads the redacted text.
         let said = redact(kept);
+        let language = self.desk.triage.decide(&said);
+        adopt_language(&mut c, &language, &said);
         c.push_line(Line {
             at_ms: self.now,
             from: "user".into(),
@@ -300,6 +302,34 @@ impl Cx<'_> {
         c: &mut Conversation,
         said: &str,
     ) -> Result<(), DeskError> {
+        // About the conversation's ticket once it is finished: a rating, or a complaint.
+        if let Some(t) = self.finished_focus(user, c)? {
+            if t.status == Status::Resolved
+                && t.rating.is_none()
+                && let Some(r) = words::rating(said)
+            {
+                return self.rate(user, c, &t, r);
+            }
+            let complaint = words::command(said).is_none()
+                && (words::yes_no(said) == Some(false)
+                    || self.desk.triage.decide(said).intent == t.detection.intent);
+            if complaint {
+                self.bot_line(c, &format!("offered to reopen {}", t.id));
+                c.step = Step::ConfirmReopen {
+                    ticket: t.id.clone(),
+                };
+                self.reply_with(
+                    user,
+                    c,
+                    fill(
+                        text(&self.language_or_default(c), Text::OfferReopen),
+                        &[("id", &t.id)],
+                    ),
+                    vec![Choice::Yes, Choice::No],
+                );
+                return Ok(());
+            }
+        }
         if let Some(cmd) = words::command(said) {
             match cmd {
                 Command::Human => return self.human(user, c),
@@ -331,36 +361,15 @@ impl Cx<'_> {
         {
             return self.faq_command(user, c, rest.trim());
         }
-        // About the conversation's ticket once it is finished: a rating, or a complaint.
-        if let Some(t) = self.focus(c)?.filter(|t| !t.status.is_open()) {
-            if t.status == Status::Resolved
-                && t.rating.is_none()
-                && let Some(r) = words::rating(said)
-            {
-                return self.rate(user, c, &t, r);
-            }
-            let complaint = words::yes_no(said) == Some(false)
-                || self.desk.triage.decide(said).intent == t.detection.intent;
-            if complaint {
-                self.bot_line(c, &format!("offered to reopen {}", t.id));
-                c.step = Step::ConfirmReopen {
-                    ticket: t.id.clone(),
-                };
-                self.reply_with(
-                    user,
-                    c,
-                    fill(
-                        text(&self.language_or_default(c), Text::OfferReopen),
-                        &[("id", &t.id)],
-                    ),
-                    vec![Choice::Yes, Choice::No],
-                );
-                return Ok(());
-            }
-        }
         let d = self.desk.triage.decide(said);
-        c.language = d.language.clone();
+        adopt_language(c, &d, said);
         let detection = detection_of(&d);
+        // "yes", "ok", "no" with nothing pending: acknowledged, not filed.
+        if (words::yes_no(said).is_some() && said.split_whitespace().count() <= 3)
+            || is_acknowledgement(said)
+        {
+            return self.acknowledge_short(user, c);
+        }
         let mine = self.my_tickets(user)?;
         // A ticket the user names gets the message (their own, open).
         if let Some(id) = words::ticket_id(said)
@@ -783,6 +792,12 @@ impl Cx<'_> {
             Some(Command::Human) => {
                 return self.open_ticket(user, c, detection, &original, answers);
             }
+            Some(Command::Thanks | Command::Greeting) => {
+                // Not an answer: the same question again.
+                let lang = self.language_or_default(c);
+                let intro = text(&lang, Text::Welcome).to_string();
+                return self.next_question(user, c, detection, original, answers, Some(intro));
+            }
             _ => {}
         }
         let pack = self.desk.triage.pack();
@@ -1076,6 +1091,33 @@ impl Cx<'_> {
         }
     }
 
+    /// The finished ticket a rating or a complaint is about: the conversation's ticket once it
+    /// is resolved or closed, or, when the conversation is about no ticket, the user's newest
+    /// ticket if it finished within the last week.
+    fn finished_focus(
+        &self,
+        user: &UserRef,
+        c: &Conversation,
+    ) -> Result<Option<Ticket>, DeskError> {
+        if c.ticket.is_some() {
+            return Ok(self.focus(c)?.filter(|t| !t.status.is_open()));
+        }
+        const WEEK_MS: u64 = 7 * 24 * 3600 * 1000;
+        Ok(self.my_tickets(user)?.into_iter().next().filter(|t| {
+            !t.status.is_open() && t.updated_ms + WEEK_MS >= self.now
+        }))
+    }
+
+    /// A bare "yes"/"ok"/"no" when nothing is pending.
+    fn acknowledge_short(&mut self, user: &UserRef, c: &mut Conversation) -> Result<(), DeskError> {
+        match self.focus(c)?.filter(|t| t.status.is_open()) {
+            Some(t) => self.say(user, c, Text::StillOpen, &[("id", &t.id)]),
+            None => self.say(user, c, Text::HowCanIHelp, &[]),
+        }
+        self.acknowledged(user, "short answer with nothing pending");
+        Ok(())
+    }
+
     /// "human": a person on what the user already said, or a question what it is about.
     fn human(&mut self, user: &UserRef, c: &mut Conversation) -> Result<(), DeskError> {
         let mine = self.my_tickets(user)?;
@@ -1144,7 +1186,7 @@ impl Cx<'_> {
             return Ok(());
         }
         let d = self.desk.triage.decide(said);
-        c.language = d.language.clone();
+        adopt_language(c, &d, said);
         let detection = detection_of(&d);
         if person {
             return self.open_for_person(user, c, detection, said);
@@ -1757,8 +1799,32 @@ fn read_answer(step: &Step, said: &str) -> Option<Choice> {
     }
 }
 
+/// "ok", "got it", "dobra": nothing to act on.
+fn is_acknowledgement(said: &str) -> bool {
+    const ACK: &[&str] = &[
+        "ok", "okay", "okey", "k", "kk", "got it", "understood", "alright", "all right", "fine",
+        "sure", "cool", "noted", "dobrze", "dobra", "spoko", "jasne", "rozumiem", "okej", "oki",
+        "w porzadku", "przyjalem", "przyjelam", "👍", "👌",
+    ];
+    let folded = crate::triage::normalize::normalize(said).text;
+    let folded = folded.trim().trim_end_matches(['.', '!', ',']).trim();
+    ACK.contains(&folded)
+}
+
 fn is_cancel(said: &str) -> bool {
     words::command(said) == Some(Command::Cancel)
+}
+
+/// Takes the language triage detected when the message has enough words to tell ("5", "ok" and
+/// "T-1000" do not).
+fn adopt_language(c: &mut Conversation, d: &Decision, said: &str) {
+    let words = said
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|ch| ch.is_alphabetic()).count() >= 2)
+        .count();
+    if c.language.is_empty() || words >= 2 {
+        c.language = d.language.clone();
+    }
 }
 
 /// What a ticket records of a triage decision.
