@@ -1,6 +1,6 @@
 //! The `frontline` command line: triage tools now; the desk, chat and platforms plug in here.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -13,7 +13,8 @@ use frontline::platform::terminal;
 use frontline::store::{Filter, OutboxFilter, Store};
 use frontline::tickets::{Platform, Status, UserRef, now_ms};
 use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
-use frontline::triage::{Decision, EngineConfig, Triage};
+use frontline::tooling::{synth, triage_stream};
+use frontline::triage::{EngineConfig, Triage};
 
 /// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
 macro_rules! outln {
@@ -238,6 +239,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Inputs for timing `frontline triage --json` as a whole process: writes `DIR/default.txt` (a
+    /// mix of in-scope and out-of-scope lines for the pack), the generated 500-intent pack as
+    /// `DIR/generated-pack/` and `DIR/generated.txt`, the same bytes every time, and prints the
+    /// commands that time them (see benches/triage_stream.sh).
+    TriageStream {
+        #[arg(long)]
+        intents: Option<PathBuf>,
+        /// Directory to write into (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// Lines per input file.
+        #[arg(long, default_value_t = 200_000)]
+        messages: usize,
+    },
     /// Ticket store: durable openings per second from concurrent requesters; with --prefill,
     /// reopen time, one queue's view and bytes per ticket on a large store.
     Store {
@@ -339,32 +354,6 @@ fn load_engine(dir: Option<PathBuf>) -> Result<Triage> {
     Triage::new(pack).context("compiling the pack's rules")
 }
 
-fn print_decision(out: &mut impl Write, d: &Decision, json: bool) -> Result<()> {
-    if json {
-        writeln!(out, "{}", terminal::json(d)?)?;
-    } else {
-        let faq: Vec<&str> = d.faq.iter().map(|f| f.id.as_str()).collect();
-        writeln!(
-            out,
-            "{} ({:.2}) {} {} [{}] faq: {}\n  why: {}",
-            d.intent,
-            d.confidence,
-            serde_json::to_value(d.action)?.as_str().unwrap_or("?"),
-            d.priority
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "-".into()),
-            d.language,
-            if faq.is_empty() {
-                "-".to_string()
-            } else {
-                faq.join(", ")
-            },
-            terminal::line(&d.why)
-        )?;
-    }
-    Ok(())
-}
-
 fn main() {
     if let Err(e) = run() {
         // A reader that went away (`frontline triage ... | head`) is not an error worth reporting.
@@ -419,31 +408,23 @@ fn run() -> Result<()> {
             messages,
         } => {
             let engine = load_engine(intents)?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
             if messages.is_empty() {
-                let stdin = std::io::stdin();
-                let mut line = Vec::new();
-                let mut reader = stdin.lock();
-                loop {
-                    line.clear();
-                    if reader.read_until(b'\n', &mut line)? == 0 {
-                        break;
-                    }
-                    // Invalid UTF-8 is classified as what it can be read as, not refused.
-                    let text = String::from_utf8_lossy(&line);
-                    print_decision(
-                        &mut out,
-                        &engine.decide(text.trim_end_matches(['\n', '\r'])),
-                        json,
-                    )?;
-                }
+                // Every core decides; the output keeps the input's order.
+                let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+                triage_stream::run(
+                    &engine,
+                    std::io::stdin().lock(),
+                    std::io::stdout(),
+                    json,
+                    workers,
+                )?;
             } else {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 for m in &messages {
-                    print_decision(&mut out, &engine.decide(m), json)?;
+                    triage_stream::write_decision(&mut out, &engine.decide(m), json)?;
                 }
+                out.flush()?;
             }
-            out.flush()?;
         }
         Command::Eval {
             train,
@@ -778,6 +759,60 @@ fn run() -> Result<()> {
                     f.peak_rss_mib.unwrap_or(f64::NAN)
                 );
             }
+        }
+        Command::Bench {
+            what:
+                BenchCommand::TriageStream {
+                    intents,
+                    out,
+                    messages,
+                },
+        } => {
+            let dir = pack_dir(intents);
+            let default =
+                Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
+            let generated = synth::pack(500, 20, 5000);
+            let generated_dir = out.join("generated-pack");
+            // A pack directory left by an earlier run with other files would not load back equal.
+            if generated_dir.exists() {
+                std::fs::remove_dir_all(&generated_dir)
+                    .with_context(|| format!("removing {}", generated_dir.display()))?;
+            }
+            synth::write_pack(&generated, &generated_dir)
+                .with_context(|| format!("writing {}", generated_dir.display()))?;
+            let reloaded = Pack::load(&generated_dir)
+                .map_err(|e| anyhow::anyhow!("the generated pack does not load: {e}"))?;
+            anyhow::ensure!(
+                reloaded == generated,
+                "the generated pack in {} does not load back as generated",
+                generated_dir.display()
+            );
+            for (name, pack) in [("default.txt", &default), ("generated.txt", &generated)] {
+                let mut text = synth::stream_mix(pack, messages).join("\n");
+                text.push('\n');
+                let path = out.join(name);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            let me = std::env::current_exe().unwrap_or_else(|_| "frontline".into());
+            outln!(
+                "wrote {messages} lines each to {0}/default.txt and {0}/generated.txt, and the generated pack to {1}",
+                out.display(),
+                generated_dir.display()
+            );
+            outln!("time them with:");
+            outln!(
+                "  /usr/bin/time -f '%e s %M KiB' {} triage --json --intents {} < {}/default.txt > /dev/null",
+                me.display(),
+                dir.display(),
+                out.display()
+            );
+            outln!(
+                "  /usr/bin/time -f '%e s %M KiB' {} triage --json --intents {} < {}/generated.txt > /dev/null",
+                me.display(),
+                generated_dir.display(),
+                out.display()
+            );
         }
         Command::Bench {
             what:

@@ -1,7 +1,8 @@
 //! Tooling apart from the core: `frontline eval` and `eval-faq`, `frontline bench`, the generated
-//! packs benchmarks use, and the ticket-store benchmark.
+//! packs benchmarks use, the ticket-store benchmark, and `frontline triage`'s streaming on all cores.
 
 pub mod bench;
 pub mod eval;
 pub mod store_bench;
 pub mod synth;
+pub mod triage_stream;
