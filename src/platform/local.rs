@@ -15,12 +15,11 @@ use anyhow::{Context, Result};
 
 use crate::config::Config;
 use crate::desk::action::Outcome;
-use crate::desk::card::fmt_time;
+use crate::desk::card::{CardContext, list_line};
 use crate::desk::{Action, Card, Desk, Event, Incoming, OutboxEntry, parse_agent_command};
 use crate::store::{Filter, OutboxFilter, SledStore};
 use crate::tickets::{Platform, UserRef, now_ms};
 use crate::triage::Triage;
-use crate::triage::normalize::printable;
 
 /// How long a terminal waits for another process to release the store.
 const STORE_PATIENCE: Duration = Duration::from_secs(30);
@@ -172,25 +171,21 @@ impl Local {
                     if tickets.is_empty() {
                         writeln!(out, "no open tickets")?;
                     }
+                    let now = now_ms();
                     for t in tickets {
-                        writeln!(
-                            out,
-                            "{} {} {} {} {} {}",
-                            t.id,
-                            t.priority,
-                            t.status.as_str(),
-                            t.queue,
-                            printable(t.assignee.as_deref().unwrap_or("-")),
-                            printable(&t.subject)
-                        )?;
+                        writeln!(out, "{}", list_line(&t, now))?;
                     }
                 }
                 "show" => match desk.store().ticket(rest.trim())? {
                     Some(t) => {
-                        write!(out, "{}", Card::of(&t).render_text())?;
-                        for e in desk.store().events(&t.id)? {
-                            writeln!(out, "  {} {:?} {:?}", fmt_time(e.at_ms), e.actor, e.change)?;
-                        }
+                        let cx =
+                            CardContext::gather(desk.store().as_ref(), desk.triage().pack(), &t)?;
+                        let events = desk.store().events(&t.id)?;
+                        write!(
+                            out,
+                            "{}",
+                            Card::of(&t, &cx).render_with_events(&events, now_ms())
+                        )?;
                     }
                     None => writeln!(out, "Ticket {} not found.", rest.trim())?,
                 },

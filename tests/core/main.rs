@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod card_table;
 mod desk_table;
 mod triage_robustness;
 mod triage_table;
