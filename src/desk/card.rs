@@ -183,10 +183,12 @@ impl Card {
             }),
             helped: d.faq_helped,
         });
-        let priority_reason = if t.priority_reason.trim().is_empty() {
-            format!("usual for {}", intent_words(&d.intent))
-        } else {
+        let priority_reason = if !t.priority_reason.trim().is_empty() {
             t.priority_reason.clone()
+        } else if d.intent == crate::triage::OUT_OF_SCOPE {
+            "the desk's default for a request it did not recognise".into()
+        } else {
+            format!("usual for {}", intent_words(&d.intent))
         };
         Card {
             ticket: t.id.clone(),

@@ -608,3 +608,23 @@ fn the_embed_fields_in_order() {
         ]
     );
 }
+
+/// A ticket opened for a message triage did not recognise says so, in words.
+#[test]
+fn an_unrecognised_request_says_so() {
+    let mut t = vpn_pl();
+    t.detection.intent = "out_of_scope".into();
+    t.detection.confidence = 0.12;
+    t.detection.faq_offered.clear();
+    t.answers.clear();
+    let cx = CardContext {
+        pack: Some(pack()),
+        previous: vec![],
+    };
+    let text = Card::of(&t, &cx).render_text(OPENED);
+    assert!(
+        text.contains("priority: P3 (the desk's default for a request it did not recognise)"),
+        "{text}"
+    );
+    assert!(text.contains("not recognised (confidence 0.12)"), "{text}");
+}
