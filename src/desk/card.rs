@@ -583,8 +583,7 @@ fn why_in_words(d: &Detection, subject: &str, pack: Option<&Pack>) -> String {
         let Some(rule) = rule else {
             continue;
         };
-        let matched = crate::triage::rules::compile(&rule.regex())
-            .ok()
+        let matched = compiled(&rule.regex())
             .and_then(|re| re.find(text.as_bytes()))
             .map(|m| String::from_utf8_lossy(&text.as_bytes()[m.range()]).into_owned());
         let said = match (matched, &rule.matcher) {
@@ -633,6 +632,21 @@ fn why_in_words(d: &Detection, subject: &str, pack: Option<&Pack>) -> String {
         s.push_str(&parts.join(", "));
     }
     s
+}
+
+/// A rule's regex, compiled once per process: a card is rebuilt on every change to its ticket,
+/// and compiling a pattern costs a few hundred microseconds. The map holds at most one entry per
+/// rule of the packs loaded; a std mutex, held only around the map.
+fn compiled(pattern: &str) -> Option<std::sync::Arc<regex_automata::meta::Regex>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+    // Shared, not cloned: a clone of a regex starts a new pool of search caches.
+    type Compiled = HashMap<String, Option<Arc<regex_automata::meta::Regex>>>;
+    static COMPILED: LazyLock<Mutex<Compiled>> = LazyLock::new(Mutex::default);
+    let mut map = COMPILED.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(pattern.to_string())
+        .or_insert_with(|| crate::triage::rules::compile(pattern).ok().map(Arc::new))
+        .clone()
 }
 
 /// `3h 20m`, `2d 4h`, `15m`, `0m`.
