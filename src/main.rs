@@ -657,19 +657,11 @@ fn run() -> Result<()> {
                 if json {
                     outln!("{}", terminal::json(&tickets)?);
                 } else {
+                    // Subjects and names are what users typed: `list_line` lets no escape
+                    // sequence reach the admin's terminal.
+                    let now = now_ms();
                     for t in &tickets {
-                        // Subjects and names are what users typed: no escape sequence reaches
-                        // the admin's terminal.
-                        outln!(
-                            "{} {} {} {} {} {} {}",
-                            t.id,
-                            t.priority,
-                            t.status.as_str(),
-                            t.queue,
-                            terminal::line(t.assignee.as_deref().unwrap_or("-")),
-                            terminal::line(&t.requester.key()),
-                            terminal::line(&t.subject)
-                        );
+                        outln!("{}", frontline::desk::card::list_line(t, now));
                     }
                 }
             }
@@ -687,16 +679,13 @@ fn run() -> Result<()> {
                         terminal::json(&serde_json::json!({"ticket": t, "events": events}))?
                     );
                 } else {
-                    let card = terminal::card(&frontline::desk::Card::of(&t));
-                    outln!("{card}");
-                    for e in events {
-                        let what = format!("{:?} {:?}", e.actor, e.change);
-                        outln!(
-                            "  {} {}",
-                            frontline::desk::card::fmt_time(e.at_ms),
-                            terminal::line(&what)
-                        );
-                    }
+                    let cx = frontline::desk::card::CardContext::gather(
+                        &store,
+                        setup.triage.pack(),
+                        &t,
+                    )?;
+                    let card = frontline::desk::Card::of(&t, &cx);
+                    outln!("{}", card.render_with_events(&events, now_ms()));
                 }
             }
             TicketsCommand::Claim {

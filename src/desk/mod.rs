@@ -354,13 +354,28 @@ impl Cx<'_> {
         self.desk.link(&links::card(ticket, queue))
     }
 
+    /// The ticket's card: its requester's earlier tickets from the store, words from the pack.
+    /// The earlier tickets are a courtesy: when they cannot be read the card goes without them
+    /// (logged) rather than the turn failing.
+    fn card(&self, t: &Ticket) -> Card {
+        let pack = self.desk.triage.pack();
+        let cx = card::CardContext::gather(self.desk.store.as_ref(), pack, t).unwrap_or_else(|e| {
+            tracing::warn!(ticket = %t.id, "card without earlier tickets: {e}");
+            card::CardContext {
+                pack: Some(pack),
+                previous: vec![],
+            }
+        });
+        Card::of(t, &cx)
+    }
+
     fn card_post(&mut self, t: &Ticket) {
         if let Some(q) = self.desk.queue_of(t) {
             let action = Action::PostCard {
                 platform: q.platform,
                 queue: q.id.clone(),
                 channel: q.channel.clone(),
-                card: Card::of(t),
+                card: self.card(t),
             };
             self.turn.say(action);
         }
@@ -377,7 +392,7 @@ impl Cx<'_> {
             queue: q.id.clone(),
             channel: q.channel.clone(),
             message,
-            card: Card::of(t),
+            card: self.card(t),
         });
         Ok(())
     }

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use super::terminal;
 use crate::config::Config;
 use crate::desk::action::Outcome;
-use crate::desk::card::fmt_time;
+use crate::desk::card::{CardContext, list_line};
 use crate::desk::{Action, Card, Desk, Event, Incoming, OutboxEntry, parse_agent_command};
 use crate::store::{Filter, OutboxFilter, SledStore};
 use crate::tickets::{Platform, UserRef, now_ms};
@@ -182,26 +182,21 @@ impl Local {
                     if tickets.is_empty() {
                         writeln!(out, "no open tickets")?;
                     }
+                    let now = now_ms();
                     for t in tickets {
-                        writeln!(
-                            out,
-                            "{} {} {} {} {} {}",
-                            t.id,
-                            t.priority,
-                            t.status.as_str(),
-                            t.queue,
-                            terminal::line(t.assignee.as_deref().unwrap_or("-")),
-                            terminal::line(&t.subject)
-                        )?;
+                        writeln!(out, "{}", list_line(&t, now))?;
                     }
                 }
                 "show" => match desk.store().ticket(rest.trim())? {
                     Some(t) => {
-                        write!(out, "{}", terminal::card(&Card::of(&t)))?;
-                        for e in desk.store().events(&t.id)? {
-                            let what = format!("{:?} {:?}", e.actor, e.change);
-                            writeln!(out, "  {} {}", fmt_time(e.at_ms), terminal::line(&what))?;
-                        }
+                        let cx =
+                            CardContext::gather(desk.store().as_ref(), desk.triage().pack(), &t)?;
+                        let events = desk.store().events(&t.id)?;
+                        write!(
+                            out,
+                            "{}",
+                            Card::of(&t, &cx).render_with_events(&events, now_ms())
+                        )?;
                     }
                     None => writeln!(out, "Ticket {} not found.", terminal::line(rest.trim()))?,
                 },

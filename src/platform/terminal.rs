@@ -14,7 +14,6 @@
 use std::fmt::Write as _;
 use std::io;
 
-use crate::desk::Card;
 
 /// Characters that reorder or hide text without being control characters: the bidirectional
 /// embeddings, overrides, isolates and marks, and the Unicode line and paragraph separators
@@ -146,40 +145,6 @@ fn inline_plain(l: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// A ticket's card as terminal text: every field someone typed made safe first (one line each;
-/// answers and transcript lines as indented blocks), then [`Card::render_text`].
-pub fn card(card: &Card) -> String {
-    let mut c = card.clone();
-    for f in [
-        &mut c.ticket,
-        &mut c.subject,
-        &mut c.requester,
-        &mut c.priority,
-        &mut c.tier,
-        &mut c.queue,
-        &mut c.intent,
-        &mut c.why,
-    ] {
-        *f = line(f);
-    }
-    for f in [&mut c.organisation, &mut c.assignee].into_iter().flatten() {
-        *f = line(f);
-    }
-    for f in &mut c.faq_offered {
-        *f = line(f);
-    }
-    for (q, a) in &mut c.answers {
-        *q = line(q);
-        *a = block(a, "    ");
-    }
-    for l in &mut c.transcript {
-        l.from = line(&l.from);
-        // Lines are printed as `  from: text`; continuations sit deeper than any `from`.
-        l.text = block(&l.text, "      ");
-    }
-    c.render_text()
 }
 
 /// One JSON value on one line, as `serde_json` writes it but with the characters [`line`]

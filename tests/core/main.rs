@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod card_table;
 mod desk_table;
 mod redact_table;
 mod triage_robustness;

@@ -494,14 +494,29 @@ async fn story_1_a_dm_gets_an_faq_then_follow_ups_then_a_ticket_and_a_card() {
     assert!(title.starts_with(&id), "{card}");
     assert!(title.contains("my vpn keeps disconnecting"), "{card}");
     assert!(field(&card, "Requester").contains("jan"), "{card}");
+    // The requester as a mention (Discord shows their name), with their language.
     assert!(
-        field(&card, "Requester").contains(&format!("discord:{JAN}")),
+        field(&card, "Requester").contains(&format!("<@{JAN}>")),
         "{card}"
     );
+    assert!(field(&card, "Requester").contains("language: en"), "{card}");
     assert!(field(&card, "Priority").contains("l2-network"), "{card}");
-    assert!(field(&card, "Detected").starts_with("vpn"), "{card}");
+    assert!(
+        field(&card, "Detected").starts_with("detected as vpn"),
+        "{card}"
+    );
+    assert!(
+        !field(&card, "Detected").contains('#'),
+        "no rule ids: {card}"
+    );
     assert!(
         field(&card, "FAQ offered").contains("did not help"),
+        "{card}"
+    );
+    // Follow-up answers under the questions Jan read, not their ids.
+    let answers = field(&card, "Answers");
+    assert!(
+        answers.contains(&follow_up_question(0)) && answers.contains("from home"),
         "{card}"
     );
     let transcript = field(&card, "Transcript");
@@ -574,7 +589,7 @@ async fn story_2_claim_relay_reply_resolve_and_csat() {
     let press = mock.component_press(network, &alice(), &format!("fl:claim:{id}"), card_mid);
     let edit = inject_then(&mock, press.clone(), |r| r.is("PATCH", &card_path)).await;
     assert!(
-        field(&edit, "Status").contains(&format!("claimed · discord:{ALICE}")),
+        field(&edit, "Status").contains(&format!("claimed · <@{ALICE}>")),
         "{edit}"
     );
     assert_eq!(

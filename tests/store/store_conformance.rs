@@ -261,7 +261,7 @@ fn post_card(t: &Ticket) -> Action {
         platform: Platform::Local,
         queue: t.queue.clone(),
         channel: t.queue.clone(),
-        card: Card::of(t),
+        card: Card::of(t, &Default::default()),
     }
 }
 

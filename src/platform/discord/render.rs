@@ -6,9 +6,8 @@ use serenity::all::{
     ButtonStyle, Colour, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter,
 };
 
-use crate::desk::card::fmt_time;
 use crate::desk::{Card, CardAction, Choice};
-use crate::tickets::Platform;
+use crate::tickets::{Platform, UserRef};
 
 /// Discord's limits: message content 2,000 characters, embed field values 1,024.
 pub const MESSAGE_LIMIT: usize = 2000;
@@ -49,6 +48,131 @@ pub fn split_message(text: &str) -> Vec<String> {
     parts
 }
 
+/// Discord's embed limits: 25 fields, 256 characters per title and field name, 6,000 in all.
+const FIELDS_MAX: usize = 25;
+const TITLE_LIMIT: usize = 256;
+const EMBED_TOTAL: usize = 6000;
+const FOOTER: &str = "frontline";
+
+/// User text made inert for Discord Markdown: formatting characters are escaped, and `@` gets a
+/// zero-width space after it, so neither `@everyone`, `@here` nor `<@id>`, `<@&role>`, `<#channel>`
+/// typed by someone pings or renders as a mention, and `[text](url)` is no masked link. Control
+/// characters other than line breaks become U+FFFD.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '#' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => out.push_str("@\u{200B}"),
+            '\n' => out.push('\n'),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A mention of a Discord user (whose id is all digits), else the name escaped.
+fn person(user: Option<&UserRef>, name: &str) -> String {
+    match user {
+        Some(u)
+            if u.platform == Platform::Discord
+                && !u.id.is_empty()
+                && u.id.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("<@{}>", u.id)
+        }
+        _ => escape_markdown(name),
+    }
+}
+
+/// `<t:1700000000:R> (<t:1700000000:f>)`: Discord shows each reader the time left and the time in
+/// their own zone.
+fn when(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("<t:{s}:R> (<t:{s}:f>)")
+}
+
+/// One embed field before it is fitted to Discord's limits.
+struct Field {
+    name: &'static str,
+    value: String,
+    inline: bool,
+    /// Keep the end when it must be cut (a transcript's latest lines matter most).
+    keep_end: bool,
+}
+
+impl Field {
+    fn new(name: &'static str, value: String, inline: bool) -> Field {
+        Field {
+            name,
+            value,
+            inline,
+            keep_end: false,
+        }
+    }
+}
+
+fn clip_end(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    format!(
+        "…{}",
+        s.chars()
+            .skip(n - max.saturating_sub(1))
+            .collect::<String>()
+    )
+}
+
+/// Cuts fields to Discord's limits: at most 25, each value within 1,024 characters and never
+/// empty, and the whole embed within 6,000 (the longest values give way first).
+fn fit(fields: &mut Vec<Field>, fixed: usize) {
+    fields.truncate(FIELDS_MAX);
+    for f in fields.iter_mut() {
+        if f.value.trim().is_empty() {
+            f.value = "-".into();
+        }
+        let max = FIELD_LIMIT;
+        f.value = if f.keep_end {
+            clip_end(&f.value, max)
+        } else {
+            clip(&f.value, max)
+        };
+    }
+    let total = |fs: &Vec<Field>| {
+        fixed
+            + fs.iter()
+                .map(|f| f.name.chars().count() + f.value.chars().count())
+                .sum::<usize>()
+    };
+    loop {
+        let over = total(fields).saturating_sub(EMBED_TOTAL);
+        if over == 0 {
+            break;
+        }
+        let Some(longest) = fields.iter_mut().max_by_key(|f| f.value.chars().count()) else {
+            break;
+        };
+        let len = longest.value.chars().count();
+        if len <= 64 {
+            // Nothing long is left to cut; drop the last field instead.
+            fields.pop();
+            continue;
+        }
+        let max = len.saturating_sub(over).max(64);
+        longest.value = if longest.keep_end {
+            clip_end(&longest.value, max)
+        } else {
+            clip(&longest.value, max)
+        };
+    }
+}
+
 pub fn card_embed(card: &Card) -> CreateEmbed {
     let colour = match card.priority.as_str() {
         "P1" => Colour::RED,
@@ -56,83 +180,166 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
         "P3" => Colour::GOLD,
         _ => Colour::BLUE,
     };
-    let mut e = CreateEmbed::new()
-        .title(clip(&format!("{} · {}", card.ticket, card.subject), 256))
-        .colour(colour)
-        .field("Requester", clip(&card.requester, FIELD_LIMIT), true)
-        .field(
-            "Organisation",
-            card.organisation.clone().unwrap_or_else(|| "-".into()),
-            true,
-        )
-        .field(
-            "Priority",
-            format!("{} ({}, {})", card.priority, card.tier, card.queue),
-            true,
-        )
-        .field(
-            "Status",
-            format!(
-                "{}{}",
-                card.status.as_str(),
-                card.assignee
-                    .as_ref()
-                    .map(|a| format!(" · {a}"))
-                    .unwrap_or_default()
-            ),
-            true,
-        );
-    if let Some(due) = card.first_response_due_ms {
-        e = e.field("First response due", fmt_time(due), true);
-    }
-    e = e.field(
-        "Detected",
-        clip(
-            &format!("{} ({:.2}): {}", card.intent, card.confidence, card.why),
-            FIELD_LIMIT,
-        ),
-        false,
+    let e = escape_markdown;
+    let title = clip(
+        &format!("{} · {}", card.ticket, e(&card.subject)),
+        TITLE_LIMIT,
     );
-    if !card.faq_offered.is_empty() {
-        let helped = match card.faq_helped {
-            Some(true) => "helped",
-            Some(false) => "did not help",
-            None => "no answer",
-        };
-        e = e.field(
-            "FAQ offered",
-            clip(
-                &format!("{} ({helped})", card.faq_offered.join(", ")),
-                FIELD_LIMIT,
-            ),
-            false,
-        );
+    let mut fields = Vec::new();
+
+    let mut requester = person(card.requester_user.as_ref(), card.requester_name());
+    if card.requester_user.is_some() {
+        requester = format!("{} ({})", e(card.requester_name()), requester);
     }
-    if !card.answers.is_empty() {
+    if !card.language.is_empty() {
+        requester.push_str(&format!("\nlanguage: {}", e(&card.language)));
+    }
+    fields.push(Field::new("Requester", requester, true));
+    fields.push(Field::new(
+        "Organisation",
+        card.organisation
+            .as_deref()
+            .map(e)
+            .unwrap_or_else(|| "-".into()),
+        true,
+    ));
+    fields.push(Field::new(
+        "Priority",
+        format!(
+            "{} ({}, {})\n{}",
+            card.priority,
+            card.tier,
+            e(&card.queue),
+            e(&card.priority_reason)
+        ),
+        true,
+    ));
+    let assignee = card
+        .assignee_name()
+        .map(|a| format!(" · {}", person(card.assignee_user.as_ref(), a)))
+        .unwrap_or_default();
+    fields.push(Field::new(
+        "Status",
+        format!("{}{assignee}", card.status.as_str()),
+        true,
+    ));
+    let next = card.next_due().map(|(_, due)| due);
+    if let Some(due) = card.first_response_due_ms {
+        let v = match card.first_response_ms {
+            Some(at) => format!("met <t:{}:f>", at / 1000),
+            None if next == Some(due) => when(due),
+            None => format!("<t:{}:f>", due / 1000),
+        };
+        fields.push(Field::new("First response due", v, true));
+    }
+    if let Some(due) = card.resolution_due_ms {
+        let v = match card.resolved_ms {
+            Some(at) => format!("resolved <t:{}:f>", at / 1000),
+            None if card.status.is_open() => when(due),
+            None => format!("<t:{}:f>", due / 1000),
+        };
+        fields.push(Field::new("Resolution due", v, true));
+    }
+    if card.created_ms > 0 {
+        fields.push(Field::new(
+            "Opened",
+            format!(
+                "<t:{}:R>\ntime spent: {} min",
+                card.created_ms / 1000,
+                card.minutes_spent
+            ),
+            true,
+        ));
+    }
+    let why = if card.why_words.is_empty() {
+        format!("{} ({:.2}): {}", card.intent, card.confidence, card.why)
+    } else {
+        card.why_words.clone()
+    };
+    fields.push(Field::new("Detected", e(&why), false));
+    if let Some(f) = &card.faq_seen {
+        fields.push(Field::new("FAQ offered", e(&f.describe()), false));
+    }
+    if !card.questions.is_empty() {
         let a: Vec<String> = card
-            .answers
+            .questions
             .iter()
-            .map(|(q, a)| format!("**{q}**: {a}"))
+            .map(|a| format!("**{}**\n{}", e(&a.question), e(&a.answer)))
             .collect();
-        e = e.field("Answers", clip(&a.join("\n"), FIELD_LIMIT), false);
+        fields.push(Field::new("Answers", a.join("\n"), false));
+    }
+    if let Some(n) = &card.l3_note {
+        fields.push(Field::new("L3 note", e(n), false));
+    }
+    if let Some(i) = &card.incident {
+        fields.push(Field::new("Incident", format!("part of {}", e(i)), true));
+    }
+    if !card.linked.is_empty() {
+        fields.push(Field::new(
+            "Linked reports",
+            e(&card.linked.join(", ")),
+            true,
+        ));
     }
     if !card.transcript.is_empty() {
         let lines: Vec<String> = card
             .transcript
             .iter()
-            .map(|l| format!("{}: {}", l.from, l.text))
+            .map(|l| format!("**{}**: {}", speaker(card, l), e(&l.text)))
             .collect();
-        // The latest lines matter most: keep the end.
-        let joined = lines.join("\n");
-        let tail: String = if joined.chars().count() > FIELD_LIMIT - 1 {
-            let skip = joined.chars().count() - (FIELD_LIMIT - 1);
-            format!("…{}", joined.chars().skip(skip).collect::<String>())
-        } else {
-            joined
-        };
-        e = e.field("Transcript (redacted)", tail, false);
+        let mut f = Field::new("Transcript (redacted)", lines.join("\n"), false);
+        f.keep_end = true;
+        fields.push(f);
     }
-    e.footer(CreateEmbedFooter::new("frontline"))
+    if !card.notes.is_empty() {
+        let lines: Vec<String> = card
+            .notes
+            .iter()
+            .map(|l| format!("**{}**: {}", speaker(card, l), e(&l.text)))
+            .collect();
+        let mut f = Field::new("Internal notes (agents only)", lines.join("\n"), false);
+        f.keep_end = true;
+        fields.push(f);
+    }
+    if !card.previous.is_empty() {
+        let lines: Vec<String> = card
+            .previous
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} · {} · {} · <t:{}:d>",
+                    e(&t.id),
+                    t.status.as_str(),
+                    e(&t.subject),
+                    t.created_ms / 1000
+                )
+            })
+            .collect();
+        fields.push(Field::new("Previous tickets", lines.join("\n"), false));
+    }
+    fit(&mut fields, title.chars().count() + FOOTER.chars().count());
+    let mut embed = CreateEmbed::new().title(title).colour(colour);
+    for f in fields {
+        embed = embed.field(f.name, f.value, f.inline);
+    }
+    embed.footer(CreateEmbedFooter::new(FOOTER))
+}
+
+/// Who wrote a line, for the embed: the requester's name, `bot`, or the agent (a mention for
+/// agents the desk names by their Discord identity).
+fn speaker(card: &Card, line: &crate::tickets::Line) -> String {
+    let who = card.speaker(line);
+    match who.strip_prefix("discord:") {
+        Some(id) if line.from.starts_with("agent:") && !id.is_empty() => person(
+            Some(&UserRef {
+                platform: Platform::Discord,
+                id: id.into(),
+                name: who.into(),
+            }),
+            who,
+        ),
+        _ => escape_markdown(who),
+    }
 }
 
 /// The agent buttons under a card, as the desk listed them (none once it is resolved).
