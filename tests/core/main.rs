@@ -7,3 +7,4 @@ mod common;
 mod desk_table;
 mod triage_robustness;
 mod triage_table;
+mod triage_understanding;
