@@ -142,6 +142,12 @@ enum Command {
         show_errors: bool,
         #[arg(long)]
         json: bool,
+        /// Leave out the stem features (to measure what they bring).
+        #[arg(long)]
+        no_stems: bool,
+        /// Leave out typo correction (to measure what it brings).
+        #[arg(long)]
+        no_typos: bool,
     },
     /// Measure speed: `frontline bench triage` (default pack and a generated 500-intent pack).
     Bench {
@@ -488,8 +494,13 @@ fn run() -> Result<()> {
             target_oos_recall,
             show_errors,
             json,
+            no_stems,
+            no_typos,
             ..
         } => {
+            let mut config = EngineConfig::default();
+            config.features.stems = !no_stems;
+            config.features.typos = !no_typos;
             let train = eval::read_labelled(&train)?;
             let test = eval::read_labelled(&test)?;
             let val = if threshold_from.is_empty() {
@@ -505,7 +516,7 @@ fn run() -> Result<()> {
                 goal: target_oos_recall
                     .map(ThresholdGoal::OosRecall)
                     .unwrap_or(ThresholdGoal::Balanced),
-                config: EngineConfig::default(),
+                config,
             })?;
             if json {
                 outln!("{}", serde_json::to_string(&report)?);
