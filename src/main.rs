@@ -118,10 +118,17 @@ enum Command {
         /// Messages to classify; stdin lines when none.
         messages: Vec<String>,
     },
-    /// Measure intent classification on JSON Lines datasets ({"text","intent"}).
+    /// Measure intent classification on JSON Lines datasets ({"text","intent"}), or with --pack a
+    /// whole intent pack on a held-out set ({"text","intent","action","lang"}).
     Eval {
-        #[arg(long, required = true, num_args = 1..)]
+        #[arg(long, required_unless_present = "pack", num_args = 1..)]
         train: Vec<PathBuf>,
+        /// Evaluate this intent pack (rules, examples, FAQ) as the bot uses it, on --test.
+        #[arg(long, conflicts_with = "train")]
+        pack: Option<PathBuf>,
+        /// With --pack: `dev` (first half of the test file's lines), `test` (second half) or `all`.
+        #[arg(long, requires = "pack")]
+        split: Option<String>,
         #[arg(long, required = true, num_args = 1..)]
         test: Vec<PathBuf>,
         /// The label that marks out-of-scope messages in the data.
@@ -139,6 +146,12 @@ enum Command {
         show_errors: bool,
         #[arg(long)]
         json: bool,
+        /// Leave out the stem features (to measure what they bring).
+        #[arg(long)]
+        no_stems: bool,
+        /// Leave out typo correction (to measure what it brings).
+        #[arg(long)]
+        no_typos: bool,
     },
     /// Measure speed: `frontline bench triage` (default pack and a generated 500-intent pack).
     Bench {
@@ -427,6 +440,40 @@ fn run() -> Result<()> {
             }
         }
         Command::Eval {
+            pack: Some(dir),
+            test,
+            split,
+            show_errors,
+            json,
+            ..
+        } => {
+            let engine = load_engine(Some(dir))?;
+            let [test] = test.as_slice() else {
+                anyhow::bail!("--pack takes one --test file");
+            };
+            let cases = eval::read_pack_cases(test, split.as_deref())?;
+            let r = eval::eval_pack(&engine, &cases)?;
+            if json {
+                outln!("{}", serde_json::to_string(&r)?);
+            } else {
+                outln!(
+                    "{} messages: intent accuracy {:.3}, first-action accuracy {:.3}, security recall {:.3} ({} incidents), clarify {:.3}, {:.1} µs/message",
+                    r.messages,
+                    r.intent_accuracy,
+                    r.action_accuracy,
+                    r.security_recall,
+                    r.security_total,
+                    r.clarify_rate,
+                    r.us_per_message
+                );
+                if show_errors {
+                    for (text, want, got) in &r.errors {
+                        outln!("  error: {want} -> {got}: {text}");
+                    }
+                }
+            }
+        }
+        Command::Eval {
             train,
             test,
             oos_label,
@@ -434,7 +481,13 @@ fn run() -> Result<()> {
             target_oos_recall,
             show_errors,
             json,
+            no_stems,
+            no_typos,
+            ..
         } => {
+            let mut config = EngineConfig::default();
+            config.features.stems = !no_stems;
+            config.features.typos = !no_typos;
             let train = eval::read_labelled(&train)?;
             let test = eval::read_labelled(&test)?;
             let val = if threshold_from.is_empty() {
@@ -450,7 +503,7 @@ fn run() -> Result<()> {
                 goal: target_oos_recall
                     .map(ThresholdGoal::OosRecall)
                     .unwrap_or(ThresholdGoal::Balanced),
-                config: EngineConfig::default(),
+                config,
             })?;
             if json {
                 outln!("{}", terminal::json(&report)?);

@@ -131,6 +131,11 @@ pub struct Intent {
     pub follow_up: Vec<FollowUp>,
     /// First reply per language.
     pub reply: BTreeMap<String, String>,
+    /// A short human title per language, for buttons and cards ("VPN connection").
+    pub title: BTreeMap<String, String>,
+    /// The intent a message of this intent becomes when several people are affected (a network
+    /// problem for everyone is an outage).
+    pub if_widespread: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,7 +160,16 @@ pub struct Pack {
     pub out_of_scope: Vec<Example>,
     pub intents: Vec<Intent>,
     pub articles: Vec<Article>,
+    /// Impact signals: each signal name (one of [`SIGNALS`]) with its patterns (folded regexes).
+    pub signals: Vec<(String, Vec<String>)>,
+    /// Product and service names: each concept with its words (folded, lower case). A message
+    /// naming any of them carries the concept as a feature, so the classifier learns "a VPN
+    /// client" from the examples rather than each client's name.
+    pub lexicon: Vec<(String, Vec<String>)>,
 }
+
+/// The impact signals a pack may define patterns for, in the order decisions list them.
+pub const SIGNALS: &[&str] = &["security", "many_people", "deadline", "frustrated"];
 
 /// The confidence threshold used when the pack does not set one.
 pub const DEFAULT_THRESHOLD: f32 = 0.45;
@@ -272,6 +286,8 @@ struct PackFile {
     threshold: Option<Spanned<f32>>,
     #[serde(default)]
     out_of_scope: BTreeMap<String, Vec<String>>,
+    signals: Option<Spanned<BTreeMap<String, Vec<String>>>>,
+    lexicon: Option<Spanned<BTreeMap<String, Vec<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -299,6 +315,8 @@ struct IntentFile {
     #[serde(default)]
     follow_up: Vec<Spanned<BTreeMap<String, String>>>,
     reply: Spanned<BTreeMap<String, String>>,
+    title: Option<Spanned<BTreeMap<String, String>>>,
+    if_widespread: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -420,6 +438,57 @@ impl Pack {
                 text: t.clone(),
             }));
         }
+        let empty = Spanned::new(0..0, BTreeMap::new());
+        let pf_signals = pf.signals.as_ref().unwrap_or(&empty);
+        let pf_lexicon = pf.lexicon.as_ref().unwrap_or(&empty);
+        let mut signals = Vec::new();
+        for (name, patterns) in pf_signals.get_ref() {
+            if !SIGNALS.contains(&name.as_str()) {
+                return Err(src.err(
+                    pf_signals.span(),
+                    &format!("signals.{name}"),
+                    format!("unknown signal (one of {SIGNALS:?})"),
+                ));
+            }
+            let mut folded = Vec::new();
+            for (i, p) in patterns.iter().enumerate() {
+                let f = fold_pattern(p);
+                if let Err(e) = crate::triage::rules::compile(&f) {
+                    return Err(src.err(
+                        pf_signals.span(),
+                        &format!("signals.{name}[{i}]"),
+                        format!("invalid regex: {e}"),
+                    ));
+                }
+                if has_uppercase_literal(&f) {
+                    return Err(src.err(
+                        pf_signals.span(),
+                        &format!("signals.{name}[{i}]"),
+                        "write patterns in lower case: messages are matched lower-cased",
+                    ));
+                }
+                folded.push(f);
+            }
+            signals.push((name.clone(), folded));
+        }
+        let mut lexicon = Vec::new();
+        for (concept, words) in pf_lexicon.get_ref() {
+            let folded: Vec<String> = words
+                .iter()
+                .map(|w| fold_pattern(w).to_lowercase())
+                .collect();
+            if let Some(bad) = folded
+                .iter()
+                .find(|w| w.is_empty() || !w.chars().all(char::is_alphanumeric))
+            {
+                return Err(src.err(
+                    pf_lexicon.span(),
+                    &format!("lexicon.{concept}"),
+                    format!("`{bad}` is not one word of letters and digits"),
+                ));
+            }
+            lexicon.push((concept.clone(), folded));
+        }
 
         let mut articles = Vec::new();
         let mut article_keys = HashSet::new();
@@ -467,6 +536,7 @@ impl Pack {
         }
 
         let mut intents: Vec<Intent> = Vec::new();
+        let mut widespread_spans = Vec::new();
         for path in toml_files(dir)? {
             if path.file_name().is_some_and(|n| n == "pack.toml") {
                 continue;
@@ -589,6 +659,30 @@ impl Pack {
                     ));
                 }
             }
+            let mut title = BTreeMap::new();
+            if let Some(t) = &f.title {
+                for lang in &languages {
+                    match t.get_ref().get(lang) {
+                        Some(v) if !v.trim().is_empty() => {
+                            title.insert(lang.clone(), v.clone());
+                        }
+                        _ => {
+                            return Err(src.err(
+                                t.span(),
+                                &format!("title.{lang}"),
+                                "missing language",
+                            ));
+                        }
+                    }
+                }
+                if let Some(extra) = t.get_ref().keys().find(|k| !languages.contains(k)) {
+                    return Err(src.err(
+                        t.span(),
+                        &format!("title.{extra}"),
+                        "not one of the pack's languages",
+                    ));
+                }
+            }
             let mut follow_up = Vec::new();
             for (i, q) in f.follow_up.iter().enumerate() {
                 let mut text = q.get_ref().clone();
@@ -625,7 +719,27 @@ impl Pack {
                 examples,
                 follow_up,
                 reply: f.reply.into_inner(),
+                title,
+                if_widespread: f.if_widespread.map(|w| {
+                    widespread_spans.push((path.clone(), text.clone(), w.span()));
+                    w.into_inner()
+                }),
             });
+        }
+        // `if_widespread` may name an intent defined in a later file: checked once all are read.
+        let mut spans = widespread_spans.into_iter();
+        for intent in &intents {
+            let Some(target) = &intent.if_widespread else {
+                continue;
+            };
+            let (file, text, span) = spans.next().expect("one span per if_widespread");
+            if !intents.iter().any(|i| &i.id == target) {
+                return Err(Source {
+                    path: &file,
+                    text: &text,
+                }
+                .err(span, "if_widespread", format!("no intent `{target}`")));
+            }
         }
         if intents.is_empty() {
             return Err(PackError {
@@ -643,6 +757,8 @@ impl Pack {
             out_of_scope,
             intents,
             articles,
+            signals,
+            lexicon,
         })
     }
 
@@ -664,6 +780,8 @@ impl Pack {
                     examples: vec![],
                     follow_up: vec![],
                     reply: BTreeMap::new(),
+                    title: BTreeMap::new(),
+                    if_widespread: None,
                 });
                 intents.len() - 1
             });
@@ -680,11 +798,21 @@ impl Pack {
             out_of_scope: vec![],
             intents,
             articles: vec![],
+            signals: vec![],
+            lexicon: vec![],
         }
     }
 
     pub fn intent(&self, id: &str) -> Option<&Intent> {
         self.intents.iter().find(|i| i.id == id)
+    }
+
+    /// The intent's short title in `language` (its id when the pack gives none), for buttons.
+    pub fn title<'a>(&'a self, intent: &'a str, language: &str) -> &'a str {
+        self.intent(intent)
+            .and_then(|i| i.title.get(language))
+            .map(String::as_str)
+            .unwrap_or(intent)
     }
 
     pub fn article(&self, id: &str, language: &str) -> Option<&Article> {

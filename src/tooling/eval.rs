@@ -364,3 +364,92 @@ pub fn eval_faq(
         index_ms,
     })
 }
+
+/// One line of a held-out set for a whole pack: `{"text","intent","action","lang"}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PackCase {
+    pub text: String,
+    pub intent: String,
+    pub action: String,
+    #[serde(default)]
+    pub lang: String,
+}
+
+/// Reads a held-out set; `split` keeps the first half of its lines (`dev`), the second (`test`)
+/// or all of them (`None`).
+pub fn read_pack_cases(path: &Path, split: Option<&str>) -> Result<Vec<PackCase>> {
+    let all: Vec<PackCase> = read_jsonl(path)?;
+    let half = all.len().div_ceil(2);
+    Ok(match split {
+        None | Some("all") => all,
+        Some("dev") => all[..half].to_vec(),
+        Some("test") => all[half..].to_vec(),
+        Some(other) => bail!("unknown split `{other}` (dev, test or all)"),
+    })
+}
+
+/// How a pack's decisions match what people meant: the intent, the first action, and whether
+/// security incidents reached the security intent.
+#[derive(Debug, Serialize)]
+pub struct PackReport {
+    pub messages: usize,
+    pub intent_accuracy: f64,
+    pub action_accuracy: f64,
+    pub security_recall: f64,
+    pub security_total: usize,
+    /// Share of messages answered with `clarify` (each counted as a wrong first action).
+    pub clarify_rate: f64,
+    pub us_per_message: f64,
+    /// Wrong decisions: (text, expected intent/action, decided intent/action).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<(String, String, String)>,
+}
+
+/// Decides every case with `engine` (the pack's own, rules and all) and scores the decisions.
+pub fn eval_pack(engine: &Triage, cases: &[PackCase]) -> Result<PackReport> {
+    if cases.is_empty() {
+        bail!("no messages to evaluate");
+    }
+    let started = Instant::now();
+    let decisions: Vec<_> = cases.iter().map(|c| engine.decide(&c.text)).collect();
+    let us_per_message = started.elapsed().as_secs_f64() * 1e6 / cases.len() as f64;
+    let (mut intent_ok, mut action_ok, mut sec_total, mut sec_ok, mut clarify) = (0, 0, 0, 0, 0);
+    let mut errors = Vec::new();
+    for (c, d) in cases.iter().zip(&decisions) {
+        let action = serde_json::to_value(d.action)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let i_ok = d.intent == c.intent;
+        let a_ok = action == c.action;
+        intent_ok += i_ok as usize;
+        action_ok += a_ok as usize;
+        clarify += (action == "clarify") as usize;
+        if c.intent == "security_incident" {
+            sec_total += 1;
+            sec_ok += i_ok as usize;
+        }
+        if !i_ok || !a_ok {
+            errors.push((
+                c.text.clone(),
+                format!("{}/{}", c.intent, c.action),
+                format!("{}/{} {:.2}", d.intent, action, d.confidence),
+            ));
+        }
+    }
+    let n = cases.len() as f64;
+    Ok(PackReport {
+        messages: cases.len(),
+        intent_accuracy: intent_ok as f64 / n,
+        action_accuracy: action_ok as f64 / n,
+        security_recall: if sec_total > 0 {
+            sec_ok as f64 / sec_total as f64
+        } else {
+            0.0
+        },
+        security_total: sec_total,
+        clarify_rate: clarify as f64 / n,
+        us_per_message,
+        errors,
+    })
+}

@@ -97,6 +97,8 @@ pub fn pack(intents: usize, examples: usize, articles: usize) -> Pack {
             examples,
             follow_up: vec![],
             reply: BTreeMap::from([("en".to_string(), "ok".to_string())]),
+            title: BTreeMap::new(),
+            if_widespread: None,
         });
     }
     let articles = (0..articles)
@@ -120,6 +122,8 @@ pub fn pack(intents: usize, examples: usize, articles: usize) -> Pack {
         out_of_scope: vec![],
         intents: list,
         articles,
+        signals: vec![],
+        lexicon: vec![],
     }
 }
 

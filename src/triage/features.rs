@@ -77,6 +77,10 @@ pub struct FeatureConfig {
     /// Share of a vector's weight given to word features (the rest goes to character n-grams);
     /// each group is normalised apart first, so the many n-grams do not drown the few words.
     pub word_share: f32,
+    /// Add each word's stem (see [`super::enrich::stem`]) as a feature.
+    pub stems: bool,
+    /// Read a word the examples never used as the known word one edit away, if any.
+    pub typos: bool,
 }
 
 impl Default for FeatureConfig {
@@ -86,6 +90,8 @@ impl Default for FeatureConfig {
             char_min: 2,
             char_max: 5,
             word_share: 0.2,
+            stems: true,
+            typos: true,
         }
     }
 }

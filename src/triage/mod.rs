@@ -4,30 +4,44 @@
 //! Invariant: this module is pure. It does no I/O and knows no platform; given a loaded [`Pack`] and
 //! a message it returns a [`Decision`], the same one every time.
 
+pub mod enrich;
 pub mod faq;
 pub mod features;
 pub mod lang;
 pub mod model;
 pub mod normalize;
 pub mod rules;
+pub mod signals;
 
 use std::time::Instant;
 
 use serde::Serialize;
 
 use crate::pack::{Action, Pack, Priority};
+use enrich::Enricher;
 use faq::{FaqConfig, FaqIndex};
 use features::{FeatureConfig, Sparse, Vectorizer, extract};
 use lang::LangModel;
 use model::{Linear, TrainConfig, softmax};
 use normalize::{MAX_INPUT_BYTES, Normalized, normalize};
 use rules::RuleSet;
+use signals::{Signal, SignalSet, Signals};
 
 /// The intent id of messages the pack does not cover.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
 
 /// How many logits a rule of weight 1.0 adds to its intent.
 const RULE_SCALE: f32 = 4.0;
+
+/// Below the threshold, a message is still given its best intent when the best FAQ article for it
+/// is one of that intent's own and matches at least this well (search score mapped to 0..1), and
+/// the confidence is at least [`FAQ_RESCUE_FLOOR`] times the threshold.
+const FAQ_RESCUE: f32 = 0.5;
+const FAQ_RESCUE_FLOOR: f32 = 0.5;
+
+/// Two in-scope intents closer than this (probability after rules) are a close call: the desk asks
+/// which one the user means. Chosen on the dev half of `tests/fixtures/people.jsonl`.
+const CLARIFY_MARGIN: f32 = 0.12;
 
 /// Engine settings; the defaults are what the CLI and the desk use.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -46,6 +60,8 @@ pub enum NextAction {
     Escalate,
     /// Out of scope: offer FAQ search or a human.
     Fallback,
+    /// A close call between two intents (`Decision::candidates`): ask the user which one.
+    Clarify,
 }
 
 impl From<Action> for NextAction {
@@ -63,6 +79,13 @@ pub struct FaqHit {
     pub id: String,
     pub title: String,
     pub score: f32,
+}
+
+/// An intent the message may be about, for a clarifying question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub intent: String,
+    pub confidence: f32,
 }
 
 /// A rule that fired, for the explanation.
@@ -96,6 +119,13 @@ pub struct Decision {
     pub example: Option<String>,
     /// The classifier's own probability for the chosen intent, before rules.
     pub model_confidence: f32,
+    /// Why the priority is what it is, for a person: "security incident", "several people
+    /// affected", "deadline today", "one person, one service", ...
+    pub priority_reason: String,
+    /// Impact signals found, among "security", "many_people", "deadline", "frustrated".
+    pub signals: Vec<String>,
+    /// With `action: clarify`, the two intents to choose from, best first; empty otherwise.
+    pub candidates: Vec<Candidate>,
 }
 
 impl Decision {
@@ -109,6 +139,10 @@ impl Decision {
 #[derive(Debug, Clone)]
 pub struct Scores {
     pub best: usize,
+    /// The runner-up class and both probabilities after rules.
+    pub second: usize,
+    pub best_p: f32,
+    pub second_p: f32,
     /// The classifier's own probability for `best`, before rules.
     pub model_confidence: f32,
     /// Feature hashes of the message (shared with language detection).
@@ -160,6 +194,12 @@ pub struct Triage {
     example_postings: Vec<(u32, u32, f32)>,
     lang: LangModel,
     faq: FaqIndex,
+    enricher: Enricher,
+    signals: SignalSet,
+    /// The intent security signals send a message to (the first of category `security`).
+    security_intent: Option<usize>,
+    /// Per intent: the index of its `if_widespread` intent.
+    widespread: Vec<Option<usize>>,
     threshold: f32,
     default_language: usize,
     /// Milliseconds spent building the engine.
@@ -214,11 +254,19 @@ impl Triage {
             }
         }
         let normalized: Vec<Normalized> = texts.iter().map(|(_, t, _)| normalize(t)).collect();
+        let enricher = Enricher::new(
+            normalized.iter().map(|n| n.tokens.as_slice()),
+            &pack.lexicon,
+            config.features.stems,
+            config.features.typos,
+        );
         let hashes: Vec<Vec<u64>> = normalized
             .iter()
             .map(|n| {
                 let mut h = Vec::new();
                 extract(&n.tokens, &config.features, &mut h);
+                // Training words are known by definition: no typo correction.
+                enricher.extend(&n.tokens, |_| true, &mut h);
                 h
             })
             .collect();
@@ -286,6 +334,17 @@ impl Triage {
         let faq = FaqIndex::build(&pack.articles, config.faq);
         let default_language = lang_index(&pack.default_language);
         let threshold = pack.threshold;
+        let signals = SignalSet::new(&pack.signals)?;
+        let security_intent = pack.intents.iter().position(|i| i.category == "security");
+        let widespread = pack
+            .intents
+            .iter()
+            .map(|i| {
+                i.if_widespread
+                    .as_ref()
+                    .and_then(|t| pack.intents.iter().position(|x| &x.id == t))
+            })
+            .collect();
         Ok(Triage {
             pack,
             rules,
@@ -300,6 +359,10 @@ impl Triage {
             example_postings,
             lang,
             faq,
+            enricher,
+            signals,
+            security_intent,
+            widespread,
             threshold,
             default_language,
             build_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -345,10 +408,15 @@ impl Triage {
             .iter()
             .filter(|h| self.vectorizer.index_of(**h).is_some())
             .count();
+        let recognised = self.enricher.extend(
+            &n.tokens,
+            |h| self.vectorizer.index_of(h).is_some(),
+            &mut hashes,
+        );
         let coverage = if n.tokens.is_empty() {
             0.0
         } else {
-            known as f32 / n.tokens.len() as f32
+            ((known + recognised) as f32 / n.tokens.len() as f32).min(1.0)
         };
         let mut vector = Sparse::with_capacity(hashes.len());
         self.vectorizer.transform(&hashes, &mut vector);
@@ -384,12 +452,20 @@ impl Triage {
                 probs
             };
             let mut best = 0;
+            let mut second = usize::MAX;
             for (c, p) in probs.iter().enumerate() {
                 if *p > probs[best] {
+                    second = best;
                     best = c;
+                } else if c != best && (second == usize::MAX || *p > probs[second]) {
+                    second = c;
                 }
             }
+            if second == usize::MAX {
+                second = best;
+            }
             let probs_best = probs[best];
+            let second_p = if second == best { 0.0 } else { probs[second] };
             // A positive rule of the winner is the pack author's word that the message is in
             // scope: unseen words (typos, names) then do not discount the confidence.
             let vouched = rule_hits.iter().any(|&r| {
@@ -399,6 +475,9 @@ impl Triage {
             let coverage = if vouched { 1.0 } else { coverage };
             Scores {
                 best,
+                second,
+                best_p: probs_best,
+                second_p,
                 model_confidence: model_probs[best],
                 hashes,
                 vector,
@@ -485,6 +564,9 @@ impl Triage {
                 rules: vec![],
                 example: None,
                 model_confidence: 0.0,
+                priority_reason: "no words".into(),
+                signals: vec![],
+                candidates: vec![],
             };
         }
         let s = self.scores(&n);
@@ -492,22 +574,22 @@ impl Triage {
             .lang
             .detect(&s.hashes, n.polish_letters, self.default_language);
         let language = self.pack.languages[language_idx].clone();
-        let confidence = s.confidence;
+        let mut confidence = s.confidence;
         let rules: Vec<RuleHit> = s
             .rule_hits
             .iter()
             .map(|&r| self.rule_hits[r].clone())
             .collect();
-        let intent = self.class_intent[s.best].filter(|_| confidence >= self.threshold);
+        let mut intent = self.class_intent[s.best].filter(|_| confidence >= self.threshold);
         // The nearest training example of the winning class explains the learned score.
         let example = self.nearest_example(&s, s.best);
         let model_confidence = s.model_confidence;
         let label = self.class_label(s.best).to_string();
-        match (&example, intent) {
-            (Some((sim, t)), _) => why.push(format!(
+        match &example {
+            Some((sim, t)) => why.push(format!(
                 "{label}: classifier {model_confidence:.2}, nearest example \"{t}\" (similarity {sim:.2})"
             )),
-            (None, _) => why.push(format!("{label}: classifier {model_confidence:.2}, no similar example")),
+            None => why.push(format!("{label}: classifier {model_confidence:.2}, no similar example")),
         }
         // Rules that moved the winner: its own, and other intents' rules that fired (by id, the full
         // rule text is in `rules`).
@@ -517,6 +599,24 @@ impl Triage {
             .collect();
         if !fired.is_empty() {
             why.push(format!("rules {}", fired.join(", ")));
+        }
+        // An unsure intent whose own FAQ article matches the message well is taken: the article's
+        // words are a second opinion the classifier's examples may lack.
+        if intent.is_none()
+            && let Some(i) = self.class_intent[s.best]
+            && confidence >= self.threshold * FAQ_RESCUE_FLOOR
+            && !self.pack.intents[i].faq.is_empty()
+            && let Some(h) = self.faq.search(&n.tokens, Some(&language), 1).first()
+        {
+            let a = &self.pack.articles[h.article];
+            let score = h.score / (h.score + 5.0);
+            if score >= FAQ_RESCUE && self.pack.intents[i].faq.contains(&a.id) {
+                intent = Some(i);
+                why.push(format!(
+                    "confidence {confidence:.2} below threshold {:.2}, but its article {} matches ({score:.2})",
+                    self.threshold, a.id
+                ));
+            }
         }
         if intent.is_none() {
             why.push(if self.class_intent[s.best].is_none() {
@@ -528,22 +628,82 @@ impl Triage {
                 )
             });
         }
+        let (mut signals, security_pattern) = self.signals.detect(&n.text, text);
+        // A security signal is never out of scope and never a question back: a person looks at it.
+        let mut overridden = false;
+        if let Some(si) = self.security_intent {
+            if let Some(p) = security_pattern {
+                if intent != Some(si) {
+                    overridden = true;
+                    confidence = 1.0;
+                    intent = Some(si);
+                }
+                why.push(format!("security signal /{p}/"));
+            } else if intent == Some(si) {
+                signals.add(Signal::Security);
+            }
+        }
+        let security = signals.has(Signal::Security);
+        if !security
+            && signals.has(Signal::ManyPeople)
+            && let Some(i) = intent
+            && let Some(w) = self.widespread[i]
+        {
+            why.push(format!(
+                "several people affected: {} becomes {}",
+                self.pack.intents[i].id, self.pack.intents[w].id
+            ));
+            intent = Some(w);
+            overridden = true;
+        }
+        let candidates = match (intent, self.class_intent[s.second]) {
+            (Some(i), Some(j))
+                if !security
+                    && !overridden
+                    && s.second != s.best
+                    && self.class_intent[s.best] == Some(i)
+                    && s.best_p - s.second_p < CLARIFY_MARGIN =>
+            {
+                why.push(format!(
+                    "close call: {} {:.2} or {} {:.2}",
+                    self.pack.intents[i].id, s.best_p, self.pack.intents[j].id, s.second_p
+                ));
+                vec![
+                    Candidate {
+                        intent: self.pack.intents[i].id.clone(),
+                        confidence: s.best_p,
+                    },
+                    Candidate {
+                        intent: self.pack.intents[j].id.clone(),
+                        confidence: s.second_p,
+                    },
+                ]
+            }
+            _ => vec![],
+        };
         // Off-topic chatter recognised as such gets no articles; an unsure intent gets strong hits only.
-        let faq = if self.class_intent[s.best].is_none() {
+        let faq = if self.class_intent[s.best].is_none() && intent.is_none() {
             Vec::new()
         } else {
             self.faq_for(&n, &language, intent)
         };
-        let (name, action, priority) = match intent {
+        let (name, action, priority, priority_reason) = match intent {
             Some(i) => {
                 let it = &self.pack.intents[i];
-                (
-                    it.id.clone(),
-                    NextAction::from(it.action),
-                    Some(it.priority),
-                )
+                let (p, reason) = impact_priority(it, signals);
+                let action = if candidates.is_empty() {
+                    NextAction::from(it.action)
+                } else {
+                    NextAction::Clarify
+                };
+                (it.id.clone(), action, Some(p), reason)
             }
-            None => (OUT_OF_SCOPE.to_string(), NextAction::Fallback, None),
+            None => (
+                OUT_OF_SCOPE.to_string(),
+                NextAction::Fallback,
+                None,
+                "not an IT request the pack covers",
+            ),
         };
         Decision {
             intent: name,
@@ -557,6 +717,9 @@ impl Triage {
             rules,
             example: example.map(|(_, t)| t.to_string()),
             model_confidence,
+            priority_reason: priority_reason.to_string(),
+            signals: signals.names(),
+            candidates,
         }
     }
 
@@ -612,5 +775,47 @@ impl Triage {
     pub fn search_faq(&self, text: &str, language: Option<&str>, limit: usize) -> Vec<faq::Hit> {
         let n = normalize(text);
         self.faq.search(&n.tokens, language, limit)
+    }
+}
+
+/// One step more urgent (P4 -> P3 ... P1 stays P1).
+fn raise(p: Priority) -> Priority {
+    match p {
+        Priority::P4 => Priority::P3,
+        Priority::P3 => Priority::P2,
+        _ => Priority::P1,
+    }
+}
+
+/// A decision's priority from what the message says about its impact, starting from the intent's
+/// own: security is P1; many people raise it a step (an outage stays P1); an intent the pack rates
+/// P1 (an outage) affecting one person is P3, or P2 with a deadline; a deadline raises others a
+/// step, to P2 at most. Words like "nie działa" or "down" alone never make a P1.
+pub fn impact_priority(intent: &crate::pack::Intent, signals: Signals) -> (Priority, &'static str) {
+    let base = intent.priority;
+    if signals.has(Signal::Security) {
+        return (Priority::P1, "security incident");
+    }
+    // "Hi everyone", "thanks, urgent stuff sorted": small talk reports no problem to rate.
+    if intent.category == "conversation" {
+        return (base, "no problem reported");
+    }
+    if signals.has(Signal::ManyPeople) {
+        return (raise(base), "several people affected");
+    }
+    let deadline = signals.has(Signal::Deadline);
+    if base == Priority::P1 {
+        return if deadline {
+            (Priority::P2, "one person, deadline today")
+        } else {
+            (Priority::P3, "one person, one service")
+        };
+    }
+    if deadline {
+        return (raise(base).max(Priority::P2), "deadline today");
+    }
+    match base {
+        Priority::P4 => (base, "routine request"),
+        _ => (base, "one person, one service"),
     }
 }

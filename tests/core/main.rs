@@ -10,3 +10,4 @@ mod desk_table;
 mod redact_table;
 mod triage_robustness;
 mod triage_table;
+mod triage_understanding;

@@ -9,8 +9,7 @@ use frontline::triage::{Decision, NextAction};
 
 /// Rows the engine gets wrong today: still listed in `TABLE`, printed but not asserted, so the pack's
 /// author sees them. Remove a message from here once the pack classifies it.
-const KNOWN_MISSES: &[&str] =
-    &["I got an email asking for my bank details and I replied with my password"];
+const KNOWN_MISSES: &[&str] = &[];
 
 const OOS: &str = "out_of_scope";
 
@@ -132,6 +131,11 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("is the service desk reachable on sundays", "support_hours", "answer", "en"),
     ("w jakich godzinach działa helpdesk", "support_hours", "answer", "pl"),
     ("czy helpdesk pracuje w niedzielę", "support_hours", "answer", "pl"),
+    // support_hours_balance
+    ("how much is left on our prepaid block of support hours", "support_hours_balance", "escalate", "en"),
+    ("we have used up the 10 hours, can we buy more", "support_hours_balance", "escalate", "en"),
+    ("ile godzin supportu zostało w naszym pakiecie", "support_hours_balance", "escalate", "pl"),
+    ("chcielibyśmy dokupić kolejne 20 godzin wsparcia", "support_hours_balance", "escalate", "pl"),
     // thanks
     ("thanks a bunch, that sorted it", "thanks", "answer", "en"),
     ("great, thank you for the help", "thanks", "answer", "en"),
@@ -176,6 +180,7 @@ fn action_name(a: NextAction) -> &'static str {
         NextAction::Ask => "ask",
         NextAction::Escalate => "escalate",
         NextAction::Fallback => "fallback",
+        NextAction::Clarify => "clarify",
     }
 }
 
@@ -294,7 +299,7 @@ fn table_covers_every_intent_in_both_languages() {
         );
     }
     let pack = engine().pack();
-    assert_eq!(pack.intents.len(), 20);
+    assert_eq!(pack.intents.len(), 21);
     for intent in pack.intents.iter().map(|i| i.id.as_str()).chain([OOS]) {
         for lang in ["en", "pl"] {
             let rows = TABLE
