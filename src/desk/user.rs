@@ -1836,20 +1836,21 @@ fn detection_of(d: &Decision) -> Detection {
         language: d.language.clone(),
         faq_offered: vec![],
         faq_helped: None,
-        signals: vec![],
-        priority: None,
-        priority_reason: String::new(),
+        signals: d.signals.clone(),
+        priority: d.priority,
+        priority_reason: d.priority_reason.clone(),
     }
 }
 
 /// The two intents triage could not choose between, when it asks.
-fn clarify_candidates(_d: &Decision) -> Vec<String> {
-    vec![]
+fn clarify_candidates(d: &Decision) -> Vec<String> {
+    if d.action != NextAction::Clarify {
+        return vec![];
+    }
+    d.candidates.iter().map(|c| c.intent.clone()).collect()
 }
 
 /// An intent's name as a user reads it.
-fn intent_title(pack: &crate::pack::Pack, id: &str, _lang: &str) -> String {
-    pack.intent(id)
-        .map(|i| i.description.clone())
-        .unwrap_or_else(|| id.replace('_', " "))
+fn intent_title(pack: &crate::pack::Pack, id: &str, lang: &str) -> String {
+    pack.title(id, lang).replace('_', " ")
 }
