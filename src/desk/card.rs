@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::grammar::CardAction;
 use crate::pack::Pack;
+use crate::platform::terminal::line as printable;
 use crate::store::{Filter, Store, StoreError};
 use crate::tickets::{Actor, Change, Detection, Line, Status, Ticket, TicketEvent, UserRef};
-use crate::platform::terminal::line as printable;
 use crate::triage::normalize::normalize;
 
 /// How many of the requester's earlier tickets a card lists (the latest ones).
@@ -467,8 +467,13 @@ pub fn list_line(t: &Ticket, now: u64) -> String {
         (Some(u), _) if !u.name.is_empty() => u.name.as_str(),
         (_, a) => a.as_deref().unwrap_or("-"),
     };
+    let links = match (&t.incident, t.linked.len()) {
+        (Some(i), _) => format!("  (report of {i})"),
+        (None, 0) => String::new(),
+        (None, n) => format!("  (incident: +{n} reports)"),
+    };
     format!(
-        "{}  {}  {}  {}  {} old  {}  {}  {}  {}",
+        "{}  {}  {}  {}  {} old  {}  {}  {}  {}{links}",
         t.id,
         t.priority,
         t.status.as_str(),

@@ -58,6 +58,8 @@ pub enum Text {
     FullArticle,
     PickNumber,
     HowCanIHelp,
+    VagueProblem,
+    OneUserOutage,
 }
 
 pub fn text(language: &str, t: Text) -> &'static str {
@@ -239,6 +241,14 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::FullArticle => (
             "The full article: \"faq {article}\".",
             "Cały artykuł: „faq {article}”.",
+        ),
+        Text::VagueProblem => (
+            "What isn't working? Tell me the app or device and what you see.",
+            "Co nie działa? Napisz, która aplikacja lub urządzenie i co widzisz.",
+        ),
+        Text::OneUserOutage => (
+            "Sorry it isn't working for you; I'm passing this to a technician.",
+            "Przykro mi, że to u Ciebie nie działa; przekazuję sprawę technikowi.",
         ),
         Text::HowCanIHelp => (
             "OK. Tell me what you need help with.",

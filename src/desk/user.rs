@@ -365,7 +365,14 @@ impl Cx<'_> {
         adopt_language(c, &d, said);
         let detection = detection_of(&d);
         // "yes", "ok", "no" with nothing pending: acknowledged, not filed.
-        if (words::yes_no(said).is_some() && said.split_whitespace().count() <= 3)
+        let bare_no = ["no", "nie", "nope", "n"].contains(
+            &crate::triage::normalize::normalize(said)
+                .text
+                .trim_end_matches(['.', '!'])
+                .trim(),
+        );
+        if (words::yes_no(said) == Some(true) && said.split_whitespace().count() <= 3)
+            || bare_no
             || is_acknowledgement(said)
         {
             return self.acknowledge_short(user, c);
@@ -500,6 +507,21 @@ impl Cx<'_> {
             return self.ticket_status(user, c, said, &lang);
         }
         match intent.action {
+            crate::pack::Action::Escalate
+                if intent.id == "outage" && !has_signal(&detection, "many_people") =>
+            {
+                // One person's "it doesn't work" is not an outage: what is it, then?
+                if is_vague(said) {
+                    c.step = Step::Describe { person: false };
+                    self.say(user, c, Text::VagueProblem, &[]);
+                    self.acknowledged(user, "asked what does not work");
+                    return Ok(());
+                }
+                if self.known_incident(&detection, user)?.is_none() {
+                    self.say(user, c, Text::OneUserOutage, &[]);
+                }
+                self.open_ticket(user, c, detection, said, vec![])
+            }
             crate::pack::Action::Escalate => {
                 // The intent's own words say it is passed on; the ticket line follows.
                 if !reply_text.is_empty() && self.known_incident(&detection, user)?.is_none() {
@@ -1103,9 +1125,11 @@ impl Cx<'_> {
             return Ok(self.focus(c)?.filter(|t| !t.status.is_open()));
         }
         const WEEK_MS: u64 = 7 * 24 * 3600 * 1000;
-        Ok(self.my_tickets(user)?.into_iter().next().filter(|t| {
-            !t.status.is_open() && t.updated_ms + WEEK_MS >= self.now
-        }))
+        Ok(self
+            .my_tickets(user)?
+            .into_iter()
+            .next()
+            .filter(|t| !t.status.is_open() && t.updated_ms + WEEK_MS >= self.now))
     }
 
     /// A bare "yes"/"ok"/"no" when nothing is pending.
@@ -1799,12 +1823,46 @@ fn read_answer(step: &Step, said: &str) -> Option<Choice> {
     }
 }
 
+/// "nie działa", "it's broken": a problem with nothing to say what is broken.
+fn is_vague(said: &str) -> bool {
+    const GENERIC: &[&str] = &[
+        "it", "its", "it's", "is", "not", "doesnt", "doesn't", "does", "dont", "don't", "work",
+        "working", "works", "broken", "down", "again", "still", "nothing", "help", "please", "pls",
+        "nie", "dziala", "dzialaja", "znowu", "nadal", "dalej", "juz", "mi", "cos", "pomocy",
+        "prosze", "zepsute", "zepsuty", "padlo", "padl", "the", "my", "a", "i", "me", "to", "no",
+    ];
+    let n = crate::triage::normalize::normalize(said);
+    n.tokens.iter().all(|t| GENERIC.contains(&t.as_str()))
+}
+
 /// "ok", "got it", "dobra": nothing to act on.
 fn is_acknowledgement(said: &str) -> bool {
     const ACK: &[&str] = &[
-        "ok", "okay", "okey", "k", "kk", "got it", "understood", "alright", "all right", "fine",
-        "sure", "cool", "noted", "dobrze", "dobra", "spoko", "jasne", "rozumiem", "okej", "oki",
-        "w porzadku", "przyjalem", "przyjelam", "👍", "👌",
+        "ok",
+        "okay",
+        "okey",
+        "k",
+        "kk",
+        "got it",
+        "understood",
+        "alright",
+        "all right",
+        "fine",
+        "sure",
+        "cool",
+        "noted",
+        "dobrze",
+        "dobra",
+        "spoko",
+        "jasne",
+        "rozumiem",
+        "okej",
+        "oki",
+        "w porzadku",
+        "przyjalem",
+        "przyjelam",
+        "👍",
+        "👌",
     ];
     let folded = crate::triage::normalize::normalize(said).text;
     let folded = folded.trim().trim_end_matches(['.', '!', ',']).trim();

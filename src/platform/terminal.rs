@@ -14,7 +14,6 @@
 use std::fmt::Write as _;
 use std::io;
 
-
 /// Characters that reorder or hide text without being control characters: the bidirectional
 /// embeddings, overrides, isolates and marks, and the Unicode line and paragraph separators
 /// (which some terminals and viewers break lines at).
