@@ -131,8 +131,15 @@ impl Cx<'_> {
             self.acknowledged(by, "agent command refused: tier");
             return Ok(());
         }
+        // What people read: the configured name, or the platform's display name for an agent
+        // by role (whose `name` is their platform key).
+        let shown = if desk.config.agent(by).is_some() || by.name.trim().is_empty() {
+            name.clone()
+        } else {
+            by.name.clone()
+        };
         let me = UserRef {
-            name: name.clone(),
+            name: shown.clone(),
             ..by.clone()
         };
         let change = match &command {
@@ -237,7 +244,7 @@ impl Cx<'_> {
                     &c,
                     fill(
                         text(&lang, Text::AgentJoined),
-                        &[("agent", &name), ("id", &t.id)],
+                        &[("agent", &shown), ("id", &t.id)],
                     ),
                 );
             }
@@ -247,7 +254,7 @@ impl Cx<'_> {
                     &c,
                     fill(
                         super::texts::text(&lang, Text::AgentSays),
-                        &[("agent", &name), ("id", &t.id), ("text", text)],
+                        &[("agent", &shown), ("id", &t.id), ("text", text)],
                     ),
                 );
             }
@@ -268,7 +275,7 @@ impl Cx<'_> {
                 } else {
                     fill(
                         text(&lang, Text::TicketResolvedNote),
-                        &[("id", &t.id), ("agent", &name), ("note", note)],
+                        &[("id", &t.id), ("agent", &shown), ("note", note)],
                     )
                 };
                 self.reply(
@@ -282,7 +289,7 @@ impl Cx<'_> {
                         ticket: t.id.clone(),
                     },
                 );
-                self.resolve_linked(&t, &name, note)?;
+                self.resolve_linked(&t, &shown, note)?;
             }
             AgentCommand::Reopen { .. } | AgentCommand::TransferToQueue { .. } => {
                 self.card_post(&t)

@@ -148,8 +148,11 @@ impl Cx<'_> {
             crate::triage::normalize::truncate(trimmed, crate::triage::normalize::MAX_INPUT_BYTES);
         // Secrets go no further than this line: everything below reads the redacted text.
         let said = redact(kept);
-        let language = self.desk.triage.decide(&said);
-        adopt_language(&mut c, &language, &said);
+        // `faq <article-id>` says nothing about the user's language.
+        if !said.trim_start().to_lowercase().starts_with("faq") {
+            let language = self.desk.triage.decide(&said);
+            adopt_language(&mut c, &language, &said);
+        }
         c.push_line(Line {
             at_ms: self.now,
             from: "user".into(),
@@ -400,7 +403,16 @@ impl Cx<'_> {
             if has_signal(&detection, "frustrated") {
                 return self.frustrated_on_ticket(user, c, &t, said);
             }
-            if d.is_out_of_scope() || d.intent == t.detection.intent || t.incident.is_some() {
+            // An answer to the agent (who asked, or spoke last) belongs to the ticket too.
+            let agent_spoke_last = t.status == Status::WaitingOnUser
+                || t.transcript
+                    .last()
+                    .is_some_and(|l| l.from.starts_with("agent:"));
+            if d.is_out_of_scope()
+                || d.intent == t.detection.intent
+                || t.incident.is_some()
+                || agent_spoke_last
+            {
                 return self.add_to_ticket(user, c, &t.id, said);
             }
             // Something that looks like a different problem: ask rather than guess.
@@ -1435,7 +1447,8 @@ impl Cx<'_> {
         t: &Ticket,
         r: words::Rating,
     ) -> Result<(), DeskError> {
-        let comment = r.comment.map(|s| redact(&s)).filter(|s| !s.is_empty());
+        // The comment is part of what the user wrote, which is redacted already.
+        let comment = r.comment.filter(|s| !s.is_empty());
         match self.change(
             t,
             Actor::User(user.key()),
@@ -1515,8 +1528,13 @@ impl Cx<'_> {
                 || (detection.intent == "outage" && cfg.intents.iter().any(|i| i == other))
                 || (other == "outage" && cfg.intents.contains(&detection.intent))
         };
+        // One person's VPN trouble is theirs; it is an incident when a report says it is
+        // widespread (an outage, "for everyone"), or the ticket it joins already does.
+        let widespread = |d: &Detection| d.intent == "outage" || has_signal(d, "many_people");
+        let this_widespread = widespread(detection);
         let same = open.iter().rev().find(|t| {
             related(&t.detection.intent)
+                && (this_widespread || widespread(&t.detection) || !t.linked.is_empty())
                 && t.requester.key() != user.key()
                 && (t.created_ms >= since || !t.linked.is_empty())
         });

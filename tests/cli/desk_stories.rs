@@ -32,6 +32,11 @@ struct Lang {
     thanks_for_rating: &'static str,
     cracked: &'static str,
     human: &'static str,
+    /// What the bot asks when someone wants a person and has said nothing yet.
+    human_what: &'static str,
+    /// Status names as the user reads them.
+    waiting_status: &'static str,
+    resolved_status: &'static str,
     l3: &'static str,
     status_question: &'static str,
     /// `{id}` is replaced by a ticket id.
@@ -64,6 +69,9 @@ const EN: Lang = Lang {
     thanks_for_rating: "Thank you for the rating",
     cracked: "my laptop screen is cracked",
     human: "I want to talk to a human",
+    human_what: "What is it about?",
+    waiting_status: "waiting for an agent",
+    resolved_status: "resolved",
     l3: "has been passed to specialists (L3)",
     status_question: "what's the status of my ticket?",
     status_by_id: "what's the status of ticket {id}?",
@@ -94,6 +102,9 @@ const PL: Lang = Lang {
     thanks_for_rating: "Dziękuję za ocenę",
     cracked: "ekran w laptopie jest pęknięty",
     human: "chcę porozmawiać z człowiekiem",
+    human_what: "Czego dotyczy sprawa?",
+    waiting_status: "czeka na konsultanta",
+    resolved_status: "rozwiązane",
     l3: "trafiło do specjalistów (L3)",
     status_question: "jaki jest status mojego zgłoszenia?",
     status_by_id: "jaki jest status zgłoszenia {id}?",
@@ -336,14 +347,40 @@ fn broken_hardware_opens_a_ticket_at_once_pl() {
     escalates_at_once(&PL, PL.cracked, "hardware_fault", "l2-workplace");
 }
 
-#[test]
-fn asking_for_a_human_opens_a_ticket_at_once_en() {
-    escalates_at_once(&EN, EN.human, "human_agent", "l2-general");
+/// "human" with nothing said yet: the bot asks what it is about and opens nothing; the answer
+/// opens the ticket at once (no FAQ, no questions), under the answer's own intent.
+fn human_asks_then_opens(l: &Lang) {
+    let desk = TestDesk::new();
+    let out = desk.chat("jan", &[l.human]);
+    assert!(
+        out.contains(l.human_what),
+        "not asked what it is about:\n{out}"
+    );
+    assert!(
+        desk.list().is_empty(),
+        "a ticket before the user said what for"
+    );
+    let out = desk.chat("jan", &[l.cracked]);
+    assert!(
+        !out.contains(l.did_this_solve_it),
+        "FAQ offered to someone who asked for a person:\n{out}"
+    );
+    let id = id_announced(&out, l.opened);
+    let shown = desk.show(&id);
+    let t = ticket(&shown);
+    assert_eq!(t["detection"]["intent"], "hardware_fault");
+    assert_eq!(t["subject"], l.cracked);
+    assert_eq!(desk.list().len(), 1);
 }
 
 #[test]
-fn asking_for_a_human_opens_a_ticket_at_once_pl() {
-    escalates_at_once(&PL, PL.human, "human_agent", "l2-general");
+fn asking_for_a_human_asks_what_then_opens_a_ticket_en() {
+    human_asks_then_opens(&EN);
+}
+
+#[test]
+fn asking_for_a_human_asks_what_then_opens_a_ticket_pl() {
+    human_asks_then_opens(&PL);
 }
 
 // --- 4. Escalation to L3 ----------------------------------------------------------------------
@@ -473,7 +510,7 @@ fn status_of_open_ticket(l: &Lang) {
     let out = desk.chat("jan", &[l.status_question]);
     let reply = out.lines().skip(1).collect::<Vec<_>>().join("\n");
     assert!(reply.contains(&id), "id not told:\n{out}");
-    assert!(reply.contains("escalated"), "status not told:\n{out}");
+    assert!(reply.contains(l.waiting_status), "status not told:\n{out}");
 }
 
 #[test]
@@ -500,7 +537,7 @@ fn status_after_resolution(l: &Lang) {
         &out,
         &[
             l.thanks_for_rating,
-            &format!("{id} [resolved]"),
+            &format!("{id} ({})", l.resolved_status),
             l.no_open_tickets,
         ],
     );

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod chat_conversations;
 mod cli;
 mod cli_eval;
 mod desk_bad_input;

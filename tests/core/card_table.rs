@@ -75,6 +75,7 @@ fn vpn_pl() -> Ticket {
             language: d.language.clone(),
             faq_offered: d.faq.iter().map(|f| f.id.clone()).collect(),
             faq_helped: Some(false),
+            ..Default::default()
         },
         answers: vec![
             ("location".into(), "z domu, internet działa".into()),

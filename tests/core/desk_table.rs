@@ -332,7 +332,7 @@ fn faq_answer_that_does_not_help_leads_to_a_ticket() {
                 r#"reply local:jan "Did this solve it? (yes/no)" [solved,still_need_help]"#,
             ];
             2_000 says("jan", "no") => [
-                r#"reply local:jan "A few questions first so they can help faster:\nWhere are you connecting from""#,
+                r#"reply local:jan "Sorry that didn't help. I'll pass this to the support team; first a question so they can help faster:\nWhere are you connecting from""#,
             ];
             3_000 says("jan", "from home, the internet works") => [
                 r#"reply local:jan "What does GlobalProtect show""#,
@@ -381,7 +381,7 @@ fn polish_conversation() {
                 r#"reply local:jan "Czy to rozwiązało problem? (tak/nie)" [solved,still_need_help]"#,
             ];
             2_000 says("jan", "nie") => [
-                r#"reply local:jan "Dobrze, przekażę to do zespołu wsparcia. Kilka pytań, żeby przyspieszyć sprawę:\nKtórego systemu lub aplikacji dotyczy hasło?""#,
+                r#"reply local:jan "Przykro mi, że to nie pomogło. Przekażę sprawę do zespołu wsparcia; najpierw pytanie, żeby mogli szybciej pomóc:\nKtórego systemu lub aplikacji dotyczy hasło?""#,
             ];
             3_000 says("jan", "poczta") => [
                 r#"reply local:jan "Czy próbowałeś/aś samodzielnego resetu""#,
@@ -422,7 +422,7 @@ fn buttons_are_choices_not_text() {
                 r#"reply local:jan "Which system or application is the password for?""#,
             ];
             // The FAQ answer's buttons are still on screen.
-            3_000 presses("jan", Choice::Solved) => [r#"reply local:jan "I'm not sure I understood""#];
+            3_000 presses("jan", Choice::Solved) => [r#"reply local:jan "That button belongs to an earlier question""#];
             4_000 says("jan", "outlook") => [r#"reply local:jan "Did you try the self-service reset""#];
         },
     );
@@ -446,7 +446,7 @@ fn buttons_are_choices_not_text() {
                 r#"reply local:anna "Did this solve it?" [solved,still_need_help]"#,
             ];
             2_000 presses("anna", Choice::Solved) => [r#"reply local:anna "glad that helped""#];
-            3_000 presses("anna", Choice::Solved) => [r#"reply local:anna "I'm not sure I understood""#];
+            3_000 presses("anna", Choice::Solved) => [r#"reply local:anna "That button belongs to an earlier question""#];
         },
     );
     assert_eq!(
@@ -466,7 +466,7 @@ fn stale_button_and_empty_message() {
     check(
         &d,
         table! {
-            1_000 presses("jan", Choice::StillNeedHelp) => [r#"reply local:jan "I'm not sure I understood""#];
+            1_000 presses("jan", Choice::StillNeedHelp) => [r#"reply local:jan "That button belongs to an earlier question""#];
             2_000 says("jan", "   ") => [r#"reply local:jan "I didn't get any text""#];
             3_000 says("jan", "") => [r#"reply local:jan "I didn't get any text""#];
         },
@@ -500,7 +500,7 @@ fn agent_claims_answers_resolves_and_user_rates() {
             ];
             3_000 agent("alice", answer("T-1000", "Please re-add the portal profile")) => [
                 r#"notice local:alice "T-1000: sent to jan.""#,
-                r#"reply local:jan "[T-1000] alice: Please re-add the portal profile""#,
+                r#"reply local:jan "alice (support, T-1000): Please re-add the portal profile""#,
             ];
             4_000 says("jan", "done, it connects now") => [
                 "update card T-1000 in queue l2-network (claimed alice)",
@@ -558,7 +558,7 @@ fn user_reopens_a_resolved_ticket() {
                 r#"notice local:alice "T-1000 is resolved and cannot be unclaimed""#,
             ];
             4_000 says("jan", "reopen") => [
-                r#"reply local:jan "I've reopened ticket T-1000.""#,
+                r#"reply local:jan "I've reopened ticket T-1000;""#,
                 "post card T-1000 in queue l2-network (claimed alice)",
             ];
             5_000 says("jan", "still dropping") => [
@@ -756,7 +756,7 @@ fn discord_user_with_a_mapped_role_is_an_agent() {
             ];
             4_000 command_as(dana(), &["555"], answer("T-1000", "On it")) => [
                 r#"notice discord:42 "T-1000: sent to jan.""#,
-                r#"reply local:jan "[T-1000] discord:42: On it""#,
+                r#"reply local:jan "dana (support, T-1000): On it""#,
             ];
             5_000 says("jan", "thanks, waiting") => [
                 "update card T-1000 in queue l2-network (claimed discord:42)",

@@ -6,6 +6,7 @@
 mod common;
 
 mod card_table;
+mod desk_conversations;
 mod desk_table;
 mod redact_table;
 mod triage_robustness;

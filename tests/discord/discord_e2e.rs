@@ -633,7 +633,7 @@ async fn story_2_claim_relay_reply_resolve_and_csat() {
     .await;
     assert_eq!(
         relayed.content(),
-        format!("[{id}] <@{ALICE}>: please try the phone hotspot"),
+        format!("alice (support, {id}): please try the phone hotspot"),
         "{relayed}"
     );
 
@@ -914,7 +914,7 @@ async fn story_4_slash_commands() {
     let list = inject_then(&mock, faq.clone(), followup_of(&mock, &faq)).await;
     assert!(
         list.content()
-            .starts_with("Maybe one of these articles helps:"),
+            .starts_with("These articles may help (type a number to open one):"),
         "{list}"
     );
     assert!(list.content().lines().count() >= 2, "{list}");
@@ -1210,7 +1210,7 @@ async fn story_6_terminal_agents_reach_a_discord_user_through_the_outbox() {
         told,
         [
             format!("root is now handling ticket {id}."),
-            format!("[{id}] root: I reset your VPN profile, please try again"),
+            format!("root (support, {id}): I reset your VPN profile, please try again"),
             resolved.content().to_string(),
         ],
         "{told:#?}"
