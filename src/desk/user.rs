@@ -435,6 +435,10 @@ impl Cx<'_> {
             self.acknowledged(user, "asked: this ticket or something new");
             return Ok(());
         }
+        if d.intent == "human_agent" && !open.is_empty() {
+            // A person is what the open ticket already has coming: they are told so.
+            return self.human(user, c);
+        }
         if d.intent == "human_agent" && !has_signal(&detection, "frustrated") {
             // "I need a person about my laptop": the message says what it is about.
             return self.open_for_person(user, c, detection, said);

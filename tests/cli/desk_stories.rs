@@ -96,7 +96,7 @@ const PL: Lang = Lang {
     agent_reply: "Proszę usunąć i dodać ponownie profil portalu GlobalProtect",
     joined: "zajmuje się teraz zgłoszeniem",
     user_answer_with_secret: "zrobione, teraz się łączy. moje hasło to hunter2 tak przy okazji",
-    added: "Przekazałem to do zgłoszenia",
+    added: "Dopisałem to do zgłoszenia",
     resolved: "zostało rozwiązane",
     rate: "1–5",
     thanks_for_rating: "Dziękuję za ocenę",

@@ -554,7 +554,7 @@ fn events_read_as_lines() {
                     text: "still\x1b[2J broken\nreally".into(),
                 },
             ),
-            "2026-11-27 12:02  Jan Kowalski  wrote: still\u{FFFD}[2J broken⏎really",
+            "2026-11-27 12:02  Jan Kowalski  wrote: still\\e[2J broken⏎really",
         ),
         (
             event(

@@ -510,7 +510,7 @@ fn agent_claims_answers_resolves_and_user_rates() {
             5_000 agent("alice", resolve("T-1000", "profile re-added")) => [
                 r#"notice local:alice "T-1000 resolved; 20 min logged (20 in total).""#,
                 "update card T-1000 in queue l2-network (resolved alice)",
-                r#"reply local:jan "Ticket T-1000 has been resolved: profile re-added\nHow would you rate the help, 1 to 5?""#,
+                r#"reply local:jan "Ticket T-1000 has been resolved: profile re-added (alice)\nHow would you rate the help, 1 to 5?""#,
             ];
             6_000 says("jan", "5") => [r#"reply local:jan "Thank you for the rating!""#];
         },
@@ -560,6 +560,7 @@ fn user_reopens_a_resolved_ticket() {
             4_000 says("jan", "reopen") => [
                 r#"reply local:jan "I've reopened ticket T-1000;""#,
                 "post card T-1000 in queue l2-network (claimed alice)",
+                r#"notice local:alice "[T-1000] jan reopened the ticket.""#,
             ];
             5_000 says("jan", "still dropping") => [
                 "update card T-1000 in queue l2-network (claimed alice)",
@@ -752,7 +753,7 @@ fn discord_user_with_a_mapped_role_is_an_agent() {
             3_000 command_as(dana(), &["777", "555"], claim("t-1000")) => [
                 r#"notice discord:42 "T-1000 is yours; jan has been told.""#,
                 "update card T-1000 in queue l2-network (claimed discord:42)",
-                r#"reply local:jan "discord:42 is now handling ticket T-1000.""#,
+                r#"reply local:jan "dana is now handling ticket T-1000.""#,
             ];
             4_000 command_as(dana(), &["555"], answer("T-1000", "On it")) => [
                 r#"notice discord:42 "T-1000: sent to jan.""#,

@@ -607,7 +607,7 @@ async fn story_2_claim_relay_reply_resolve_and_csat() {
     let told = nth(&mock, post_in(JAN_DM), 4).await;
     assert_eq!(
         told.content(),
-        format!("<@{ALICE}> is now handling ticket {id}."),
+        format!("alice is now handling ticket {id}."),
         "{told}"
     );
     let confirm = nth(&mock, followup_of(&mock, &press), 1).await;
