@@ -292,7 +292,7 @@ impl Cx<'_> {
                 let id = articles[n as usize - 1].clone();
                 self.show_article(user, c, &id);
             }
-            (_, Choice::Person) => self.human(user, c)?,
+            (_, Choice::Person) => self.human(user, c, None)?,
             (step, _) => return Ok(Err(step)),
         }
         Ok(Ok(()))
@@ -335,7 +335,7 @@ impl Cx<'_> {
         }
         if let Some(cmd) = words::command(said) {
             match cmd {
-                Command::Human => return self.human(user, c),
+                Command::Human => return self.human(user, c, Some(said)),
                 Command::Cancel => {
                     self.say(user, c, Text::NothingToCancel, &[]);
                     self.acknowledged(user, "nothing to cancel");
@@ -437,7 +437,7 @@ impl Cx<'_> {
         }
         if d.intent == "human_agent" && !open.is_empty() {
             // A person is what the open ticket already has coming: they are told so.
-            return self.human(user, c);
+            return self.human(user, c, Some(said));
         }
         if d.intent == "human_agent" && !has_signal(&detection, "frustrated") {
             // "I need a person about my laptop": the message says what it is about.
@@ -521,6 +521,9 @@ impl Cx<'_> {
         }
         if intent.id == "ticket_status" {
             return self.ticket_status(user, c, said, &lang);
+        }
+        if intent.id == "thanks" {
+            return self.thanks(user, c);
         }
         match intent.action {
             crate::pack::Action::Escalate
@@ -1159,7 +1162,12 @@ impl Cx<'_> {
     }
 
     /// "human": a person on what the user already said, or a question what it is about.
-    fn human(&mut self, user: &UserRef, c: &mut Conversation) -> Result<(), DeskError> {
+    fn human(
+        &mut self,
+        user: &UserRef,
+        c: &mut Conversation,
+        said: Option<&str>,
+    ) -> Result<(), DeskError> {
         let mine = self.my_tickets(user)?;
         let open = c
             .ticket
@@ -1172,14 +1180,19 @@ impl Cx<'_> {
                 &t,
                 Actor::User(user.key()),
                 Change::UserReplied {
-                    text: "(asks for a person)".into(),
+                    text: said.unwrap_or("(asks for a person)").to_string(),
                 },
             )?;
             c.ticket = Some(t.id.clone());
             self.card_update(&t)?;
             self.tell_assignee(
                 &t,
-                &format!("[{}] {} asks for a person to reply.", t.id, user.name),
+                &format!(
+                    "[{}] {} asks for a person to reply: {}",
+                    t.id,
+                    user.name,
+                    said.unwrap_or("")
+                ),
             )?;
             self.say(user, c, Text::HumanAlready, &[("id", &t.id)]);
             return Ok(());
@@ -1378,10 +1391,16 @@ impl Cx<'_> {
         ) {
             Ok(t) => {
                 c.ticket = Some(t.id.clone());
+                // What the user said about it: the complaint, not "yes" or "reopen".
                 let said: Vec<String> = c
                     .transcript
                     .iter()
-                    .filter(|l| l.from == "user")
+                    .filter(|l| {
+                        l.from == "user"
+                            && !l.text.starts_with('[')
+                            && words::command(&l.text).is_none()
+                            && words::yes_no(&l.text) != Some(true)
+                    })
                     .map(|l| l.text.clone())
                     .collect();
                 let t = if said.is_empty() {

@@ -760,9 +760,7 @@ fn discord_user_with_a_mapped_role_is_an_agent() {
                 r#"reply local:jan "dana (support, T-1000): On it""#,
             ];
             5_000 says("jan", "thanks, waiting") => [
-                "update card T-1000 in queue l2-network (claimed discord:42)",
-                r#"notice discord:42 "[T-1000] jan: thanks, waiting""#,
-                r#"reply local:jan "Added to ticket T-1000.""#,
+                r#"reply local:jan "You're welcome! T-1000 is still open""#,
             ];
         },
     );

@@ -355,7 +355,7 @@ async fn converse(cx: &Cx, i: usize) -> String {
         .await;
 
     let said = format!("try the phone hotspot, please ({i})");
-    let relayed = format!("[{ticket}] <@{AGENT}>: {said}");
+    let relayed = format!("agent (support, {ticket}): {said}");
     let message = mock.message_create(mock.guild(thread), &agent(), &said);
     cx.step(i, "the agent's message", Some(&message), |m| {
         in_channel(m, dm, |c| c == relayed)
@@ -758,7 +758,7 @@ async fn sigkill_during_200_conversations_loses_and_duplicates_nothing() {
             &|t| t.contains(&cx.questions[1]),
             &|t| t.starts_with(&format!("I've opened ticket {ticket} ")),
             &|t| t == format!("agent is now handling ticket {ticket}."),
-            &|t| t.starts_with(&format!("[{ticket}] <@{AGENT}>: ")),
+            &|t| t.starts_with(&format!("agent (support, {ticket}): ")),
         ];
         let fits = answers.len() == script.len()
             && answers.iter().zip(script).all(|((_, t), want)| want(t));
