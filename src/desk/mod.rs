@@ -150,6 +150,7 @@ impl Desk {
             },
             actor: incoming.event.actor().cloned(),
             interaction: incoming.interaction.clone(),
+            decided: None,
         };
         let reply_to = incoming.reply_to.clone();
         match &incoming.event {
@@ -228,9 +229,23 @@ struct Cx<'a> {
     /// Who caused the event: replies to them answer the interaction when there is one.
     actor: Option<UserRef>,
     interaction: Option<Interaction>,
+    /// The last triage decision and its text: a message is read in several steps, decided once.
+    decided: Option<(String, crate::triage::Decision)>,
 }
 
 impl Cx<'_> {
+    /// Triage's decision on `text`, computed once per turn for the same text.
+    fn decide(&mut self, text: &str) -> crate::triage::Decision {
+        if let Some((t, d)) = &self.decided
+            && t == text
+        {
+            return d.clone();
+        }
+        let d = self.desk.triage.decide(text);
+        self.decided = Some((text.to_string(), d.clone()));
+        d
+    }
+
     /// The interaction to answer when writing to `to`.
     fn interaction_for(&self, to: &UserRef) -> Option<Interaction> {
         match &self.actor {

@@ -55,8 +55,6 @@ pub enum Text {
     Skipped,
     NoQueue,
     AlreadyRated,
-    FullArticle,
-    PickNumber,
     HowCanIHelp,
     VagueProblem,
     OneUserOutage,
@@ -238,10 +236,6 @@ pub fn text(language: &str, t: Text) -> &'static str {
             "You've already rated {id}; thank you.",
             "Zgłoszenie {id} jest już ocenione; dziękuję.",
         ),
-        Text::FullArticle => (
-            "The full article: \"faq {article}\".",
-            "Cały artykuł: „faq {article}”.",
-        ),
         Text::VagueProblem => (
             "What isn't working? Tell me the app or device and what you see.",
             "Co nie działa? Napisz, która aplikacja lub urządzenie i co widzisz.",
@@ -253,10 +247,6 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::HowCanIHelp => (
             "OK. Tell me what you need help with.",
             "Dobrze. Napisz, w czym mogę pomóc.",
-        ),
-        Text::PickNumber => (
-            "Type a number from the list, or tell me what you need.",
-            "Wpisz numer z listy albo napisz, czego potrzebujesz.",
         ),
     };
     if pl { pl_text } else { en }

@@ -150,7 +150,7 @@ impl Cx<'_> {
         let said = redact(kept);
         // `faq <article-id>` says nothing about the user's language.
         if !said.trim_start().to_lowercase().starts_with("faq") {
-            let language = self.desk.triage.decide(&said);
+            let language = self.decide(&said);
             adopt_language(&mut c, &language, &said);
         }
         c.push_line(Line {
@@ -315,7 +315,7 @@ impl Cx<'_> {
             }
             let complaint = words::command(said).is_none()
                 && (words::yes_no(said) == Some(false)
-                    || self.desk.triage.decide(said).intent == t.detection.intent);
+                    || self.decide(said).intent == t.detection.intent);
             if complaint {
                 self.bot_line(c, &format!("offered to reopen {}", t.id));
                 c.step = Step::ConfirmReopen {
@@ -364,7 +364,7 @@ impl Cx<'_> {
         {
             return self.faq_command(user, c, rest.trim());
         }
-        let d = self.desk.triage.decide(said);
+        let d = self.decide(said);
         adopt_language(c, &d, said);
         let detection = detection_of(&d);
         // "yes", "ok", "no" with nothing pending: acknowledged, not filed.
@@ -508,7 +508,7 @@ impl Cx<'_> {
         let pack = self.desk.triage.pack();
         let lang = self.language_or_default(c);
         let Some(intent) = pack.intent(&detection.intent) else {
-            let d = self.desk.triage.decide(said);
+            let d = self.decide(said);
             return self.not_understood(user, c, &d);
         };
         let reply_text = intent.reply.get(&lang).cloned().unwrap_or_default();
@@ -699,7 +699,7 @@ impl Cx<'_> {
         let Some(t) = self.ticket(id)?.filter(|t| t.status.is_open()) else {
             // Closed in the meantime: the message is something new.
             c.ticket = None;
-            let d = self.desk.triage.decide(said);
+            let d = self.decide(said);
             let detection = detection_of(&d);
             return self.decided(user, c, &d, detection, said);
         };
@@ -999,7 +999,7 @@ impl Cx<'_> {
         let lang = if rest.is_empty() {
             self.language_or_default(c)
         } else {
-            self.desk.triage.decide(rest).language
+            self.decide(rest).language
         };
         self.faq_search(user, c, rest, &lang);
         Ok(())
@@ -1045,7 +1045,7 @@ impl Cx<'_> {
                 .pack()
                 .intent("support_hours")
                 .is_some_and(|i| i.faq.contains(id))
-        }) && self.desk.triage.decide(query).intent == "support_hours"
+        }) && self.decide(query).intent == "support_hours"
         {
             self.hours(user, c, lang);
             return;
@@ -1074,7 +1074,7 @@ impl Cx<'_> {
     ) -> Result<(), DeskError> {
         let mut c = self.conversation(user, reply_to)?;
         let query = redact(query);
-        let lang = self.desk.triage.decide(&query).language;
+        let lang = self.decide(&query).language;
         self.faq_search(user, &mut c, &query, &lang);
         self.save(user, c);
         Ok(())
@@ -1209,7 +1209,7 @@ impl Cx<'_> {
         match earlier.last() {
             Some(first) => {
                 let first = first.clone();
-                let d = self.desk.triage.decide(&first);
+                let d = self.decide(&first);
                 let mut detection = detection_of(&d);
                 if d.is_out_of_scope() || CONVERSATIONAL.contains(&d.intent.as_str()) {
                     detection.intent = "human_agent".into();
@@ -1238,7 +1238,7 @@ impl Cx<'_> {
             self.acknowledged(user, "question cancelled");
             return Ok(());
         }
-        let d = self.desk.triage.decide(said);
+        let d = self.decide(said);
         adopt_language(c, &d, said);
         let detection = detection_of(&d);
         if person {
@@ -1512,7 +1512,7 @@ impl Cx<'_> {
         let mut c = self.conversation(user, reply_to)?;
         let (subject, description) = (redact(subject), redact(description));
         let said = format!("{subject}\n{description}");
-        let d = self.desk.triage.decide(&said);
+        let d = self.decide(&said);
         c.language = d.language.clone();
         c.push_line(Line {
             at_ms: self.now,
