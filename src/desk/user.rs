@@ -485,6 +485,13 @@ impl Cx<'_> {
             return Ok(());
         }
         if d.action == NextAction::Fallback {
+            if is_vague(said) {
+                // "it doesn't work": a problem, just not said which.
+                c.step = Step::Describe { person: false };
+                self.say(user, c, Text::VagueProblem, &[]);
+                self.acknowledged(user, "asked what does not work");
+                return Ok(());
+            }
             return self.not_understood(user, c, d);
         }
         match d.intent.as_str() {
