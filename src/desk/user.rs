@@ -848,16 +848,8 @@ impl Cx<'_> {
             }
             _ => {}
         }
-        let pack = self.desk.triage.pack();
-        let questions = pack
-            .intent(&detection.intent)
-            .map(|i| i.follow_up.clone())
-            .unwrap_or_default();
         let lang = self.language_or_default(c);
-        let asked = questions.iter().find(|q| {
-            !answers.iter().any(|(id, _)| id == &q.id) && !already_answered(&q.id, &original)
-        });
-        if let Some(q) = asked {
+        if let Some(q) = self.unanswered(&detection, &original, &answers) {
             let answer = if words::command(said) == Some(Command::Skip) {
                 text(&lang, Text::Skipped).to_string()
             } else {
@@ -876,6 +868,25 @@ impl Cx<'_> {
         self.next_question(user, c, detection, original, answers, None)
     }
 
+    /// The intent's first follow-up question not answered yet, in words or by the first message.
+    fn unanswered(
+        &self,
+        detection: &Detection,
+        original: &str,
+        answers: &[(String, String)],
+    ) -> Option<crate::pack::FollowUp> {
+        self.desk
+            .triage
+            .pack()
+            .intent(&detection.intent)?
+            .follow_up
+            .iter()
+            .find(|q| {
+                !answers.iter().any(|(id, _)| id == &q.id) && !already_answered(&q.id, original)
+            })
+            .cloned()
+    }
+
     /// Asks the next question the user has not answered (in words or in their first message),
     /// or opens the ticket once there is none.
     fn next_question(
@@ -887,18 +898,8 @@ impl Cx<'_> {
         answers: Vec<(String, String)>,
         intro: Option<String>,
     ) -> Result<(), DeskError> {
-        let questions = self
-            .desk
-            .triage
-            .pack()
-            .intent(&detection.intent)
-            .map(|i| i.follow_up.clone())
-            .unwrap_or_default();
         let lang = self.language_or_default(c);
-        let next = questions.iter().find(|q| {
-            !answers.iter().any(|(id, _)| id == &q.id) && !already_answered(&q.id, &original)
-        });
-        let Some(q) = next else {
+        let Some(q) = self.unanswered(&detection, &original, &answers) else {
             if let Some(intro) = intro {
                 self.reply(user, c, intro);
             }
