@@ -342,7 +342,7 @@ fn local_setup(args: &DeskArgs, io: &Io) -> Result<Local> {
         .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     let data_dir = data_dir_of(args, &config, io.cwd.as_deref());
     Ok(Local {
-        triage: Arc::new(engine),
+        triage: engine,
         config,
         data_dir,
         store: io.store.clone(),
@@ -391,10 +391,19 @@ fn ticket_command(
     Ok(if changed { 0 } else { 1 })
 }
 
-fn load_engine(dir: Option<PathBuf>, io: &Io) -> Result<Triage> {
+/// The engine for a pack; commands run for control-socket clients (`io.cwd` set) share one per
+/// unchanged pack directory.
+fn load_engine(dir: Option<PathBuf>, io: &Io) -> Result<Arc<Triage>> {
     let dir = io.path(&pack_dir(dir, io));
-    let pack = Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
-    Triage::new(pack).context("compiling the pack's rules")
+    let build = || {
+        let pack = Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
+        Triage::new(pack).context("compiling the pack's rules")
+    };
+    if io.cwd.is_some() {
+        control::shared_engine(&dir, build)
+    } else {
+        build().map(Arc::new)
+    }
 }
 
 /// How a command uses the ticket store, which decides where it runs (see [`dispatch`]).

@@ -885,6 +885,57 @@ impl BufRead for SessionIn {
     }
 }
 
+/// The triage engine for the pack in `dir`, for commands run through the control socket: built
+/// once and shared by every command on the same pack while its files are unchanged (an engine
+/// takes ~25 MB and a few hundred ms to build; a process serving many terminals needs one). A
+/// pack whose files changed (size or modification time) is built again, as offline.
+pub fn shared_engine(
+    dir: &Path,
+    build: impl FnOnce() -> Result<crate::triage::Triage>,
+) -> Result<Arc<crate::triage::Triage>> {
+    type Engines = HashMap<PathBuf, (u64, Arc<crate::triage::Triage>)>;
+    static ENGINES: std::sync::OnceLock<Mutex<Engines>> = std::sync::OnceLock::new();
+    let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let print = fingerprint(&key);
+    // Held while building: two commands on one pack build it once (a std mutex, no async here).
+    let mut engines = ENGINES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some((p, engine)) = engines.get(&key)
+        && *p == print
+    {
+        return Ok(engine.clone());
+    }
+    let engine = Arc::new(build()?);
+    engines.insert(key, (print, engine.clone()));
+    Ok(engine)
+}
+
+/// The names, sizes and modification times of the files under `dir`, hashed.
+fn fingerprint(dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn walk(dir: &Path, files: &mut Vec<(PathBuf, u64, Option<std::time::SystemTime>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let Ok(meta) = e.metadata() else { continue };
+            if meta.is_dir() {
+                walk(&e.path(), files);
+            } else {
+                files.push((e.path(), meta.len(), meta.modified().ok()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    files.hash(&mut h);
+    h.finish()
+}
+
 /// A `frontline run` already serving `data_dir` (its socket answers): the sentence to stop with.
 pub fn refuse_second_run(data_dir: &Path) -> Result<()> {
     if connect(data_dir).is_some() {

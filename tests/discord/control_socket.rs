@@ -160,7 +160,8 @@ impl Ran {
     /// The same with times and durations masked: the two stores were filled seconds apart.
     fn timeless(&self) -> Ran {
         let stamp = regex::Regex::new(r"\b\d{13}\b").unwrap();
-        let date = regex::Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}").unwrap();
+        // Dates and clock times (`2026-11-27 20:32`, a transcript's `20:32`).
+        let date = regex::Regex::new(r"(\d{4}-\d{2}-\d{2} )?\b\d{2}:\d{2}\b").unwrap();
         let span = regex::Regex::new(r"\b\d+[dhm]\b").unwrap();
         let mask = |s: &str| {
             let s = stamp.replace_all(s, "<ms>");
@@ -707,4 +708,101 @@ async fn a_one_shot_command_reads_no_input_and_answers_in_frames() {
     s.read_to_end(&mut nothing).unwrap();
     assert!(nothing.is_empty(), "a probe gets no answer");
     setup.stop_bot(bot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relative_paths_are_taken_from_the_clients_directory() {
+    let mock = MockDiscord::start().await;
+    let setup = Setup::new(&mock);
+    // The bot runs in this test's directory; the client in the one holding the config and data.
+    let bot = setup.start_bot(&mock).await;
+    let here = setup.config.parent().expect("config dir").to_path_buf();
+    let run = |args: &[&str], stdin: &'static str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_frontline"));
+        cmd.args(args)
+            .args(["--config", "frontline.toml", "--data", "data"])
+            .current_dir(&here)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        async move {
+            let mut child = cmd.spawn().expect("frontline starts");
+            let mut input = child.stdin.take().expect("stdin");
+            input.write_all(stdin.as_bytes()).await.expect("stdin");
+            drop(input);
+            child.wait_with_output().await.expect("frontline ran")
+        }
+    };
+    let chat = run(&["chat", "--as", "jan"], "my laptop screen is cracked\n").await;
+    let said = String::from_utf8_lossy(&chat.stdout);
+    assert!(
+        said.contains("I've opened ticket T-1000"),
+        "{said}{}",
+        String::from_utf8_lossy(&chat.stderr)
+    );
+    let list = run(&["tickets", "list"], "").await;
+    assert_eq!(
+        list.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    assert!(String::from_utf8_lossy(&list.stdout).starts_with("T-1000  P3  escalated  jan"));
+    setup.stop_bot(bot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_typed_while_the_store_stays_busy_is_reported_and_can_be_typed_again() {
+    let mock = MockDiscord::start().await;
+    let setup = Setup::new(&mock);
+    let pack = frontline::pack::Pack::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("intents"))
+        .expect("default pack");
+    let q1 = pack.intent("vpn").expect("vpn intent").follow_up[0].text["en"].clone();
+    // Offline: no bot, the terminal opens the store for each line.
+    let mut chat = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["chat", "--as", "jan", "--config"])
+        .arg(&setup.config)
+        .arg("--data")
+        .arg(&setup.data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("frontline chat starts");
+    let mut typed = chat.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(chat.stdout.take().expect("stdout")).lines();
+    let mut errors = BufReader::new(chat.stderr.take().expect("stderr")).lines();
+    typed.write_all(b"my vpn does not connect\n").await.unwrap();
+    read_until(&mut lines, "Did this solve it?").await;
+    // Another process takes the store between two lines and keeps it past the terminal's patience.
+    let data = setup.data.clone();
+    let held = tokio::task::spawn_blocking(move || {
+        frontline::store::SledStore::open_waiting(&data, Duration::from_secs(30))
+            .expect("the terminal lets go of the store between lines")
+    })
+    .await
+    .unwrap();
+    typed.write_all(b"no\n").await.unwrap();
+    let told = tokio::time::timeout(Duration::from_secs(120), errors.next_line())
+        .await
+        .expect("the terminal reports the busy store")
+        .unwrap()
+        .expect("a line on stderr");
+    assert_eq!(
+        told,
+        format!(
+            "the store in {} is in use by another frontline process (pid {}); try again when it has finished, or stop it. Your line was not sent: type it again.",
+            setup.data.display(),
+            std::process::id()
+        )
+    );
+    drop(held);
+    // The conversation goes on where it was: the retyped "no" answers the FAQ question.
+    typed.write_all(b"no\n").await.unwrap();
+    read_until(&mut lines, &q1).await;
+    drop(typed);
+    let status = chat.wait().await.expect("chat reaped");
+    assert!(status.success(), "{status}");
 }
