@@ -752,7 +752,11 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 )
                 .init();
             control::refuse_second_run(&setup.data_dir)?;
-            let store = setup.store()?;
+            // Another `frontline run` may have taken the store while this one started.
+            let store = setup.store().or_else(|e| {
+                control::refuse_second_run(&setup.data_dir)?;
+                Err(e)
+            })?;
             let desk = Arc::new(Desk::new(
                 setup.triage.clone(),
                 setup.config.clone(),
