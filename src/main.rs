@@ -1,7 +1,9 @@
 //! The `frontline` command line: triage tools now; the desk, chat and platforms plug in here.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -9,6 +11,8 @@ use clap::{Parser, Subcommand};
 use frontline::config::Config;
 use frontline::desk::{AgentCommand, Desk, Event, Incoming};
 use frontline::pack::Pack;
+use frontline::platform::control::{self, Io, Reached};
+use frontline::platform::local::{Local, StoreSource};
 use frontline::platform::terminal;
 use frontline::store::{Filter, OutboxFilter, Store};
 use frontline::tickets::{Platform, Status, UserRef, now_ms};
@@ -16,10 +20,11 @@ use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
 use frontline::tooling::{synth, triage_stream};
 use frontline::triage::{EngineConfig, Triage};
 
-/// `println!` that returns the write error instead of panicking (a closed pipe, as in `| head`).
+/// `println!` to the command's stdout (`io.out`) that returns the write error instead of
+/// panicking (a closed pipe, as in `| head`).
 macro_rules! outln {
-    ($($t:tt)*) => {
-        writeln!(std::io::stdout().lock(), $($t)*)?
+    ($io:expr, $($t:tt)*) => {
+        writeln!($io.out, $($t)*)?
     };
 }
 
@@ -35,7 +40,7 @@ struct Cli {
 }
 
 /// Where the desk's pieces come from (shared by chat, agent and tickets).
-#[derive(clap::Args, Clone)]
+#[derive(clap::Args, Clone, Default)]
 struct DeskArgs {
     /// Configuration file (default: the built-in one, see frontline.example.toml).
     #[arg(long)]
@@ -288,10 +293,10 @@ enum BenchCommand {
 }
 
 /// The pack directory: the one given, else `./intents`, else the default pack next to the sources.
-fn pack_dir(dir: Option<PathBuf>) -> PathBuf {
+fn pack_dir(dir: Option<PathBuf>, io: &Io) -> PathBuf {
     dir.unwrap_or_else(|| {
         let local = PathBuf::from("intents");
-        if local.join("pack.toml").is_file() {
+        if io.path(&local).join("pack.toml").is_file() {
             local
         } else {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("intents")
@@ -299,36 +304,63 @@ fn pack_dir(dir: Option<PathBuf>) -> PathBuf {
     })
 }
 
+/// The configuration of the desk commands: the file given, else the built-in one. Relative paths
+/// are the user's (see [`Io::path`]); `cwd` as there.
+fn config_of(args: &DeskArgs, cwd: Option<&Path>) -> Result<Config> {
+    match &args.config {
+        Some(p) => Config::load(&resolve(cwd, p))
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}")),
+        None => Ok(Config::default_config()),
+    }
+}
+
+/// The data directory: `--data`, else the configuration's, else the default one.
+fn data_dir_of(args: &DeskArgs, config: &Config, cwd: Option<&Path>) -> PathBuf {
+    args.data
+        .as_ref()
+        .or(config.data_dir.as_ref())
+        .map(|d| resolve(cwd, d))
+        .unwrap_or_else(frontline::platform::local::default_data_dir)
+}
+
+/// `p` taken from `cwd` when relative and `cwd` is given (a control-socket client's).
+fn resolve(cwd: Option<&Path>, p: &Path) -> PathBuf {
+    match cwd {
+        Some(cwd) if p.is_relative() => cwd.join(p),
+        _ => p.to_path_buf(),
+    }
+}
+
 /// Loads configuration, pack and engine for the desk commands; bad files stop here with file, line
-/// and field.
-fn local_setup(args: &DeskArgs) -> Result<frontline::platform::local::Local> {
-    let config = match &args.config {
-        Some(p) => Config::load(p).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?,
-        None => Config::default_config(),
-    };
+/// and field. The store comes from `io.store`.
+fn local_setup(args: &DeskArgs, io: &Io) -> Result<Local> {
+    let config = config_of(args, io.cwd.as_deref())?;
     let intents = args.intents.clone().or_else(|| config.intents.clone());
-    let engine = load_engine(intents)?;
+    let engine = load_engine(intents, io)?;
     config
         .check_against(engine.pack())
         .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-    let data_dir = args
-        .data
-        .clone()
-        .or_else(|| config.data_dir.clone())
-        .unwrap_or_else(frontline::platform::local::default_data_dir);
-    Ok(frontline::platform::local::Local {
-        triage: std::sync::Arc::new(engine),
+    let data_dir = data_dir_of(args, &config, io.cwd.as_deref());
+    Ok(Local {
+        triage: engine,
         config,
         data_dir,
+        store: io.store.clone(),
     })
 }
 
-/// Runs one agent command from the `tickets` subcommands and prints the outcome. What it says to
-/// the requester goes through the outbox: to a local user's next `frontline chat`, to a Discord
-/// user by the next `frontline run` that serves Discord.
-fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: bool) -> Result<()> {
-    let setup = local_setup(args)?;
-    let store = std::sync::Arc::new(frontline::platform::local::open_store(&setup.data_dir)?);
+/// Runs one agent command from the `tickets` subcommands and prints the outcome; exit 1 when it
+/// changed nothing (refused). What it says to the requester goes through the outbox: to a local
+/// user's next `frontline chat`, to a Discord user by the `frontline run` that serves Discord.
+fn ticket_command(
+    args: &DeskArgs,
+    agent: &str,
+    command: AgentCommand,
+    json: bool,
+    io: &mut Io,
+) -> Result<i32> {
+    let setup = local_setup(args, io)?;
+    let store = setup.store()?;
     let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
     let me = UserRef::local(agent);
     let id = command.ticket();
@@ -346,6 +378,7 @@ fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: boo
     let message = setup.deliver(&desk, &me, processed.outbox())?;
     if json {
         outln!(
+            io,
             "{}",
             terminal::json(
                 &serde_json::json!({"ok": changed, "message": message.join("; "), "ticket": after})
@@ -353,50 +386,186 @@ fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: boo
         );
     } else {
         let said: Vec<String> = message.iter().map(|m| terminal::message(m, "  ")).collect();
-        outln!("{}", said.join("\n"));
+        outln!(io, "{}", said.join("\n"));
     }
-    if !changed {
-        std::process::exit(1);
-    }
-    Ok(())
+    Ok(if changed { 0 } else { 1 })
 }
 
-fn load_engine(dir: Option<PathBuf>) -> Result<Triage> {
-    let dir = pack_dir(dir);
-    let pack = Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
-    Triage::new(pack).context("compiling the pack's rules")
+/// The engine for a pack; commands run for control-socket clients (`io.cwd` set) share one per
+/// unchanged pack directory.
+fn load_engine(dir: Option<PathBuf>, io: &Io) -> Result<Arc<Triage>> {
+    let dir = io.path(&pack_dir(dir, io));
+    let build = || {
+        let pack = Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
+        Triage::new(pack).context("compiling the pack's rules")
+    };
+    if io.cwd.is_some() {
+        control::shared_engine(&dir, build)
+    } else {
+        build().map(Arc::new)
+    }
+}
+
+/// How a command uses the ticket store, which decides where it runs (see [`dispatch`]).
+#[derive(Clone, Copy)]
+enum StoreUse {
+    /// Opens the store once: in the `frontline run` holding it, else here on the store opened
+    /// before the command starts (waiting while another process has it).
+    OneShot,
+    /// A terminal session, a turn per line: in the `frontline run` holding the store, else here
+    /// opening the store for each line, so that two terminals take turns.
+    Interactive,
+}
+
+/// The store a command works on and how, `None` for commands without one. Every command is
+/// listed: a new one must say whether it runs inside a running `frontline run`.
+fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
+    match command {
+        Command::Chat { desk, .. } | Command::Agent { desk, .. } => {
+            Some((desk.clone(), StoreUse::Interactive))
+        }
+        Command::Tickets {
+            what:
+                TicketsCommand::List { desk, .. }
+                | TicketsCommand::Show { desk, .. }
+                | TicketsCommand::Claim { desk, .. }
+                | TicketsCommand::Resolve { desk, .. },
+        }
+        | Command::Outbox {
+            what: OutboxCommand::List { desk, .. },
+        }
+        | Command::Events { desk, .. } => Some((desk.clone(), StoreUse::OneShot)),
+        Command::Run { .. }
+        | Command::Check { .. }
+        | Command::Triage { .. }
+        | Command::Eval { .. }
+        | Command::Bench { .. }
+        | Command::EvalFaq { .. } => None,
+    }
 }
 
 fn main() {
-    if let Err(e) = run() {
-        // A reader that went away (`frontline triage ... | head`) is not an error worth reporting.
-        if e.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-        {
-            std::process::exit(0);
-        }
-        // Errors can quote what someone typed (an id, a payload).
-        eprintln!("error: {}", terminal::line(&format!("{e:#}")));
-        std::process::exit(1);
-    }
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let cli = Cli::parse_from(&argv);
+    std::process::exit(dispatch(cli, &argv));
 }
 
-fn run() -> Result<()> {
-    let cli = Cli::parse();
+/// Runs the command here, or, when a `frontline run` holds its store, in that process through
+/// the control socket (the same code, output and exit code). Returns the exit code.
+fn dispatch(cli: Cli, argv: &[OsString]) -> i32 {
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let store = match store_use(&cli.command) {
+        None => StoreSource::PerUse,
+        Some((args, how)) => match config_of(&args, None) {
+            // A configuration that does not load is reported by the command, as always.
+            Err(_) => StoreSource::PerUse,
+            Ok(config) => {
+                let dir = data_dir_of(&args, &config, None);
+                match how {
+                    StoreUse::Interactive => match control::connect(&dir) {
+                        Some(stream) => return remote(stream, argv),
+                        None => StoreSource::PerUse,
+                    },
+                    StoreUse::OneShot => match control::reach(&dir) {
+                        Ok(Reached::Running(stream)) => return remote(stream, argv),
+                        Ok(Reached::Opened(store)) => StoreSource::Shared(store),
+                        Err(e) => {
+                            let _ = writeln!(err, "error: {}", terminal::line(&format!("{e:#}")));
+                            return 1;
+                        }
+                    },
+                }
+            }
+        },
+    };
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut io = Io {
+        out: &mut out,
+        err: &mut err,
+        input: &mut input,
+        cwd: None,
+        store,
+    };
+    run_cli(cli, &mut io)
+}
+
+/// The command run by the `frontline run` behind `stream`, with this process's stdio.
+fn remote(stream: std::os::unix::net::UnixStream, argv: &[OsString]) -> i32 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    control::run_remote(
+        stream,
+        argv,
+        &cwd,
+        std::io::stdin(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    )
+}
+
+/// A command from a client of the control socket (see `frontline run`): parsed as the client's
+/// command line was, and run here on the shared store if it is one that works on the store.
+fn serve(argv: Vec<OsString>, io: &mut Io) -> i32 {
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                io.err.write_all(text.as_bytes())
+            } else {
+                io.out.write_all(text.as_bytes())
+            };
+            return e.exit_code();
+        }
+    };
+    if store_use(&cli.command).is_none() {
+        let _ = writeln!(
+            io.err,
+            "error: only the commands that work on the ticket store run through the control socket"
+        );
+        return 1;
+    }
+    run_cli(cli, io)
+}
+
+/// Runs one command and returns its exit code; an error is one line on stderr and exit 1.
+fn run_cli(cli: Cli, io: &mut Io) -> i32 {
+    let code = match execute(cli, io) {
+        Ok(code) => code,
+        // A reader that went away (`frontline triage ... | head`) is not an error worth reporting.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            0
+        }
+        Err(e) => {
+            // Errors can quote what someone typed (an id, a payload).
+            let _ = writeln!(io.err, "error: {}", terminal::line(&format!("{e:#}")));
+            1
+        }
+    };
+    let _ = io.out.flush();
+    code
+}
+
+/// Runs one command with `io`; returns its exit code (errors: see [`run_cli`]).
+fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
     match cli.command {
         Command::Check { dir } => {
-            let dir = pack_dir(dir);
-            let pack = match Pack::load(&dir) {
+            let dir = pack_dir(dir, io);
+            let pack = match Pack::load(&io.path(&dir)) {
                 Ok(p) => p,
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    std::process::exit(1);
+                    writeln!(io.err, "error: {e}")?;
+                    return Ok(1);
                 }
             };
             let engine = Triage::new(pack).context("compiling the pack's rules")?;
             let pack = engine.pack();
-            outln!("pack `{}` in {}: OK", pack.name, dir.display());
-            outln!("intents: {}", pack.intents.len());
+            outln!(io, "pack `{}` in {}: OK", pack.name, dir.display());
+            outln!(io, "intents: {}", pack.intents.len());
             for lang in &pack.languages {
                 let examples: usize = pack
                     .intents
@@ -404,12 +573,13 @@ fn run() -> Result<()> {
                     .map(|i| i.examples.iter().filter(|e| &e.language == lang).count())
                     .sum();
                 let articles = pack.articles.iter().filter(|a| &a.language == lang).count();
-                outln!("  {lang}: {examples} examples, {articles} FAQ articles");
+                outln!(io, "  {lang}: {examples} examples, {articles} FAQ articles");
             }
             let rules: usize = pack.intents.iter().map(|i| i.rules.len()).sum();
-            outln!("rules: {rules}");
-            outln!("out-of-scope examples: {}", pack.out_of_scope.len());
+            outln!(io, "rules: {rules}");
+            outln!(io, "out-of-scope examples: {}", pack.out_of_scope.len());
             outln!(
+                io,
                 "features: {}, built in {:.0} ms",
                 engine.feature_count(),
                 engine.build_ms
@@ -420,19 +590,13 @@ fn run() -> Result<()> {
             json,
             messages,
         } => {
-            let engine = load_engine(intents)?;
+            let engine = load_engine(intents, io)?;
             if messages.is_empty() {
                 // Every core decides; the output keeps the input's order.
                 let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-                triage_stream::run(
-                    &engine,
-                    std::io::stdin().lock(),
-                    std::io::stdout(),
-                    json,
-                    workers,
-                )?;
+                triage_stream::run(&engine, &mut *io.input, &mut *io.out, json, workers)?;
             } else {
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                let mut out = std::io::BufWriter::new(&mut *io.out);
                 for m in &messages {
                     triage_stream::write_decision(&mut out, &engine.decide(m), json)?;
                 }
@@ -447,16 +611,17 @@ fn run() -> Result<()> {
             json,
             ..
         } => {
-            let engine = load_engine(Some(dir))?;
+            let engine = load_engine(Some(dir), io)?;
             let [test] = test.as_slice() else {
                 anyhow::bail!("--pack takes one --test file");
             };
             let cases = eval::read_pack_cases(test, split.as_deref())?;
             let r = eval::eval_pack(&engine, &cases)?;
             if json {
-                outln!("{}", serde_json::to_string(&r)?);
+                outln!(io, "{}", serde_json::to_string(&r)?);
             } else {
                 outln!(
+                    io,
                     "{} messages: intent accuracy {:.3}, first-action accuracy {:.3}, security recall {:.3} ({} incidents), clarify {:.3}, {:.1} µs/message",
                     r.messages,
                     r.intent_accuracy,
@@ -468,7 +633,7 @@ fn run() -> Result<()> {
                 );
                 if show_errors {
                     for (text, want, got) in &r.errors {
-                        outln!("  error: {want} -> {got}: {text}");
+                        outln!(io, "  error: {want} -> {got}: {text}");
                     }
                 }
             }
@@ -506,9 +671,10 @@ fn run() -> Result<()> {
                 config,
             })?;
             if json {
-                outln!("{}", terminal::json(&report)?);
+                outln!(io, "{}", terminal::json(&report)?);
             } else {
                 outln!(
+                    io,
                     "accuracy (micro-F1) {:.4} ({}/{}), macro-F1 {:.4}, {} intents, trained in {:.0} ms, {:.1} µs/message",
                     report.accuracy,
                     report.correct,
@@ -520,6 +686,7 @@ fn run() -> Result<()> {
                 );
                 if let (Some(a), Some(r)) = (report.in_scope_accuracy, report.oos_recall) {
                     outln!(
+                        io,
                         "in-scope accuracy {a:.4}, out-of-scope recall {r:.4} at threshold {:.3}",
                         report.threshold
                     );
@@ -527,6 +694,7 @@ fn run() -> Result<()> {
                 if show_errors {
                     for (text, gold, pred) in &report.errors {
                         outln!(
+                            io,
                             "  error: {} -> {}: {}",
                             terminal::line(gold),
                             terminal::line(pred),
@@ -536,6 +704,7 @@ fn run() -> Result<()> {
                 }
                 for (label, s) in &report.per_intent {
                     outln!(
+                        io,
                         "  {label:<30} P {:.3} R {:.3} F1 {:.3} (n={})",
                         s.precision,
                         s.recall,
@@ -546,20 +715,18 @@ fn run() -> Result<()> {
             }
         }
         Command::Chat { desk, user, new } => {
-            let setup = local_setup(&desk)?;
-            let stdin = std::io::stdin();
+            let setup = local_setup(&desk, io)?;
             if new {
                 setup.start_fresh(&user)?;
             }
-            setup.chat(&user, stdin.lock(), std::io::stdout().lock())?;
+            setup.chat(&user, &mut *io.input, &mut *io.out, &mut *io.err)?;
         }
         Command::Agent { desk, agent } => {
-            let setup = local_setup(&desk)?;
-            let stdin = std::io::stdin();
-            setup.agent(&agent, stdin.lock(), std::io::stdout().lock())?;
+            let setup = local_setup(&desk, io)?;
+            setup.agent(&agent, &mut *io.input, &mut *io.out, &mut *io.err)?;
         }
         Command::Run { desk, shards } => {
-            let setup = local_setup(&desk)?;
+            let setup = local_setup(&desk, io)?;
             let Some(discord) = setup.config.discord.clone() else {
                 anyhow::bail!(
                     "nothing to run: the configuration has no [discord] section (see README, \"Discord\"); for the terminal use `frontline chat`"
@@ -584,13 +751,19 @@ fn run() -> Result<()> {
                         .unwrap_or_else(|_| "info,serenity=warn".into()),
                 )
                 .init();
-            let store =
-                std::sync::Arc::new(frontline::platform::local::open_store(&setup.data_dir)?);
-            let desk = std::sync::Arc::new(Desk::new(
+            control::refuse_second_run(&setup.data_dir)?;
+            // Another `frontline run` may have taken the store while this one started.
+            let store = setup.store().or_else(|e| {
+                control::refuse_second_run(&setup.data_dir)?;
+                Err(e)
+            })?;
+            let desk = Arc::new(Desk::new(
                 setup.triage.clone(),
                 setup.config.clone(),
                 store.clone(),
             ));
+            // The terminal commands run in here while the store is ours (see control.rs).
+            let control = control::Server::start(&setup.data_dir, store.clone(), Arc::new(serve))?;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(frontline::platform::discord::run(
                 desk,
@@ -602,6 +775,8 @@ fn run() -> Result<()> {
                     tracing::info!("shutting down");
                 },
             ))?;
+            // No new commands; those under way finish before the last flush.
+            control.stop();
             // Everything confirmed is already on disk; this covers conversations and bookkeeping.
             store.flush()?;
         }
@@ -614,21 +789,20 @@ fn run() -> Result<()> {
                     json,
                 },
         } => {
-            let setup = local_setup(&desk)?;
+            let setup = local_setup(&desk, io)?;
             let platform = match platform {
                 Some(p) => Some(Platform::parse(&p).ok_or_else(|| {
                     anyhow::anyhow!("unknown platform `{p}` (local, discord, slack, web)")
                 })?),
                 None => None,
             };
-            let store = frontline::platform::local::open_store(&setup.data_dir)?;
+            let store = setup.store()?;
             let entries = store.outbox(&OutboxFilter {
                 pending,
                 platform,
                 ..OutboxFilter::default()
             })?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut out = std::io::BufWriter::new(&mut *io.out);
             for e in &entries {
                 if json {
                     let recipient = e.action.recipient().map(UserRef::key);
@@ -661,10 +835,9 @@ fn run() -> Result<()> {
             limit,
             json,
         } => {
-            let setup = local_setup(&desk)?;
-            let store = frontline::platform::local::open_store(&setup.data_dir)?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
+            let setup = local_setup(&desk, io)?;
+            let store = setup.store()?;
+            let mut out = std::io::BufWriter::new(&mut *io.out);
             let mut from = since;
             let mut left = limit.unwrap_or(usize::MAX);
             // In pages, so a long log is not held in memory at once.
@@ -693,14 +866,14 @@ fn run() -> Result<()> {
                 requester,
                 json,
             } => {
-                let setup = local_setup(&desk)?;
+                let setup = local_setup(&desk, io)?;
                 let status = match status {
                     Some(s) => Some(Status::parse(&s).ok_or_else(|| {
                         anyhow::anyhow!("unknown status `{s}` (new, escalated, claimed, waiting_on_user, resolved, closed)")
                     })?),
                     None => None,
                 };
-                let store = frontline::platform::local::open_store(&setup.data_dir)?;
+                let store = setup.store()?;
                 let tickets = store.list(&Filter {
                     status,
                     queue,
@@ -708,37 +881,38 @@ fn run() -> Result<()> {
                     ..Filter::default()
                 })?;
                 if json {
-                    outln!("{}", terminal::json(&tickets)?);
+                    outln!(io, "{}", terminal::json(&tickets)?);
                 } else {
                     // Subjects and names are what users typed: `list_line` lets no escape
                     // sequence reach the admin's terminal.
                     let now = now_ms();
                     for t in &tickets {
-                        outln!("{}", frontline::desk::card::list_line(t, now));
+                        outln!(io, "{}", frontline::desk::card::list_line(t, now));
                     }
                 }
             }
             TicketsCommand::Show { desk, id, json } => {
-                let setup = local_setup(&desk)?;
-                let store = frontline::platform::local::open_store(&setup.data_dir)?;
+                let setup = local_setup(&desk, io)?;
+                let store = setup.store()?;
                 let Some(t) = store.ticket(&id)? else {
-                    eprintln!("error: ticket {} not found", terminal::line(&id));
-                    std::process::exit(1);
+                    writeln!(io.err, "error: ticket {} not found", terminal::line(&id))?;
+                    return Ok(1);
                 };
                 let events = store.events(&t.id)?;
                 if json {
                     outln!(
+                        io,
                         "{}",
                         terminal::json(&serde_json::json!({"ticket": t, "events": events}))?
                     );
                 } else {
                     let cx = frontline::desk::card::CardContext::gather(
-                        &store,
+                        store.as_ref(),
                         setup.triage.pack(),
                         &t,
                     )?;
                     let card = frontline::desk::Card::of(&t, &cx);
-                    outln!("{}", card.render_with_events(&events, now_ms()));
+                    outln!(io, "{}", card.render_with_events(&events, now_ms()));
                 }
             }
             TicketsCommand::Claim {
@@ -747,7 +921,7 @@ fn run() -> Result<()> {
                 agent,
                 json,
             } => {
-                ticket_command(&desk, &agent, AgentCommand::Claim { ticket: id }, json)?;
+                return ticket_command(&desk, &agent, AgentCommand::Claim { ticket: id }, json, io);
             }
             TicketsCommand::Resolve {
                 desk,
@@ -757,7 +931,7 @@ fn run() -> Result<()> {
                 note,
                 json,
             } => {
-                ticket_command(
+                return ticket_command(
                     &desk,
                     &agent,
                     AgentCommand::Resolve {
@@ -766,13 +940,14 @@ fn run() -> Result<()> {
                         minutes,
                     },
                     json,
-                )?;
+                    io,
+                );
             }
         },
         Command::Bench {
             what: BenchCommand::Triage { intents, runs },
         } => {
-            let dir = pack_dir(intents);
+            let dir = io.path(&pack_dir(intents, io));
             let load = || Pack::load(&dir).expect("the pack loads (run `frontline check`)");
             // Realistic messages for the default pack: its own examples, in both languages.
             let own = |p: &Pack| -> Vec<String> {
@@ -791,6 +966,7 @@ fn run() -> Result<()> {
             );
             for f in [default, large] {
                 outln!(
+                    io,
                     "{}: {} intents, {} examples, {} articles: built in {:.1} ms, {:.0} decisions/s on one thread, peak RSS so far {:.1} MiB",
                     f.label,
                     f.intents,
@@ -810,9 +986,9 @@ fn run() -> Result<()> {
                     messages,
                 },
         } => {
-            let dir = pack_dir(intents);
-            let default =
-                Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
+            let dir = pack_dir(intents, io);
+            let default = Pack::load(&io.path(&dir))
+                .map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
             let generated = synth::pack(500, 20, 5000);
             let generated_dir = out.join("generated-pack");
             // A pack directory left by an earlier run with other files would not load back equal.
@@ -838,18 +1014,21 @@ fn run() -> Result<()> {
             }
             let me = std::env::current_exe().unwrap_or_else(|_| "frontline".into());
             outln!(
+                io,
                 "wrote {messages} lines each to {0}/default.txt and {0}/generated.txt, and the generated pack to {1}",
                 out.display(),
                 generated_dir.display()
             );
-            outln!("time them with:");
+            outln!(io, "time them with:");
             outln!(
+                io,
                 "  /usr/bin/time -f '%e s %M KiB' {} triage --json --intents {} < {}/default.txt > /dev/null",
                 me.display(),
                 dir.display(),
                 out.display()
             );
             outln!(
+                io,
                 "  /usr/bin/time -f '%e s %M KiB' {} triage --json --intents {} < {}/generated.txt > /dev/null",
                 me.display(),
                 generated_dir.display(),
@@ -874,15 +1053,17 @@ fn run() -> Result<()> {
             };
             // Each line is flushed at once: a reader may kill us right after it and must be able
             // to rely on every id it has seen.
+            let out = std::sync::Mutex::new(&mut *io.out);
             let confirmed = |id: &str| {
                 if print_confirmed {
-                    let mut out = std::io::stdout().lock();
+                    let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
                     let _ = writeln!(out, "confirmed {id}").and_then(|()| out.flush());
                 }
             };
             let f = frontline::tooling::store_bench::run(&args, &confirmed)?;
             if let Some(p) = &f.prefill {
                 outln!(
+                    io,
                     "prefilled to {} tickets in {:.1} s; reopen {:.0} ms (median of 3); {} open in busiest queue {}, its view (open, limit 50) returned {} in {:.2} ms (median of 20); {:.0} bytes on disk per ticket",
                     p.tickets,
                     p.load_s,
@@ -896,6 +1077,7 @@ fn run() -> Result<()> {
             }
             if let Some(o) = &f.open {
                 outln!(
+                    io,
                     "opened {} tickets from {} requesters in {:.2} s: {:.0} durable openings/s, latency median {:.1} ms, p99 {:.1} ms, {} flushes ({:.1} tickets per flush)",
                     o.tickets,
                     o.concurrency,
@@ -923,9 +1105,10 @@ fn run() -> Result<()> {
                 EngineConfig::default(),
             )?;
             if json {
-                outln!("{}", terminal::json(&r)?);
+                outln!(io, "{}", terminal::json(&r)?);
             } else {
                 outln!(
+                    io,
                     "MAP {:.4}, MRR {:.4}, P@1 {:.4} over {} queries and {} articles; {:.1} µs/query, indexed in {:.1} ms",
                     r.map,
                     r.mrr,
@@ -938,5 +1121,5 @@ fn run() -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(0)
 }

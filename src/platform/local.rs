@@ -3,13 +3,15 @@
 //! turn; of the outbox entries it commits, what is addressed to the terminal's own person is
 //! printed and recorded as delivered, local cards need no delivery (the agent terminal lists
 //! queues from the store), and everything else waits in the outbox: for another local person
-//! until they next open a terminal, for Discord until a `frontline run` serves it. The store is
-//! opened per line, so a chat and an agent terminal can take turns on one data directory.
+//! until they next open a terminal, for Discord until a `frontline run` serves it. Offline, the
+//! store is opened per line, so a chat and an agent terminal can take turns on one data directory;
+//! beside a running `frontline run` the terminals run inside it through its control socket
+//! ([`super::control`]) and use its store ([`StoreSource::Shared`]).
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -18,28 +20,134 @@ use crate::config::Config;
 use crate::desk::action::Outcome;
 use crate::desk::card::{CardContext, list_line};
 use crate::desk::{Action, Card, Desk, Event, Incoming, OutboxEntry, parse_agent_command};
-use crate::store::{Filter, OutboxFilter, SledStore};
+use crate::store::{Filter, OutboxFilter, SledStore, StoreError};
 use crate::tickets::{Platform, UserRef, now_ms};
 use crate::triage::Triage;
 
 /// How long a terminal waits for another process to release the store.
-const STORE_PATIENCE: Duration = Duration::from_secs(30);
+pub const STORE_PATIENCE: Duration = Duration::from_secs(30);
+/// How often a waiting terminal tries the store again.
+const STORE_RETRY: Duration = Duration::from_millis(20);
+
+/// Where a command's store comes from.
+#[derive(Clone)]
+pub enum StoreSource {
+    /// A store this process holds: the running `frontline run`'s, which the commands of its
+    /// control socket share, or one a one-shot command opened before it started.
+    Shared(Arc<SledStore>),
+    /// Opened from the data directory at each use and closed after it, waiting while another
+    /// process holds it: the offline terminals, so a chat and an agent terminal take turns.
+    PerUse,
+}
+
+impl StoreSource {
+    /// The store, opened from `data_dir` when it is not held already.
+    pub fn get(&self, data_dir: &Path) -> Result<Arc<SledStore>> {
+        match self {
+            StoreSource::Shared(store) => Ok(store.clone()),
+            StoreSource::PerUse => Ok(Arc::new(open_store(data_dir)?)),
+        }
+    }
+}
+
+/// The store stayed held by another process for all of [`STORE_PATIENCE`]: a sentence for the
+/// user instead of the operating system's lock error.
+#[derive(Debug, thiserror::Error)]
+pub struct StoreBusy {
+    pub dir: PathBuf,
+    /// The process holding the store's lock, when the system says (Linux `/proc/locks`).
+    pub pid: Option<u32>,
+    /// A `frontline run` answers on the control socket now (it started while we waited).
+    pub running: bool,
+}
+
+impl std::fmt::Display for StoreBusy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pid = self.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+        if self.running {
+            write!(
+                f,
+                "the store in {} is now held by a running `frontline run`{pid}; run the command again to go through it",
+                self.dir.display()
+            )
+        } else {
+            write!(
+                f,
+                "the store in {} is in use by another frontline process{pid}; try again when it has finished, or stop it",
+                self.dir.display()
+            )
+        }
+    }
+}
+
+impl StoreBusy {
+    pub fn of(dir: &Path) -> StoreBusy {
+        StoreBusy {
+            dir: dir.to_path_buf(),
+            pid: lock_holder(dir),
+            running: super::control::connect(dir).is_some(),
+        }
+    }
+}
+
+/// Whether opening the store failed because another process holds its lock.
+pub fn is_locked(e: &StoreError) -> bool {
+    // sled 0.34 reports it as an I/O error with this text (`could not acquire lock on "DIR/db"`).
+    e.to_string().contains("could not acquire lock")
+}
+
+/// The process holding the flock sled takes on `DIR/db`, from `/proc/locks` (Linux; `None`
+/// elsewhere or when the line is not found).
+fn lock_holder(dir: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(dir.join("db")).ok()?.ino();
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    locks.lines().find_map(|l| {
+        // `1: FLOCK  ADVISORY  WRITE 4242 08:01:1234567 0 EOF`; a waiter has `->` after the id.
+        let fields: Vec<&str> = l.split_whitespace().filter(|f| *f != "->").collect();
+        let (kind, pid, file) = (fields.get(1)?, fields.get(4)?, fields.get(5)?);
+        let file_ino: u64 = file.rsplit(':').next()?.parse().ok()?;
+        (*kind == "FLOCK" && file_ino == ino)
+            .then(|| pid.parse().ok())
+            .flatten()
+    })
+}
 
 pub struct Local {
     pub triage: Arc<Triage>,
     pub config: Config,
     pub data_dir: PathBuf,
+    pub store: StoreSource,
 }
 
 impl Local {
     fn desk(&self) -> Result<Desk> {
-        let store = SledStore::open_waiting(&self.data_dir, STORE_PATIENCE)
-            .with_context(|| format!("opening the store in {}", self.data_dir.display()))?;
         Ok(Desk::new(
             self.triage.clone(),
             self.config.clone(),
-            Arc::new(store),
+            self.store()?,
         ))
+    }
+
+    /// The store the terminal works on.
+    pub fn store(&self) -> Result<Arc<SledStore>> {
+        self.store.get(&self.data_dir)
+    }
+
+    /// The desk for one line, or `None` when the store stayed busy: the person is told their
+    /// line was not sent, so they can type it again (nothing they typed is lost silently).
+    fn desk_for_line(&self, err: &mut impl Write) -> Result<Option<Desk>> {
+        match self.desk() {
+            Ok(desk) => Ok(Some(desk)),
+            Err(e) => match e.downcast_ref::<StoreBusy>() {
+                Some(busy) => {
+                    writeln!(err, "{busy}. Your line was not sent: type it again.")?;
+                    err.flush()?;
+                    Ok(None)
+                }
+                None => Err(e),
+            },
+        }
     }
 
     /// Delivers a turn's local entries: returns the texts for the terminal's own person (recorded
@@ -104,7 +212,13 @@ impl Local {
         Ok(())
     }
 
-    pub fn chat(&self, user: &str, input: impl BufRead, mut out: impl Write) -> Result<()> {
+    pub fn chat(
+        &self,
+        user: &str,
+        input: impl BufRead,
+        mut out: impl Write,
+        mut err: impl Write,
+    ) -> Result<()> {
         let me = UserRef::local(user);
         writeln!(
             out,
@@ -119,7 +233,9 @@ impl Local {
         }
         for line in lossy_lines(input) {
             let line = line?;
-            let desk = self.desk()?;
+            let Some(desk) = self.desk_for_line(&mut err)? else {
+                continue;
+            };
             for m in self.inbox(&desk, &me)? {
                 writeln!(out, "bot: {}", terminal::message(&m, BOT_INDENT))?;
             }
@@ -140,7 +256,13 @@ impl Local {
     }
 
     /// The agent terminal.
-    pub fn agent(&self, name: &str, input: impl BufRead, mut out: impl Write) -> Result<()> {
+    pub fn agent(
+        &self,
+        name: &str,
+        input: impl BufRead,
+        mut out: impl Write,
+        mut err: impl Write,
+    ) -> Result<()> {
         let me = UserRef::local(name);
         let role = self.config.agent(&me).map(|a| format!("{:?}", a.role));
         writeln!(
@@ -159,7 +281,9 @@ impl Local {
             if line == "quit" || line == "exit" {
                 break;
             }
-            let desk = self.desk()?;
+            let Some(desk) = self.desk_for_line(&mut err)? else {
+                continue;
+            };
             let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
             match verb {
                 "queues" => {
@@ -230,21 +354,51 @@ impl Local {
     }
 }
 
+/// The most of one input line a terminal keeps; the rest of a longer line is skipped. Far above
+/// what the desk reads of a message (it cuts at 4,096 bytes), so only the memory a line can take
+/// changes: a terminal running inside `frontline run` must not let one endless line exhaust it.
+pub const MAX_LINE: usize = 1 << 20;
+
 /// Lines of `input`; bytes that are not UTF-8 become U+FFFD instead of ending the session.
 fn lossy_lines(mut input: impl BufRead) -> impl Iterator<Item = Result<String>> {
-    std::iter::from_fn(move || {
-        let mut buf = Vec::new();
-        match input.read_until(b'\n', &mut buf) {
-            Ok(0) => None,
-            Ok(_) => {
-                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    buf.pop();
-                }
-                Some(Ok(String::from_utf8_lossy(&buf).into_owned()))
+    std::iter::from_fn(move || match read_line_capped(&mut input, MAX_LINE) {
+        Ok(None) => None,
+        Ok(Some(mut buf)) => {
+            while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                buf.pop();
             }
-            Err(e) => Some(Err(anyhow::Error::new(e).context("reading stdin"))),
+            Some(Ok(String::from_utf8_lossy(&buf).into_owned()))
         }
+        Err(e) => Some(Err(anyhow::Error::new(e).context("reading stdin"))),
     })
+}
+
+/// One line with its newline, at most `cap` bytes of it kept; `None` at the end of input.
+fn read_line_capped(input: &mut impl BufRead, cap: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    let mut any = false;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(any.then_some(line));
+        }
+        any = true;
+        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let keep = chunk.len().min(cap.saturating_sub(line.len()));
+        line.extend_from_slice(&chunk[..keep]);
+        let used = chunk.len();
+        input.consume(used);
+        if done {
+            return Ok(Some(line));
+        }
+    }
 }
 
 /// The chat terminal's bot messages continue under their text, as wide as `bot: `.
@@ -264,8 +418,60 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("frontline-data")
 }
 
-/// Helper for `tickets` commands: the store opened, waiting for other processes.
-pub fn open_store(dir: &std::path::Path) -> Result<SledStore> {
-    SledStore::open_waiting(dir, STORE_PATIENCE)
-        .with_context(|| format!("opening the store in {}", dir.display()))
+/// The store opened, waiting up to [`STORE_PATIENCE`] while another process holds it; then
+/// [`StoreBusy`], a sentence naming the directory and what to do.
+pub fn open_store(dir: &Path) -> Result<SledStore> {
+    let started = Instant::now();
+    loop {
+        match SledStore::open(dir) {
+            Ok(store) => return Ok(store),
+            Err(e) if is_locked(&e) => {
+                if started.elapsed() >= STORE_PATIENCE {
+                    return Err(StoreBusy::of(dir).into());
+                }
+                std::thread::sleep(STORE_RETRY);
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e))
+                    .with_context(|| format!("opening the store in {}", dir.display()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], cap: usize) -> Vec<Vec<u8>> {
+        let mut r = std::io::BufReader::with_capacity(4, input);
+        std::iter::from_fn(|| read_line_capped(&mut r, cap).unwrap()).collect()
+    }
+
+    #[test]
+    fn lines_keep_their_newline_and_the_last_may_lack_one() {
+        assert_eq!(
+            lines(b"ab\ncd\n\nef", 100),
+            [&b"ab\n"[..], b"cd\n", b"\n", b"ef"]
+        );
+        assert!(lines(b"", 100).is_empty());
+    }
+
+    #[test]
+    fn a_line_longer_than_the_cap_keeps_its_start_and_the_next_line_is_whole() {
+        assert_eq!(lines(b"0123456789\nnext\n", 6), [&b"012345"[..], b"next\n"]);
+    }
+
+    #[test]
+    fn a_busy_store_is_one_sentence_naming_the_directory() {
+        let busy = StoreBusy {
+            dir: PathBuf::from("/srv/frontline"),
+            pid: Some(4242),
+            running: false,
+        };
+        assert_eq!(
+            busy.to_string(),
+            "the store in /srv/frontline is in use by another frontline process (pid 4242); try again when it has finished, or stop it"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! store only through [`crate::desk::Desk::process`] and the delivery records of [`worker`] (the
 //! local terminals also read it for their listings: queues, tickets, a person's waiting messages).
 
+pub mod control;
 pub mod discord;
 pub mod local;
 pub mod terminal;
