@@ -1,15 +1,15 @@
 //! The `frontline` command line: triage tools now; the desk, chat and platforms plug in here.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use frontline::config::Config;
 use frontline::desk::{AgentCommand, Desk, Event, Incoming};
-use frontline::pack::Pack;
+use frontline::pack::{Pack, PackSource};
 use frontline::platform::terminal;
+use frontline::setup;
 use frontline::store::{Filter, OutboxFilter, Store};
 use frontline::tickets::{Platform, Status, UserRef, now_ms};
 use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
@@ -40,10 +40,12 @@ struct DeskArgs {
     /// Configuration file (default: the built-in one, see frontline.example.toml).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Data directory of the ticket store.
+    /// Data directory of the ticket store (default: the configuration's data_dir, else
+    /// $XDG_DATA_HOME/frontline, else ~/.local/share/frontline).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Intent pack directory.
+    /// Intent pack directory (default: the configuration's intents, else ./intents if there is
+    /// one, else the built-in pack).
     #[arg(long)]
     intents: Option<PathBuf>,
 }
@@ -105,11 +107,27 @@ enum Command {
     },
     /// Validate an intent pack and print a summary.
     Check {
-        /// Pack directory (default: ./intents, else the one shipped with the source).
+        /// Pack directory (default: ./intents if there is one, else the built-in pack).
         dir: Option<PathBuf>,
+    },
+    /// Write a starting configuration (DIR/frontline.toml, commented) and a copy of the built-in
+    /// intent pack to customise (DIR/intents/).
+    Init {
+        /// Directory to write into (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The configuration: `frontline config check` shows it as frontline reads it.
+    Config {
+        #[command(subcommand)]
+        what: ConfigCommand,
     },
     /// Classify each line of stdin (or each argument) and print the decision.
     Triage {
+        /// Intent pack directory (default: ./intents if there is one, else the built-in pack).
         #[arg(long)]
         intents: Option<PathBuf>,
         /// One JSON object per line.
@@ -121,6 +139,7 @@ enum Command {
     /// Measure intent classification on JSON Lines datasets ({"text","intent"}), or with --pack a
     /// whole intent pack on a held-out set ({"text","intent","action","lang"}).
     Eval {
+        /// Training files (JSON Lines, {"text","intent"}): a pack is built from their examples.
         #[arg(long, required_unless_present = "pack", num_args = 1..)]
         train: Vec<PathBuf>,
         /// Evaluate this intent pack (rules, examples, FAQ) as the bot uses it, on --test.
@@ -129,6 +148,7 @@ enum Command {
         /// With --pack: `dev` (first half of the test file's lines), `test` (second half) or `all`.
         #[arg(long, requires = "pack")]
         split: Option<String>,
+        /// Test files (JSON Lines; with --pack, {"text","intent","action","lang"}).
         #[arg(long, required = true, num_args = 1..)]
         test: Vec<PathBuf>,
         /// The label that marks out-of-scope messages in the data.
@@ -144,6 +164,7 @@ enum Command {
         /// Print each misclassified test message.
         #[arg(long)]
         show_errors: bool,
+        /// Print the report as one JSON object.
         #[arg(long)]
         json: bool,
         /// Leave out the stem features (to measure what they bring).
@@ -160,15 +181,19 @@ enum Command {
     },
     /// Measure FAQ retrieval ({"id","question","answer","paraphrases"} articles, {"text","faq_id","split"} queries).
     EvalFaq {
+        /// FAQ articles (JSON Lines, {"id","question","answer","paraphrases"}).
         #[arg(long)]
         faq: PathBuf,
+        /// Queries (JSON Lines, {"text","faq_id","split"}).
         #[arg(long)]
         queries: PathBuf,
+        /// Only the queries of this split (e.g. `test`); all when not given.
         #[arg(long)]
         split: Option<String>,
         /// Add each article's paraphrases as alternative questions.
         #[arg(long)]
         with_paraphrases: bool,
+        /// Print the report as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -180,13 +205,16 @@ enum TicketsCommand {
     List {
         #[command(flatten)]
         desk: DeskArgs,
+        /// Only tickets in this status: new, escalated, claimed, waiting_on_user, resolved, closed.
         #[arg(long)]
         status: Option<String>,
+        /// Only tickets in this queue (a queue id from the configuration).
         #[arg(long)]
         queue: Option<String>,
         /// `platform:id`, e.g. `local:jan`.
         #[arg(long)]
         requester: Option<String>,
+        /// Print the tickets as one JSON array.
         #[arg(long)]
         json: bool,
     },
@@ -194,7 +222,9 @@ enum TicketsCommand {
     Show {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
         id: String,
+        /// Print `{"ticket", "events"}` as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -202,9 +232,12 @@ enum TicketsCommand {
     Claim {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
         id: String,
+        /// The agent's name, as configured.
         #[arg(long = "as")]
         agent: String,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -212,13 +245,36 @@ enum TicketsCommand {
     Resolve {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
         id: String,
+        /// The agent's name, as configured.
         #[arg(long = "as")]
         agent: String,
+        /// Minutes spent, logged on the ticket.
         #[arg(long)]
         minutes: u32,
+        /// The resolution, sent to the requester.
         #[arg(long)]
         note: String,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (source, data directory, pack, queues by platform,
+    /// routing table, agents and roles) and every problem in it; exit 1 if there is any.
+    Check {
+        /// Configuration file (default: the built-in one).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Intent pack directory (default: the configuration's `intents`, else ./intents if
+        /// there is one, else the built-in pack).
+        #[arg(long)]
+        intents: Option<PathBuf>,
+        /// One JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -246,6 +302,7 @@ enum OutboxCommand {
 enum BenchCommand {
     /// Pack load time, decisions per second on one thread, peak memory.
     Triage {
+        /// Intent pack directory (default: ./intents if there is one, else the built-in pack).
         #[arg(long)]
         intents: Option<PathBuf>,
         /// Runs per figure (the median is reported).
@@ -257,6 +314,7 @@ enum BenchCommand {
     /// `DIR/generated-pack/` and `DIR/generated.txt`, the same bytes every time, and prints the
     /// commands that time them (see benches/triage_stream.sh).
     TriageStream {
+        /// Intent pack directory (default: ./intents if there is one, else the built-in pack).
         #[arg(long)]
         intents: Option<PathBuf>,
         /// Directory to write into (created).
@@ -287,30 +345,10 @@ enum BenchCommand {
     },
 }
 
-/// The pack directory: the one given, else `./intents`, else the default pack next to the sources.
-fn pack_dir(dir: Option<PathBuf>) -> PathBuf {
-    dir.unwrap_or_else(|| {
-        let local = PathBuf::from("intents");
-        if local.join("pack.toml").is_file() {
-            local
-        } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("intents")
-        }
-    })
-}
-
 /// Loads configuration, pack and engine for the desk commands; bad files stop here with file, line
 /// and field.
 fn local_setup(args: &DeskArgs) -> Result<frontline::platform::local::Local> {
-    let config = match &args.config {
-        Some(p) => Config::load(p).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?,
-        None => Config::default_config(),
-    };
-    let intents = args.intents.clone().or_else(|| config.intents.clone());
-    let engine = load_engine(intents)?;
-    config
-        .check_against(engine.pack())
-        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    let (config, engine) = setup::load(args.config.as_deref(), args.intents.clone())?;
     let data_dir = args
         .data
         .clone()
@@ -362,9 +400,7 @@ fn ticket_command(args: &DeskArgs, agent: &str, command: AgentCommand, json: boo
 }
 
 fn load_engine(dir: Option<PathBuf>) -> Result<Triage> {
-    let dir = pack_dir(dir);
-    let pack = Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
-    Triage::new(pack).context("compiling the pack's rules")
+    setup::engine(&setup::pack_source(dir))
 }
 
 fn main() {
@@ -384,36 +420,25 @@ fn main() {
 fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { dir } => {
-            let dir = pack_dir(dir);
-            let pack = match Pack::load(&dir) {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    std::process::exit(1);
-                }
-            };
-            let engine = Triage::new(pack).context("compiling the pack's rules")?;
-            let pack = engine.pack();
-            outln!("pack `{}` in {}: OK", pack.name, dir.display());
-            outln!("intents: {}", pack.intents.len());
-            for lang in &pack.languages {
-                let examples: usize = pack
-                    .intents
-                    .iter()
-                    .map(|i| i.examples.iter().filter(|e| &e.language == lang).count())
-                    .sum();
-                let articles = pack.articles.iter().filter(|a| &a.language == lang).count();
-                outln!("  {lang}: {examples} examples, {articles} FAQ articles");
+        Command::Check { dir } => setup::check_pack(dir, &mut std::io::stdout().lock())?,
+        Command::Init { dir, force } => setup::init(&dir, force, &mut std::io::stdout().lock())?,
+        Command::Config {
+            what:
+                ConfigCommand::Check {
+                    config,
+                    intents,
+                    json,
+                },
+        } => {
+            let code = setup::config_check(
+                config.as_deref(),
+                intents,
+                json,
+                &mut std::io::stdout().lock(),
+            )?;
+            if code != 0 {
+                std::process::exit(code);
             }
-            let rules: usize = pack.intents.iter().map(|i| i.rules.len()).sum();
-            outln!("rules: {rules}");
-            outln!("out-of-scope examples: {}", pack.out_of_scope.len());
-            outln!(
-                "features: {}, built in {:.0} ms",
-                engine.feature_count(),
-                engine.build_ms
-            );
         }
         Command::Triage {
             intents,
@@ -565,6 +590,11 @@ fn run() -> Result<()> {
                     "nothing to run: the configuration has no [discord] section (see README, \"Discord\"); for the terminal use `frontline chat`"
                 );
             };
+            // A ticket can reach every queue: each must be on Discord or written local.
+            setup
+                .config
+                .check_served(&[Platform::Discord])
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
             let token = std::env::var("DISCORD_TOKEN").map_err(|_| {
                 anyhow::anyhow!("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
             })?;
@@ -772,8 +802,12 @@ fn run() -> Result<()> {
         Command::Bench {
             what: BenchCommand::Triage { intents, runs },
         } => {
-            let dir = pack_dir(intents);
-            let load = || Pack::load(&dir).expect("the pack loads (run `frontline check`)");
+            let source = setup::pack_source(intents);
+            let load = || {
+                source
+                    .load()
+                    .expect("the pack loads (run `frontline check`)")
+            };
             // Realistic messages for the default pack: its own examples, in both languages.
             let own = |p: &Pack| -> Vec<String> {
                 p.intents
@@ -810,9 +844,14 @@ fn run() -> Result<()> {
                     messages,
                 },
         } => {
-            let dir = pack_dir(intents);
-            let default =
-                Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
+            let source = setup::pack_source(intents);
+            let default = source
+                .load()
+                .map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
+            let intents_arg = match &source {
+                PackSource::Dir(d) => format!(" --intents {}", d.display()),
+                PackSource::BuiltIn => String::new(),
+            };
             let generated = synth::pack(500, 20, 5000);
             let generated_dir = out.join("generated-pack");
             // A pack directory left by an earlier run with other files would not load back equal.
@@ -844,9 +883,8 @@ fn run() -> Result<()> {
             );
             outln!("time them with:");
             outln!(
-                "  /usr/bin/time -f '%e s %M KiB' {} triage --json --intents {} < {}/default.txt > /dev/null",
+                "  /usr/bin/time -f '%e s %M KiB' {} triage --json{intents_arg} < {}/default.txt > /dev/null",
                 me.display(),
-                dir.display(),
                 out.display()
             );
             outln!(
