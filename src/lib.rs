@@ -11,6 +11,7 @@ pub mod config;
 pub mod desk;
 pub mod pack;
 pub mod platform;
+pub mod setup;
 pub mod store;
 pub mod tickets;
 pub mod tooling;

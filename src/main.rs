@@ -10,10 +10,11 @@ use clap::{Parser, Subcommand};
 
 use frontline::config::Config;
 use frontline::desk::{AgentCommand, Desk, Event, Incoming};
-use frontline::pack::Pack;
+use frontline::pack::{Pack, PackSource};
 use frontline::platform::control::{self, Io, Reached};
 use frontline::platform::local::{Local, StoreSource};
 use frontline::platform::terminal;
+use frontline::setup;
 use frontline::store::{Filter, OutboxFilter, Store};
 use frontline::tickets::{Platform, Status, UserRef, now_ms};
 use frontline::tooling::eval::{self, IntentEval, ThresholdGoal};
@@ -45,10 +46,12 @@ struct DeskArgs {
     /// Configuration file (default: the built-in one, see frontline.example.toml).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Data directory of the ticket store.
+    /// Data directory of the ticket store (default: the configuration's data_dir, else
+    /// $XDG_DATA_HOME/frontline, else ~/.local/share/frontline).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Intent pack directory.
+    /// Intent pack directory (default: the configuration's intents, else ./intents if there is
+    /// one, else the built-in pack).
     #[arg(long)]
     intents: Option<PathBuf>,
 }
@@ -110,11 +113,27 @@ enum Command {
     },
     /// Validate an intent pack and print a summary.
     Check {
-        /// Pack directory (default: ./intents, else the one shipped with the source).
+        /// Pack directory (default: ./intents if there is one, else the built-in pack).
         dir: Option<PathBuf>,
+    },
+    /// Write a starting configuration (DIR/frontline.toml, commented) and a copy of the built-in
+    /// intent pack to customise (DIR/intents/).
+    Init {
+        /// Directory to write into (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The configuration: `frontline config check` shows it as frontline reads it.
+    Config {
+        #[command(subcommand)]
+        what: ConfigCommand,
     },
     /// Classify each line of stdin (or each argument) and print the decision.
     Triage {
+        /// Intent pack directory (default: ./intents if there is one, else the built-in pack).
         #[arg(long)]
         intents: Option<PathBuf>,
         /// One JSON object per line.
@@ -126,6 +145,7 @@ enum Command {
     /// Measure intent classification on JSON Lines datasets ({"text","intent"}), or with --pack a
     /// whole intent pack on a held-out set ({"text","intent","action","lang"}).
     Eval {
+        /// Training files (JSON Lines, {"text","intent"}): a pack is built from their examples.
         #[arg(long, required_unless_present = "pack", num_args = 1..)]
         train: Vec<PathBuf>,
         /// Evaluate this intent pack (rules, examples, FAQ) as the bot uses it, on --test.
@@ -134,6 +154,7 @@ enum Command {
         /// With --pack: `dev` (first half of the test file's lines), `test` (second half) or `all`.
         #[arg(long, requires = "pack")]
         split: Option<String>,
+        /// Test files (JSON Lines; with --pack, {"text","intent","action","lang"}).
         #[arg(long, required = true, num_args = 1..)]
         test: Vec<PathBuf>,
         /// The label that marks out-of-scope messages in the data.
@@ -149,6 +170,7 @@ enum Command {
         /// Print each misclassified test message.
         #[arg(long)]
         show_errors: bool,
+        /// Print the report as one JSON object.
         #[arg(long)]
         json: bool,
         /// Leave out the stem features (to measure what they bring).
@@ -165,15 +187,19 @@ enum Command {
     },
     /// Measure FAQ retrieval ({"id","question","answer","paraphrases"} articles, {"text","faq_id","split"} queries).
     EvalFaq {
+        /// FAQ articles (JSON Lines, {"id","question","answer","paraphrases"}).
         #[arg(long)]
         faq: PathBuf,
+        /// Queries (JSON Lines, {"text","faq_id","split"}).
         #[arg(long)]
         queries: PathBuf,
+        /// Only the queries of this split (e.g. `test`); all when not given.
         #[arg(long)]
         split: Option<String>,
         /// Add each article's paraphrases as alternative questions.
         #[arg(long)]
         with_paraphrases: bool,
+        /// Print the report as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -185,13 +211,16 @@ enum TicketsCommand {
     List {
         #[command(flatten)]
         desk: DeskArgs,
+        /// Only tickets in this status: new, escalated, claimed, waiting_on_user, resolved, closed.
         #[arg(long)]
         status: Option<String>,
+        /// Only tickets in this queue (a queue id from the configuration).
         #[arg(long)]
         queue: Option<String>,
         /// `platform:id`, e.g. `local:jan`.
         #[arg(long)]
         requester: Option<String>,
+        /// Print the tickets as one JSON array.
         #[arg(long)]
         json: bool,
     },
@@ -199,7 +228,9 @@ enum TicketsCommand {
     Show {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
         id: String,
+        /// Print `{"ticket", "events"}` as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -207,9 +238,12 @@ enum TicketsCommand {
     Claim {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
         id: String,
+        /// The agent's name, as configured.
         #[arg(long = "as")]
         agent: String,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -217,13 +251,36 @@ enum TicketsCommand {
     Resolve {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
         id: String,
+        /// The agent's name, as configured.
         #[arg(long = "as")]
         agent: String,
+        /// Minutes spent, logged on the ticket.
         #[arg(long)]
         minutes: u32,
+        /// The resolution, sent to the requester.
         #[arg(long)]
         note: String,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (source, data directory, pack, queues by platform,
+    /// routing table, agents and roles) and every problem in it; exit 1 if there is any.
+    Check {
+        /// Configuration file (default: the built-in one).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Intent pack directory (default: the configuration's `intents`, else ./intents if
+        /// there is one, else the built-in pack).
+        #[arg(long)]
+        intents: Option<PathBuf>,
+        /// One JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -251,6 +308,7 @@ enum OutboxCommand {
 enum BenchCommand {
     /// Pack load time, decisions per second on one thread, peak memory.
     Triage {
+        /// Intent pack directory (default: ./intents if there is one, else the built-in pack).
         #[arg(long)]
         intents: Option<PathBuf>,
         /// Runs per figure (the median is reported).
@@ -262,6 +320,7 @@ enum BenchCommand {
     /// `DIR/generated-pack/` and `DIR/generated.txt`, the same bytes every time, and prints the
     /// commands that time them (see benches/triage_stream.sh).
     TriageStream {
+        /// Intent pack directory (default: ./intents if there is one, else the built-in pack).
         #[arg(long)]
         intents: Option<PathBuf>,
         /// Directory to write into (created).
@@ -292,16 +351,16 @@ enum BenchCommand {
     },
 }
 
-/// The pack directory: the one given, else `./intents`, else the default pack next to the sources.
-fn pack_dir(dir: Option<PathBuf>, io: &Io) -> PathBuf {
-    dir.unwrap_or_else(|| {
-        let local = PathBuf::from("intents");
-        if io.path(&local).join("pack.toml").is_file() {
-            local
-        } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("intents")
+/// The pack to use: the directory given, else `./intents` when the user's working directory has a
+/// pack there, else the built-in one (see [`setup::pack_source`]); relative paths are the user's.
+fn pack_source(dir: Option<PathBuf>, io: &Io) -> PackSource {
+    match dir {
+        Some(d) => PackSource::Dir(io.path(&d)),
+        None if io.path(Path::new("intents/pack.toml")).is_file() => {
+            PackSource::Dir(io.path(Path::new("intents")))
         }
-    })
+        None => PackSource::BuiltIn,
+    }
 }
 
 /// The configuration of the desk commands: the file given, else the built-in one. Relative paths
@@ -334,12 +393,10 @@ fn resolve(cwd: Option<&Path>, p: &Path) -> PathBuf {
 /// Loads configuration, pack and engine for the desk commands; bad files stop here with file, line
 /// and field. The store comes from `io.store`.
 fn local_setup(args: &DeskArgs, io: &Io) -> Result<Local> {
-    let config = config_of(args, io.cwd.as_deref())?;
-    let intents = args.intents.clone().or_else(|| config.intents.clone());
-    let engine = load_engine(intents, io)?;
-    config
-        .check_against(engine.pack())
-        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    let config_path = args.config.as_ref().map(|p| io.path(p));
+    let (config, engine) = setup::load_with(config_path.as_deref(), args.intents.clone(), |dir| {
+        load_engine(dir, io)
+    })?;
     let data_dir = data_dir_of(args, &config, io.cwd.as_deref());
     Ok(Local {
         triage: engine,
@@ -394,15 +451,23 @@ fn ticket_command(
 /// The engine for a pack; commands run for control-socket clients (`io.cwd` set) share one per
 /// unchanged pack directory.
 fn load_engine(dir: Option<PathBuf>, io: &Io) -> Result<Arc<Triage>> {
-    let dir = io.path(&pack_dir(dir, io));
-    let build = || {
-        let pack = Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
-        Triage::new(pack).context("compiling the pack's rules")
-    };
-    if io.cwd.is_some() {
-        control::shared_engine(&dir, build)
-    } else {
-        build().map(Arc::new)
+    let source = pack_source(dir, io);
+    if io.cwd.is_none() {
+        return setup::engine(&source).map(Arc::new);
+    }
+    match &source {
+        PackSource::Dir(dir) => control::shared_engine(dir, || setup::engine(&source)),
+        PackSource::BuiltIn => {
+            // Built once per process: the compiled-in pack cannot change under it.
+            static BUILT_IN: std::sync::Mutex<Option<Arc<Triage>>> = std::sync::Mutex::new(None);
+            let mut built = BUILT_IN.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(e) = built.as_ref() {
+                return Ok(e.clone());
+            }
+            let engine = Arc::new(setup::engine(&source)?);
+            *built = Some(engine.clone());
+            Ok(engine)
+        }
     }
 }
 
@@ -437,6 +502,8 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
         | Command::Events { desk, .. } => Some((desk.clone(), StoreUse::OneShot)),
         Command::Run { .. }
         | Command::Check { .. }
+        | Command::Init { .. }
+        | Command::Config { .. }
         | Command::Triage { .. }
         | Command::Eval { .. }
         | Command::Bench { .. }
@@ -554,36 +621,21 @@ fn run_cli(cli: Cli, io: &mut Io) -> i32 {
 fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
     match cli.command {
         Command::Check { dir } => {
-            let dir = pack_dir(dir, io);
-            let pack = match Pack::load(&io.path(&dir)) {
-                Ok(p) => p,
-                Err(e) => {
-                    writeln!(io.err, "error: {e}")?;
-                    return Ok(1);
-                }
-            };
-            let engine = Triage::new(pack).context("compiling the pack's rules")?;
-            let pack = engine.pack();
-            outln!(io, "pack `{}` in {}: OK", pack.name, dir.display());
-            outln!(io, "intents: {}", pack.intents.len());
-            for lang in &pack.languages {
-                let examples: usize = pack
-                    .intents
-                    .iter()
-                    .map(|i| i.examples.iter().filter(|e| &e.language == lang).count())
-                    .sum();
-                let articles = pack.articles.iter().filter(|a| &a.language == lang).count();
-                outln!(io, "  {lang}: {examples} examples, {articles} FAQ articles");
-            }
-            let rules: usize = pack.intents.iter().map(|i| i.rules.len()).sum();
-            outln!(io, "rules: {rules}");
-            outln!(io, "out-of-scope examples: {}", pack.out_of_scope.len());
-            outln!(
-                io,
-                "features: {}, built in {:.0} ms",
-                engine.feature_count(),
-                engine.build_ms
-            );
+            let dir = dir.map(|d| io.path(&d));
+            setup::check_pack(dir, &mut *io.out)?;
+        }
+        Command::Init { dir, force } => setup::init(&io.path(&dir), force, &mut *io.out)?,
+        Command::Config {
+            what:
+                ConfigCommand::Check {
+                    config,
+                    intents,
+                    json,
+                },
+        } => {
+            let config = config.map(|c| io.path(&c));
+            let intents = intents.map(|d| io.path(&d));
+            return setup::config_check(config.as_deref(), intents, json, &mut *io.out);
         }
         Command::Triage {
             intents,
@@ -732,6 +784,11 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     "nothing to run: the configuration has no [discord] section (see README, \"Discord\"); for the terminal use `frontline chat`"
                 );
             };
+            // A ticket can reach every queue: each must be on Discord or written local.
+            setup
+                .config
+                .check_served(&[Platform::Discord])
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
             let token = std::env::var("DISCORD_TOKEN").map_err(|_| {
                 anyhow::anyhow!("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
             })?;
@@ -947,8 +1004,12 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
         Command::Bench {
             what: BenchCommand::Triage { intents, runs },
         } => {
-            let dir = io.path(&pack_dir(intents, io));
-            let load = || Pack::load(&dir).expect("the pack loads (run `frontline check`)");
+            let source = pack_source(intents, io);
+            let load = || {
+                source
+                    .load()
+                    .expect("the pack loads (run `frontline check`)")
+            };
             // Realistic messages for the default pack: its own examples, in both languages.
             let own = |p: &Pack| -> Vec<String> {
                 p.intents
@@ -986,9 +1047,14 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     messages,
                 },
         } => {
-            let dir = pack_dir(intents, io);
-            let default = Pack::load(&io.path(&dir))
+            let source = pack_source(intents, io);
+            let default = source
+                .load()
                 .map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
+            let intents_arg = match &source {
+                PackSource::Dir(d) => format!(" --intents {}", d.display()),
+                PackSource::BuiltIn => String::new(),
+            };
             let generated = synth::pack(500, 20, 5000);
             let generated_dir = out.join("generated-pack");
             // A pack directory left by an earlier run with other files would not load back equal.
@@ -1022,9 +1088,8 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             outln!(io, "time them with:");
             outln!(
                 io,
-                "  /usr/bin/time -f '%e s %M KiB' {} triage --json --intents {} < {}/default.txt > /dev/null",
+                "  /usr/bin/time -f '%e s %M KiB' {} triage --json{intents_arg} < {}/default.txt > /dev/null",
                 me.display(),
-                dir.display(),
                 out.display()
             );
             outln!(

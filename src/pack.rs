@@ -332,28 +332,112 @@ struct ArticleFile {
     body: String,
 }
 
-fn read(path: &Path) -> Result<String, PackError> {
-    std::fs::read_to_string(path).map_err(|e| PackError {
-        file: path.to_path_buf(),
-        line: 0,
-        field: "-".into(),
-        message: format!("cannot read: {e}"),
-    })
+/// The default pack's files, compiled in by `build.rs` from `intents/`: each file's path relative to
+/// the pack (`vpn.toml`, `faq/en/vpn-help.toml`, `/`-separated) and its text, sorted by path.
+pub static BUILTIN_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_pack.rs"));
+
+/// Where a pack's files are read from. Both go through the same loader and validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackSource {
+    /// A pack directory on disk.
+    Dir(PathBuf),
+    /// The default pack compiled into the binary ([`BUILTIN_FILES`]).
+    BuiltIn,
 }
 
-fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, PackError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| PackError {
-        file: dir.to_path_buf(),
-        line: 0,
-        field: "-".into(),
-        message: format!("cannot read directory: {e}"),
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    Ok(files)
+impl fmt::Display for PackSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PackSource::Dir(d) => write!(f, "{}", d.display()),
+            PackSource::BuiltIn => f.write_str("the built-in pack"),
+        }
+    }
+}
+
+impl PackSource {
+    /// Loads and validates the pack.
+    pub fn load(&self) -> Result<Pack, PackError> {
+        Pack::load_from(self)
+    }
+
+    /// The path errors name for `rel`: on disk, or under `<built-in>/intents/`.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        let base = match self {
+            PackSource::Dir(d) => d.clone(),
+            PackSource::BuiltIn => PathBuf::from("<built-in>/intents"),
+        };
+        if rel.is_empty() {
+            base
+        } else {
+            rel.split('/').fold(base, |p, part| p.join(part))
+        }
+    }
+
+    fn read(&self, rel: &str) -> Result<String, PackError> {
+        let cannot = |message: String| PackError {
+            file: self.path(rel),
+            line: 0,
+            field: "-".into(),
+            message,
+        };
+        match self {
+            PackSource::Dir(_) => std::fs::read_to_string(self.path(rel))
+                .map_err(|e| cannot(format!("cannot read: {e}"))),
+            PackSource::BuiltIn => BUILTIN_FILES
+                .iter()
+                .find(|(p, _)| *p == rel)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| cannot("cannot read: not in the built-in pack".into())),
+        }
+    }
+
+    fn is_dir(&self, rel: &str) -> bool {
+        match self {
+            PackSource::Dir(_) => self.path(rel).is_dir(),
+            PackSource::BuiltIn => {
+                let prefix = format!("{rel}/");
+                BUILTIN_FILES.iter().any(|(p, _)| p.starts_with(&prefix))
+            }
+        }
+    }
+
+    /// The `*.toml` files directly in `rel` (`""` is the pack itself), as paths relative to the
+    /// pack, in file-name order.
+    fn toml_files(&self, rel: &str) -> Result<Vec<String>, PackError> {
+        let prefix = if rel.is_empty() {
+            String::new()
+        } else {
+            format!("{rel}/")
+        };
+        let mut files: Vec<String> = match self {
+            PackSource::Dir(_) => {
+                let dir = self.path(rel);
+                let entries = std::fs::read_dir(&dir).map_err(|e| PackError {
+                    file: dir.clone(),
+                    line: 0,
+                    field: "-".into(),
+                    message: format!("cannot read directory: {e}"),
+                })?;
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                    .filter_map(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .map(|n| format!("{prefix}{n}"))
+                    })
+                    .collect()
+            }
+            PackSource::BuiltIn => BUILTIN_FILES
+                .iter()
+                .filter_map(|(p, _)| p.strip_prefix(prefix.as_str()))
+                .filter(|name| !name.contains('/') && name.ends_with(".toml"))
+                .map(|name| format!("{prefix}{name}"))
+                .collect(),
+        };
+        files.sort();
+        Ok(files)
+    }
 }
 
 /// Whether a regex has an upper-case letter outside escapes (`\\W`, `\\p{Lu}` are fine).
@@ -390,8 +474,19 @@ impl Pack {
     /// Loads and validates the pack in `dir`: `pack.toml`, one `*.toml` per intent and
     /// `faq/<language>/*.toml` articles.
     pub fn load(dir: &Path) -> Result<Pack, PackError> {
-        let pack_path = dir.join("pack.toml");
-        let text = read(&pack_path)?;
+        Pack::load_from(&PackSource::Dir(dir.to_path_buf()))
+    }
+
+    /// The default pack compiled into the binary.
+    pub fn builtin() -> Result<Pack, PackError> {
+        Pack::load_from(&PackSource::BuiltIn)
+    }
+
+    /// Loads and validates a pack from a directory or the built-in files: one loader for both, so
+    /// both are held to the same checks and their errors name the file, line and field alike.
+    pub fn load_from(source: &PackSource) -> Result<Pack, PackError> {
+        let pack_path = source.path("pack.toml");
+        let text = source.read("pack.toml")?;
         let src = Source {
             path: &pack_path,
             text: &text,
@@ -493,12 +588,13 @@ impl Pack {
         let mut articles = Vec::new();
         let mut article_keys = HashSet::new();
         for lang in &languages {
-            let faq_dir = dir.join("faq").join(lang);
-            if !faq_dir.is_dir() {
+            let faq_dir = format!("faq/{lang}");
+            if !source.is_dir(&faq_dir) {
                 continue;
             }
-            for path in toml_files(&faq_dir)? {
-                let text = read(&path)?;
+            for rel in source.toml_files(&faq_dir)? {
+                let path = source.path(&rel);
+                let text = source.read(&rel)?;
                 let src = Source {
                     path: &path,
                     text: &text,
@@ -537,11 +633,12 @@ impl Pack {
 
         let mut intents: Vec<Intent> = Vec::new();
         let mut widespread_spans = Vec::new();
-        for path in toml_files(dir)? {
-            if path.file_name().is_some_and(|n| n == "pack.toml") {
+        for rel in source.toml_files("")? {
+            if rel == "pack.toml" {
                 continue;
             }
-            let text = read(&path)?;
+            let path = source.path(&rel);
+            let text = source.read(&rel)?;
             let src = Source {
                 path: &path,
                 text: &text,
@@ -743,7 +840,7 @@ impl Pack {
         }
         if intents.is_empty() {
             return Err(PackError {
-                file: dir.to_path_buf(),
+                file: source.path(""),
                 line: 0,
                 field: "-".into(),
                 message: "no intent files".into(),

@@ -1,7 +1,8 @@
 //! The command line as people use it: the binary run with scripted input on temporary data
 //! directories (chat and agent stories in English and Polish, hostile input, the `tickets`,
 //! `outbox` and `events` contracts, pack and configuration errors, `frontline run` start-up
-//! errors, `eval`). One test binary: each links the whole crate.
+//! errors, `eval`, setting up: a moved binary, `init`, `config check`, the README's Discord
+//! configuration, `--help`). One test binary: each links the whole crate.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -13,4 +14,5 @@ mod desk_bad_input;
 mod desk_stories;
 mod pack_errors;
 mod run_cli;
+mod setup;
 mod terminal_safety;

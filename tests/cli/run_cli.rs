@@ -22,7 +22,9 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
 }
 
 fn discord_config() -> tempfile::NamedTempFile {
-    let text = frontline::config::DEFAULT_CONFIG.to_string()
+    // Every queue written local: `run` refuses queues left without a platform (tests/cli/setup.rs).
+    let text = frontline::config::DEFAULT_CONFIG
+        .replace("\ntier = ", "\nplatform = \"local\"\ntier = ")
         + "\n[discord]\nsupport_channels = [\"1\"]\napi_base = \"http://127.0.0.1:9\"\n";
     let f = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(f.path(), text).unwrap();
