@@ -211,6 +211,9 @@ struct ConfigFile {
     support: SupportSettings,
     #[serde(default)]
     incidents: IncidentSettings,
+    /// Scheduled backups (`[backup]`), owned by the store.
+    #[serde(default)]
+    backup: Option<crate::store::schedule::BackupConfig>,
 }
 
 /// A validated configuration.
@@ -229,6 +232,8 @@ pub struct Config {
     pub discord: Option<DiscordSettings>,
     pub support: SupportSettings,
     pub incidents: IncidentSettings,
+    /// Scheduled backups by `frontline run` (`[backup]`); none when absent.
+    pub backup: Option<crate::store::schedule::BackupConfig>,
 }
 
 impl Config {
@@ -311,6 +316,7 @@ impl Config {
             discord: f.discord,
             support: f.support,
             incidents: f.incidents,
+            backup: f.backup,
         })
     }
 

@@ -48,8 +48,67 @@ struct DeskArgs {
     intents: Option<PathBuf>,
 }
 
+/// Where the store is (backup, restore, verify).
+#[derive(clap::Args, Clone)]
+struct StoreArgs {
+    /// Configuration file whose `data_dir` names the data directory.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Data directory of the ticket store (default: the configuration's `data_dir`, else the
+    /// default data directory).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+/// The data directory `args` name.
+fn store_dir(args: &StoreArgs) -> Result<PathBuf> {
+    if let Some(d) = &args.data {
+        return Ok(d.clone());
+    }
+    let config = match &args.config {
+        Some(p) => Config::load(p).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?,
+        None => Config::default_config(),
+    };
+    Ok(config
+        .data_dir
+        .unwrap_or_else(frontline::platform::local::default_data_dir))
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Write a backup of the store to a file: a consistent copy with a checksum, taken while the
+    /// bot runs if need be; `frontline restore` puts it back.
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file to write (written whole or not at all).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a data directory; a damaged, truncated or foreign file is refused.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Replace the store already in the data directory (it is kept in DATA/replaced-<time>/).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the store's invariants (indexes, event logs, counters, high-water mark); prints
+    /// each problem and exits 1 if there is any.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+        /// For a store that lost tickets and will not start: keep it as it is, and continue
+        /// ticket numbers past every number already given out.
+        #[arg(long)]
+        accept_loss: bool,
+    },
     /// Talk to the bot as an end user in the terminal (reads stdin, so it can be scripted).
     Chat {
         #[command(flatten)]
@@ -592,6 +651,14 @@ fn run() -> Result<()> {
                 store.clone(),
             ));
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            if let Some(backups) = setup.config.backup.clone() {
+                let scheduled = frontline::store::schedule::run_scheduled(
+                    store.clone(),
+                    backups,
+                    std::future::pending(),
+                );
+                runtime.spawn(scheduled);
+            }
             runtime.block_on(frontline::platform::discord::run(
                 desk,
                 discord,
@@ -604,6 +671,31 @@ fn run() -> Result<()> {
             ))?;
             // Everything confirmed is already on disk; this covers conversations and bookkeeping.
             store.flush()?;
+        }
+        Command::Backup { store, to } => {
+            let store = frontline::platform::local::open_store(&store_dir(&store)?)?;
+            frontline::store::backup::backup(&store, &to, &mut std::io::stdout().lock())?;
+        }
+        Command::Restore { from, store, force } => {
+            let dir = store_dir(&store)?;
+            frontline::store::backup::restore(&from, &dir, force, &mut std::io::stdout().lock())?;
+        }
+        Command::Verify {
+            store,
+            json,
+            accept_loss,
+        } => {
+            let store = frontline::store::SledStore::open_for_inspection(&store_dir(&store)?)?;
+            let ok = frontline::store::verify::run(
+                &store,
+                json,
+                accept_loss,
+                &mut std::io::stdout().lock(),
+            )?;
+            drop(store);
+            if !ok {
+                std::process::exit(1);
+            }
         }
         Command::Outbox {
             what:
