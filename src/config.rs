@@ -304,6 +304,9 @@ struct ConfigFile {
     #[serde(default)]
     support: SupportSettings,
     incidents: Option<Spanned<IncidentSettings>>,
+    /// Scheduled backups (`[backup]`), owned by the store.
+    #[serde(default)]
+    backup: Option<crate::store::schedule::BackupConfig>,
 }
 
 /// The top-level settings, for the hint when one is written under a `[section]` by mistake.
@@ -329,6 +332,8 @@ pub struct Config {
     pub discord: Option<DiscordSettings>,
     pub support: SupportSettings,
     pub incidents: IncidentSettings,
+    /// Scheduled backups by `frontline run` (`[backup]`); none when absent.
+    pub backup: Option<crate::store::schedule::BackupConfig>,
     /// Lines of the fields checked after parsing (against the pack, against the platforms a
     /// process serves): `routing[0].intent`, `incidents.intents[1]`, `queues[2]`.
     lines: BTreeMap<String, usize>,
@@ -961,6 +966,7 @@ impl Config {
             discord: f.discord.map(Spanned::into_inner),
             support: f.support,
             incidents: f.incidents.map(Spanned::into_inner).unwrap_or_default(),
+            backup: f.backup,
             lines,
         };
         Ok((config, problems))

@@ -56,8 +56,71 @@ struct DeskArgs {
     intents: Option<PathBuf>,
 }
 
+/// Where the store is (backup, restore, verify).
+#[derive(clap::Args, Clone)]
+struct StoreArgs {
+    /// Configuration file whose `data_dir` names the data directory.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Data directory of the ticket store (default: the configuration's `data_dir`, else the
+    /// default data directory).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    /// As desk arguments, to find the data directory the same way (see [`data_dir_of`]).
+    fn desk(&self) -> DeskArgs {
+        DeskArgs {
+            config: self.config.clone(),
+            data: self.data.clone(),
+            intents: None,
+        }
+    }
+}
+
+/// The data directory `args` name; relative paths are the user's (see [`Io::path`]).
+fn store_dir(args: &StoreArgs, io: &Io) -> Result<PathBuf> {
+    let args = args.desk();
+    let config = config_of(&args, io.cwd.as_deref())?;
+    Ok(data_dir_of(&args, &config, io.cwd.as_deref()))
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Write a backup of the store to a file: a consistent copy with a checksum, taken while the
+    /// bot runs if need be; `frontline restore` puts it back.
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file to write (written whole or not at all).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a data directory; a damaged, truncated or foreign file is refused.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Replace the store already in the data directory (it is kept in DATA/replaced-<time>/).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the store's invariants (indexes, event logs, counters, high-water mark); prints
+    /// each problem and exits 1 if there is any.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+        /// For a store that lost tickets and will not start: keep it as it is, and continue
+        /// ticket numbers past every number already given out.
+        #[arg(long)]
+        accept_loss: bool,
+    },
     /// Talk to the bot as an end user in the terminal (reads stdin, so it can be scripted).
     Chat {
         #[command(flatten)]
@@ -500,8 +563,12 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
             what: OutboxCommand::List { desk, .. },
         }
         | Command::Events { desk, .. } => Some((desk.clone(), StoreUse::OneShot)),
+        Command::Backup { store, .. } => Some((store.desk(), StoreUse::OneShot)),
+        // Through a running bot when there is one, else on the store opened to examine it.
+        Command::Verify { store, .. } => Some((store.desk(), StoreUse::Interactive)),
         Command::Run { .. }
         | Command::Check { .. }
+        | Command::Restore { .. }
         | Command::Init { .. }
         | Command::Config { .. }
         | Command::Triage { .. }
@@ -822,6 +889,14 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             // The terminal commands run in here while the store is ours (see control.rs).
             let control = control::Server::start(&setup.data_dir, store.clone(), Arc::new(serve))?;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            if let Some(backups) = setup.config.backup.clone() {
+                let scheduled = frontline::store::schedule::run_scheduled(
+                    store.clone(),
+                    backups,
+                    std::future::pending(),
+                );
+                runtime.spawn(scheduled);
+            }
             runtime.block_on(frontline::platform::discord::run(
                 desk,
                 discord,
@@ -836,6 +911,42 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             control.stop();
             // Everything confirmed is already on disk; this covers conversations and bookkeeping.
             store.flush()?;
+        }
+        Command::Backup { store, to } => {
+            // Beside a running bot this runs in it, on its live store (see `dispatch`).
+            let store = io.store.get(&store_dir(&store, io)?)?;
+            frontline::store::backup::backup(&store, &io.path(&to), &mut *io.out)?;
+        }
+        Command::Restore { from, store, force } => {
+            let dir = store_dir(&store, io)?;
+            if control::connect(&dir).is_some() {
+                anyhow::bail!(
+                    "a `frontline run` is serving the store in {}: stop it before restoring into it",
+                    dir.display()
+                );
+            }
+            frontline::store::backup::restore(&io.path(&from), &dir, force, &mut *io.out)?;
+        }
+        Command::Verify {
+            store,
+            json,
+            accept_loss,
+        } => {
+            let dir = store_dir(&store, io)?;
+            let ok = match &io.store {
+                // The running bot's live store.
+                StoreSource::Shared(live) => {
+                    frontline::store::verify::run(live, json, accept_loss, &mut *io.out)?
+                }
+                // Opened to examine even a store that would not start.
+                StoreSource::PerUse => {
+                    let store = frontline::store::SledStore::open_for_inspection(&dir)?;
+                    frontline::store::verify::run(&store, json, accept_loss, &mut *io.out)?
+                }
+            };
+            if !ok {
+                return Ok(1);
+            }
         }
         Command::Outbox {
             what:

@@ -10,7 +10,11 @@
 //! - log offsets and outbox ids increase in commit order;
 //! - an outbox entry is pending until a worker records its delivery.
 
+pub mod backup;
+pub mod highwater;
+pub mod schedule;
 pub mod sled_store;
+pub mod verify;
 
 use crate::desk::action::{Delivery, OutboxEntry, Outcome};
 use crate::desk::conversation::Conversation;
@@ -20,14 +24,72 @@ use crate::tickets::{Actor, Change, Platform, Status, Ticket, TicketError, Ticke
 
 pub use sled_store::SledStore;
 
+use std::path::PathBuf;
+
+/// What went wrong in a store. Each error about the store's files names its data directory and
+/// says what to do, in one sentence a user can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
     Ticket(#[from] TicketError),
+    /// An I/O error outside any store (a scratch directory).
     #[error("storage: {0}")]
     Io(String),
-    #[error("corrupt record {key}: {message}")]
-    Corrupt { key: String, message: String },
+    #[error(
+        "storage error in the store in {}: {detail}; if it happens again, run `frontline verify --data {0}`",
+        dir.display()
+    )]
+    Storage { dir: PathBuf, detail: String },
+    #[error(
+        "no space left on the disk holding the store in {}: free some space and try again (what was confirmed is kept)",
+        dir.display()
+    )]
+    DiskFull { dir: PathBuf },
+    #[error(
+        "damaged record {key} in the store in {} ({message}): run `frontline verify --data {0}`, and if it finds problems restore the latest backup",
+        dir.display()
+    )]
+    Corrupt {
+        dir: PathBuf,
+        key: String,
+        message: String,
+    },
+    /// sled cannot read its files.
+    #[error(
+        "the store in {} cannot be read ({detail}): run `frontline verify --data {0}`; if it is damaged, restore the latest backup with `frontline restore --from FILE --data {0} --force`",
+        dir.display()
+    )]
+    Damaged { dir: PathBuf, detail: String },
+    /// Another process has the store open.
+    #[error(
+        "the store in {} is locked by another frontline process (a running `frontline run`, or another command): stop it or wait for it to finish",
+        dir.display()
+    )]
+    Locked { dir: PathBuf },
+    /// The store's ticket counter is below the high-water mark: tickets confirmed to people are
+    /// gone, and their numbers would be given out again.
+    #[error(
+        "the store in {} has lost tickets: it would continue at T-{next}, but numbers up to T-{} were already given out (were store files deleted, or rolled back to an older copy?); restore the latest backup with `frontline restore --from FILE --data {0} --force`, or keep the store as it is with `frontline verify --data {0} --accept-loss` (no ticket number is reused)",
+        dir.display(),
+        floor.saturating_sub(1)
+    )]
+    LostTickets { dir: PathBuf, next: u64, floor: u64 },
+    /// The high-water mark file cannot be read or written.
+    #[error(
+        "the high-water mark {} cannot be used ({detail}); if the store is intact (`frontline verify --data {}`), `frontline verify --data {1} --accept-loss` writes it again",
+        dir.join(highwater::FILE).display(),
+        dir.display()
+    )]
+    Mark { dir: PathBuf, detail: String },
+    #[error(
+        "the store in {} was written by a newer frontline (store format {found}; this binary reads format {supported} and older): upgrade the binary",
+        dir.display()
+    )]
+    TooNew {
+        dir: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     /// The turn was built on a version another turn has changed since.
     #[error("conflict on {0}: changed by another turn")]
     Conflict(String),

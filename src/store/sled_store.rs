@@ -17,12 +17,16 @@
 //! | `texts` | `e` number seq / `l` offset | personal text of a ticket event / a bot event |
 //! | `links` | link key | desk bookkeeping (threads, cards) |
 //! | `meta` | `next_ticket` | u64: the lowest ticket number never handed out |
+//! | `meta` | `format` | u32: the store format version ([`FORMAT`]) |
+//!
+//! Beside sled's files in the data directory (`db`, `conf`, `blobs/`, `snap.*`) the store keeps
+//! its high-water mark (`highwater`, see [`super::highwater`]).
 //!
 //! A turn is one sled transaction over all of these, taken under the sequencer lock so log
 //! offsets and outbox ids follow commit order; durability is a group commit: each committer waits
 //! for a flush that began after its write, and one flush confirms every committer waiting.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 
@@ -31,6 +35,7 @@ use sled::Transactional;
 use sled::Tree;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
+use super::highwater::{self, Mark};
 use super::{Filter, OutboxFilter, Store, StoreError};
 use crate::desk::action::{Delivery, MAX_ATTEMPTS, OutboxEntry, Outcome, backoff_ms};
 use crate::desk::conversation::Conversation;
@@ -44,6 +49,43 @@ const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Ticket numbers start here, so ids look like `T-1042` from the first ticket on.
 const FIRST_NUMBER: u64 = 1000;
+
+/// The store format this binary writes (`meta/format`). 0 was the layout before the format was
+/// recorded, which 1 keeps unchanged: migrating from it is recording the format. A change to
+/// the key layout raises it and adds its migration to [`check_format`].
+pub const FORMAT: u32 = 1;
+
+/// How a store is opened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// For use: refuses a store below its high-water mark, keeps the mark.
+    Serve,
+    /// For `frontline verify`: reports what it finds, changes nothing about the mark.
+    Inspect,
+}
+
+/// The high-water mark as this process keeps it.
+struct Keeper {
+    /// The mark on disk. A std mutex, held while a new mark is written (see `reserve_through`).
+    mark: Mutex<Mark>,
+    /// `mark.ceiling`, read without the lock on every reservation.
+    ceiling: AtomicU64,
+    /// Whether this process writes the mark (not when inspecting).
+    writes: bool,
+}
+
+/// What the high-water mark said when the store was opened.
+#[derive(Debug, Clone)]
+pub struct MarkStatus {
+    /// The mark found, if there was one.
+    pub found: Option<Mark>,
+    /// The store's own counter: one past the highest ticket number its files know of.
+    pub counter: u64,
+    /// The counter is below the mark's floor: tickets confirmed to people are gone.
+    pub lost: bool,
+    /// The mark file could not be read (why).
+    pub unreadable: Option<String>,
+}
 
 pub struct SledStore {
     db: sled::Db,
@@ -81,6 +123,36 @@ pub struct SledStore {
     next_number: AtomicU64,
     /// Flushes done by [`SledStore::durable`] (benchmarks report tickets per flush).
     flushes: AtomicU64,
+    place: Place,
+    /// The high-water mark; `None` for a temporary store.
+    keeper: Option<Keeper>,
+    /// One past the highest ticket number confirmed durable by this process (or the mark's floor
+    /// at open): the floor the next mark written can claim.
+    confirmed_next: AtomicU64,
+    status: MarkStatus,
+    format: u32,
+}
+
+impl Drop for SledStore {
+    /// A clean close makes everything durable and writes the exact high-water mark, so the next
+    /// process continues at this one's next number instead of skipping the rest of its block.
+    fn drop(&mut self) {
+        let Some(k) = &self.keeper else {
+            return;
+        };
+        if !k.writes {
+            return;
+        }
+        let next = self.next_number.load(Ordering::SeqCst);
+        let on_disk = *k.mark.lock().unwrap_or_else(|p| p.into_inner());
+        if on_disk == Mark::exact(next) {
+            return;
+        }
+        // Only once the flush made the counter durable may the floor claim it.
+        if self.db.flush().is_ok() {
+            let _ = highwater::write(&self.place.dir, &Mark::exact(next));
+        }
+    }
 }
 
 #[derive(Default)]
@@ -99,7 +171,7 @@ struct Sequence {
 /// A log record as stored: what it points at, not the personal text.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum Stored {
+pub(crate) enum Stored {
     Ticket { number: u64, seq: u32 },
     Bot { user: String, event: BotEvent },
     Message { outbox: u64 },
@@ -107,7 +179,7 @@ enum Stored {
 
 /// What happened to an outbox entry since it was committed.
 #[derive(Serialize, Deserialize)]
-struct DeliveryRecord {
+pub(crate) struct DeliveryRecord {
     state: Delivery,
     attempts: u32,
     next_attempt_ms: u64,
@@ -128,7 +200,7 @@ impl DeliveryRecord {
         }
     }
 
-    fn apply(&self, e: &mut OutboxEntry) {
+    pub(crate) fn apply(&self, e: &mut OutboxEntry) {
         e.state = self.state;
         e.attempts = self.attempts;
         e.next_attempt_ms = self.next_attempt_ms;
@@ -138,14 +210,100 @@ impl DeliveryRecord {
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredRecord {
-    at_ms: u64,
+pub(crate) struct StoredRecord {
+    pub(crate) at_ms: u64,
     #[serde(flatten)]
-    what: Stored,
+    pub(crate) what: Stored,
 }
 
-fn io(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Io(e.to_string())
+/// Where a store lives, for errors that name it.
+struct Place {
+    dir: PathBuf,
+}
+
+impl Place {
+    /// A sled error as the user should read it: a full disk, a lock held by another process, or
+    /// damaged files, each with what to do.
+    fn io(&self, e: sled::Error) -> StoreError {
+        classify(&self.dir, e)
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        bytes: &[u8],
+    ) -> Result<T, StoreError> {
+        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+            dir: self.dir.clone(),
+            key: key.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    fn u64_of(&self, key: &str, bytes: &[u8]) -> Result<u64, StoreError> {
+        Ok(u64::from_be_bytes(bytes.try_into().map_err(|_| {
+            StoreError::Corrupt {
+                dir: self.dir.clone(),
+                key: key.to_string(),
+                message: "not an 8-byte number".into(),
+            }
+        })?))
+    }
+
+    fn tx_err(&self, e: TransactionError<StoreError>) -> StoreError {
+        match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => self.io(e),
+        }
+    }
+}
+
+/// Classifies a sled error for the store in `dir`.
+pub(crate) fn classify(dir: &Path, e: sled::Error) -> StoreError {
+    let dir = dir.to_path_buf();
+    match e {
+        sled::Error::Io(e) if is_disk_full(&e) => StoreError::DiskFull { dir },
+        sled::Error::Io(e) if e.to_string().contains("could not acquire lock") => {
+            StoreError::Locked { dir }
+        }
+        sled::Error::Io(e) => StoreError::Storage {
+            dir,
+            detail: e.to_string(),
+        },
+        sled::Error::Corruption { at, .. } => StoreError::Damaged {
+            dir,
+            detail: match at {
+                Some(at) => format!("sled found damaged data at {at:?}"),
+                None => "sled found damaged data".into(),
+            },
+        },
+        sled::Error::Unsupported(why) => StoreError::Damaged { dir, detail: why },
+        other => StoreError::Storage {
+            dir,
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Whether an I/O error means the disk is full (sled passes some on as text only).
+pub(crate) fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || e.raw_os_error() == Some(28)
+        || e.to_string().contains("No space left")
+}
+
+/// A file-system error about the store in `dir`.
+pub(crate) fn fs_error(dir: &Path, e: std::io::Error) -> StoreError {
+    if is_disk_full(&e) {
+        StoreError::DiskFull {
+            dir: dir.to_path_buf(),
+        }
+    } else {
+        StoreError::Storage {
+            dir: dir.to_path_buf(),
+            detail: e.to_string(),
+        }
+    }
 }
 
 fn number_of(id: &str) -> Option<u64> {
@@ -162,7 +320,7 @@ fn status_key(t: &Ticket) -> Vec<u8> {
     k
 }
 
-fn index_keys(t: &Ticket) -> Vec<Vec<u8>> {
+pub(crate) fn index_keys(t: &Ticket) -> Vec<Vec<u8>> {
     let mut keys = vec![status_key(t)];
     let mut r = format!("r{}\0", t.requester.key()).into_bytes();
     r.extend_from_slice(&t.number.to_be_bytes());
@@ -179,84 +337,142 @@ fn index_keys(t: &Ticket) -> Vec<Vec<u8>> {
     keys
 }
 
-fn event_key(number: u64, seq: u32) -> [u8; 12] {
+pub(crate) fn event_key(number: u64, seq: u32) -> [u8; 12] {
     let mut k = [0u8; 12];
     k[..8].copy_from_slice(&number.to_be_bytes());
     k[8..].copy_from_slice(&seq.to_be_bytes());
     k
 }
 
-fn event_text_key(number: u64, seq: u32) -> Vec<u8> {
+pub(crate) fn event_text_key(number: u64, seq: u32) -> Vec<u8> {
     let mut k = b"e".to_vec();
     k.extend_from_slice(&event_key(number, seq));
     k
 }
 
-fn log_text_key(offset: u64) -> Vec<u8> {
+pub(crate) fn log_text_key(offset: u64) -> Vec<u8> {
     let mut k = b"l".to_vec();
     k.extend_from_slice(&offset.to_be_bytes());
     k
 }
 
-fn pending_key(platform: Platform, id: u64) -> Vec<u8> {
+pub(crate) fn pending_key(platform: Platform, id: u64) -> Vec<u8> {
     let mut k = format!("{platform}\0").into_bytes();
     k.extend_from_slice(&id.to_be_bytes());
     k
 }
 
-fn u64_of(key: &str, bytes: &[u8]) -> Result<u64, StoreError> {
-    Ok(u64::from_be_bytes(bytes.try_into().map_err(|_| {
-        StoreError::Corrupt {
-            key: key.to_string(),
-            message: "not an 8-byte number".into(),
-        }
-    })?))
-}
-
 /// The number after the highest ticket stored, or the persisted reservation mark if higher (a
 /// reserved number whose turn never committed is not reused either), or an older store's
 /// `next_ticket` counter.
-fn first_free_number(tickets: &Tree, meta: &Tree, counters: &Tree) -> Result<u64, StoreError> {
-    let after_last = match tickets.last().map_err(io)? {
-        Some((k, _)) => u64_of("tickets (last key)", &k)? + 1,
+fn first_free_number(
+    p: &Place,
+    tickets: &Tree,
+    meta: &Tree,
+    counters: &Tree,
+) -> Result<u64, StoreError> {
+    let after_last = match tickets.last().map_err(|e| p.io(e))? {
+        Some((k, _)) => p.u64_of("tickets (last key)", &k)? + 1,
         None => FIRST_NUMBER,
     };
-    let reserved = match meta.get("next_ticket").map_err(io)? {
-        Some(b) => u64_of("meta/next_ticket", &b)?,
+    let reserved = match meta.get("next_ticket").map_err(|e| p.io(e))? {
+        Some(b) => p.u64_of("meta/next_ticket", &b)?,
         None => FIRST_NUMBER,
     };
     let counted = counters
         .get("next_ticket")
-        .map_err(io)?
+        .map_err(|e| p.io(e))?
         .map(|b| FIRST_NUMBER + u64::from_be_bytes(b.as_ref().try_into().unwrap_or([0; 8])))
         .unwrap_or(FIRST_NUMBER);
     Ok(after_last.max(reserved).max(counted))
 }
 
 /// The key after the last one of `tree` read as a u64 (or `first`).
-fn after_last_u64(tree: &Tree, first: u64, what: &str) -> Result<u64, StoreError> {
-    Ok(match tree.last().map_err(io)? {
-        Some((k, _)) => u64_of(what, &k)? + 1,
+fn after_last_u64(p: &Place, tree: &Tree, first: u64, what: &str) -> Result<u64, StoreError> {
+    Ok(match tree.last().map_err(|e| p.io(e))? {
+        Some((k, _)) => p.u64_of(what, &k)? + 1,
         None => first,
     })
 }
 
-fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        key: key.to_string(),
-        message: e.to_string(),
-    })
+/// The store's format, recorded if it was not yet; a newer one is refused.
+fn check_format(p: &Place, meta: &Tree) -> Result<u32, StoreError> {
+    let found = match meta.get("format").map_err(|e| p.io(e))? {
+        None => 0,
+        Some(b) => u32::from_be_bytes(b.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+            dir: p.dir.clone(),
+            key: "meta/format".into(),
+            message: "not a 4-byte number".into(),
+        })?),
+    };
+    if found > FORMAT {
+        return Err(StoreError::TooNew {
+            dir: p.dir.clone(),
+            found,
+            supported: FORMAT,
+        });
+    }
+    if found < FORMAT {
+        // Format 0 has format 1's layout: the migration is recording the format.
+        meta.insert("format", &FORMAT.to_be_bytes()[..])
+            .map_err(|e| p.io(e))?;
+    }
+    Ok(FORMAT)
+}
+
+/// Clears what an interrupted sled leaves behind that would stop it from opening, holding
+/// sled's own lock on `db` so no other process is writing those files meanwhile:
+///
+/// - `snap.*.generating`: a snapshot sled was writing when it was killed or the disk filled.
+///   sled writes a snapshot to that name, syncs it, renames it to `snap.*` and only then
+///   deletes older snapshots, so until the rename its previous snapshot and the log are the
+///   store; but on open it reads the highest-named file, unfinished or not, and an empty one
+///   is "Read corrupted data" for good. Removing it recovers as sled does after a crash
+///   before the rename.
+/// - a `conf` torn while sled created it (its checksum does not match): sled writes it once,
+///   from settings this store never changes, and writes the same again when it is missing.
+fn prepare_files(dir: &Path) -> Result<(), StoreError> {
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.join("db"))
+        .map_err(|e| fs_error(dir, e))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(StoreError::Locked {
+                dir: dir.to_path_buf(),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(fs_error(dir, e)),
+    }
+    for entry in std::fs::read_dir(dir).map_err(|e| fs_error(dir, e))? {
+        let entry = entry.map_err(|e| fs_error(dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            tracing::warn!(file = %entry.path().display(), "removing a snapshot sled did not finish writing");
+            std::fs::remove_file(entry.path()).map_err(|e| fs_error(dir, e))?;
+        }
+    }
+    let conf = dir.join("conf");
+    if let Ok(bytes) = std::fs::read(&conf)
+        && bytes.len() > 8
+    {
+        let (body, crc) = bytes.split_at(bytes.len() - 4);
+        if crc32fast::hash(body).to_le_bytes() != crc {
+            tracing::warn!(file = %conf.display(), "removing a torn sled configuration");
+            std::fs::remove_file(&conf).map_err(|e| fs_error(dir, e))?;
+        }
+    }
+    // Unlocked when `lock` closes; sled takes the lock again as it opens.
+    Ok(())
 }
 
 fn abort<T>(e: StoreError) -> Result<T, ConflictableTransactionError<StoreError>> {
     Err(ConflictableTransactionError::Abort(e))
-}
-
-fn tx_err(e: TransactionError<StoreError>) -> StoreError {
-    match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => io(e),
-    }
 }
 
 fn json<T: Serialize>(v: &T) -> Vec<u8> {
@@ -277,15 +493,37 @@ struct Prepared {
 }
 
 impl SledStore {
-    /// Opens (or creates) the store in `dir`. Another process holding the store makes this fail;
-    /// [`SledStore::open_waiting`] retries.
+    /// Opens (or creates) the store in `dir`. Another process holding the store makes this fail
+    /// ([`StoreError::Locked`]; [`SledStore::open_waiting`] retries); so does a store that has
+    /// lost tickets ([`StoreError::LostTickets`]) or was written by a newer frontline.
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
+        SledStore::open_as(dir, Mode::Serve)
+    }
+
+    /// Opens the store to examine it (`frontline verify`): a store that has lost tickets or whose
+    /// high-water mark is unreadable opens anyway, with what was found in
+    /// [`SledStore::mark_status`]; it hands out no ticket number and leaves the mark alone.
+    pub fn open_for_inspection(dir: &Path) -> Result<SledStore, StoreError> {
+        if !dir.join("db").is_file() {
+            return Err(StoreError::Storage {
+                dir: dir.to_path_buf(),
+                detail: "there is no store there".into(),
+            });
+        }
+        SledStore::open_as(dir, Mode::Inspect)
+    }
+
+    fn open_as(dir: &Path, mode: Mode) -> Result<SledStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| fs_error(dir, e))?;
+        prepare_files(dir)?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(CACHE_BYTES)
             .open()
-            .map_err(io)?;
-        SledStore::from_db(db)
+            .map_err(|e| classify(dir, e))?;
+        let mut store = SledStore::from_db(db, dir.to_path_buf())?;
+        store.adopt_mark(mode)?;
+        Ok(store)
     }
 
     /// Opens the store, waiting up to `patience` for another process to release it (two terminal
@@ -298,7 +536,7 @@ impl SledStore {
         loop {
             match SledStore::open(dir) {
                 Ok(s) => return Ok(s),
-                Err(e) if started.elapsed() < patience && e.to_string().contains("lock") => {
+                Err(StoreError::Locked { .. }) if started.elapsed() < patience => {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 Err(e) => return Err(e),
@@ -308,26 +546,30 @@ impl SledStore {
 
     /// A store in a temporary directory that disappears when dropped (tests).
     pub fn temporary() -> Result<SledStore, StoreError> {
+        let dir = PathBuf::from("(temporary store)");
         SledStore::from_db(
             sled::Config::new()
                 .temporary(true)
                 .cache_capacity(CACHE_BYTES)
                 .open()
-                .map_err(io)?,
+                .map_err(|e| classify(&dir, e))?,
+            dir,
         )
     }
 
-    fn from_db(db: sled::Db) -> Result<SledStore, StoreError> {
-        let tree = |name: &str| db.open_tree(name).map_err(io);
+    fn from_db(db: sled::Db, dir: PathBuf) -> Result<SledStore, StoreError> {
+        let place = Place { dir };
+        let tree = |name: &str| db.open_tree(name).map_err(|e| place.io(e));
         let tickets = tree("tickets")?;
         let meta = tree("meta")?;
         let counters = tree("counters")?;
         let log = tree("log")?;
         let outbox = tree("outbox")?;
-        let next_number = first_free_number(&tickets, &meta, &counters)?;
+        let format = check_format(&place, &meta)?;
+        let next_number = first_free_number(&place, &tickets, &meta, &counters)?;
         let sequence = Sequence {
-            next_offset: after_last_u64(&log, 1, "log (last key)")?,
-            next_outbox: after_last_u64(&outbox, 1, "outbox (last key)")?,
+            next_offset: after_last_u64(&place, &log, 1, "log (last key)")?,
+            next_outbox: after_last_u64(&place, &outbox, 1, "outbox (last key)")?,
         };
         Ok(SledStore {
             tickets,
@@ -350,7 +592,189 @@ impl SledStore {
             sequencer: Mutex::new(sequence),
             next_number: AtomicU64::new(next_number),
             flushes: AtomicU64::new(0),
+            place,
+            keeper: None,
+            confirmed_next: AtomicU64::new(0),
+            status: MarkStatus {
+                found: None,
+                counter: next_number,
+                lost: false,
+                unreadable: None,
+            },
+            format,
         })
+    }
+
+    /// Checks the store's counter against the high-water mark and takes the mark over: a store
+    /// below the mark has lost tickets (refused when serving); after a crash the numbers the
+    /// crashed process had reserved are skipped, since some may have been handed out.
+    fn adopt_mark(&mut self, mode: Mode) -> Result<(), StoreError> {
+        let dir = self.place.dir.clone();
+        let counter = self.next_number.load(Ordering::SeqCst);
+        let serving = mode == Mode::Serve;
+        let mark = match highwater::read(&dir) {
+            Err(detail) if serving => return Err(StoreError::Mark { dir, detail }),
+            Err(detail) => {
+                self.status.unreadable = Some(detail);
+                Mark::exact(counter)
+            }
+            Ok(None) => {
+                // A new store, or one from before the mark: it starts at the store's counter.
+                let m = Mark::exact(counter);
+                if serving {
+                    highwater::write(&dir, &m).map_err(|e| fs_error(&dir, e))?;
+                }
+                m
+            }
+            Ok(Some(m)) => {
+                self.status.found = Some(m);
+                if counter < m.floor {
+                    if serving {
+                        return Err(StoreError::LostTickets {
+                            dir,
+                            next: counter,
+                            floor: m.floor,
+                        });
+                    }
+                    self.status.lost = true;
+                }
+                let next = counter.max(m.ceiling);
+                if next > counter {
+                    self.next_number.store(next, Ordering::SeqCst);
+                    if serving {
+                        // Made durable by the next flush, which comes before the exact mark is
+                        // written on close.
+                        self.meta
+                            .insert("next_ticket", &next.to_be_bytes()[..])
+                            .map_err(|e| self.place.io(e))?;
+                    }
+                }
+                m
+            }
+        };
+        self.confirmed_next.store(mark.floor, Ordering::SeqCst);
+        self.keeper = Some(Keeper {
+            ceiling: AtomicU64::new(mark.ceiling),
+            mark: Mutex::new(mark),
+            writes: serving,
+        });
+        Ok(())
+    }
+
+    /// Makes sure the high-water mark is above `last` before a number up to it is handed out:
+    /// raises it a block at a time, durably, so a number is never confirmed above the mark.
+    fn reserve_through(&self, last: u64) -> Result<(), StoreError> {
+        let Some(k) = &self.keeper else {
+            return Ok(());
+        };
+        if last < k.ceiling.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if !k.writes {
+            return Err(StoreError::Storage {
+                dir: self.place.dir.clone(),
+                detail: "the store was opened for inspection and hands out no ticket numbers"
+                    .into(),
+            });
+        }
+        // A std mutex held across the file write: reservations are rare (one per block) and the
+        // reserving thread must not hand out its number before the mark covers it.
+        let mut m = k.mark.lock().unwrap_or_else(|p| p.into_inner());
+        if last < m.ceiling {
+            return Ok(());
+        }
+        let new = Mark {
+            floor: m.floor.max(self.confirmed_next.load(Ordering::SeqCst)),
+            ceiling: last + highwater::BLOCK,
+        };
+        highwater::write(&self.place.dir, &new).map_err(|e| fs_error(&self.place.dir, e))?;
+        *m = new;
+        k.ceiling.store(new.ceiling, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Every tree's entries at one point in commit order: commits wait while they are copied
+    /// (the copies share sled's buffers, so this is a walk over the keys, with no encoding and
+    /// no I/O beyond reading pages in). Delivery records, written outside turns, are as of some
+    /// moment during the copy; every read already tolerates them being behind.
+    pub fn image(&self) -> Result<super::backup::Image, StoreError> {
+        let started = std::time::Instant::now();
+        let gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        let mut trees = Vec::new();
+        for name in self.db.tree_names() {
+            let tree = self.db.open_tree(&name).map_err(|e| self.io(e))?;
+            let entries = tree
+                .iter()
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.io(e))?;
+            trees.push((name.to_vec(), entries));
+        }
+        let next_ticket = self.next_number();
+        drop(gate);
+        Ok(super::backup::Image {
+            trees,
+            next_ticket,
+            format: self.format,
+            held_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.place.dir
+    }
+
+    /// The store's format version (see [`FORMAT`]).
+    pub fn format(&self) -> u32 {
+        self.format
+    }
+
+    /// The next ticket number this store would hand out.
+    pub fn next_number(&self) -> u64 {
+        self.next_number.load(Ordering::SeqCst)
+    }
+
+    /// What the high-water mark said when the store was opened.
+    pub fn mark_status(&self) -> &MarkStatus {
+        &self.status
+    }
+
+    /// Accepts that tickets were lost (`frontline verify --accept-loss`): the counter moves past
+    /// the high-water mark so no number is given out twice, and the mark is written anew.
+    /// Returns the next number.
+    pub fn accept_loss(&self) -> Result<u64, StoreError> {
+        let next = self.next_number();
+        self.meta
+            .insert("next_ticket", &next.to_be_bytes()[..])
+            .map_err(|e| self.io(e))?;
+        self.db.flush().map_err(|e| self.io(e))?;
+        highwater::write(&self.place.dir, &Mark::exact(next))
+            .map_err(|e| fs_error(&self.place.dir, e))?;
+        if let Some(k) = &self.keeper {
+            *k.mark.lock().unwrap_or_else(|p| p.into_inner()) = Mark::exact(next);
+            k.ceiling.store(next, Ordering::SeqCst);
+        }
+        Ok(next)
+    }
+
+    fn io(&self, e: sled::Error) -> StoreError {
+        self.place.io(e)
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        bytes: &[u8],
+    ) -> Result<T, StoreError> {
+        self.place.decode(key, bytes)
+    }
+
+    fn u64_of(&self, key: &str, bytes: &[u8]) -> Result<u64, StoreError> {
+        self.place.u64_of(key, bytes)
+    }
+
+    fn tx_err(&self, e: TransactionError<StoreError>) -> StoreError {
+        self.place.tx_err(e)
     }
 
     /// Waits until every write committed before this call is on disk: group commit. One writer at
@@ -385,7 +809,7 @@ impl SledStore {
             }
             self.flushed.notify_all();
             // On failure the waiters try again themselves, and this writer reports the error.
-            result.map_err(io)?;
+            result.map_err(|e| self.io(e))?;
         }
     }
 
@@ -407,9 +831,10 @@ impl SledStore {
             return Ok(());
         }
         let first = self.next_number.fetch_add(n as u64, Ordering::SeqCst);
+        self.reserve_through(first + n as u64 - 1)?;
         self.meta
             .insert("next_ticket", &(first + n as u64).to_be_bytes()[..])
-            .map_err(io)?;
+            .map_err(|e| self.io(e))?;
         let mut tickets = sled::Batch::default();
         let mut events = sled::Batch::default();
         let mut index = sled::Batch::default();
@@ -440,7 +865,7 @@ impl SledStore {
                 it.apply_batch(&index)?;
                 Ok(())
             })
-            .map_err(tx_err)
+            .map_err(|e| self.tx_err(e))
     }
 
     /// Bytes the store takes on disk.
@@ -458,11 +883,12 @@ impl SledStore {
     pub fn verify_indexes(&self) -> Result<usize, StoreError> {
         let mut n = 0;
         for item in self.tickets.iter() {
-            let (k, v) = item.map_err(io)?;
-            let t: Ticket = decode(&format!("{k:?}"), &v)?;
+            let (k, v) = item.map_err(|e| self.io(e))?;
+            let t: Ticket = self.decode(&format!("{k:?}"), &v)?;
             for key in index_keys(&t) {
-                if !self.index.contains_key(&key).map_err(io)? {
+                if !self.index.contains_key(&key).map_err(|e| self.io(e))? {
                     return Err(StoreError::Corrupt {
+                        dir: self.place.dir.clone(),
                         key: t.id.clone(),
                         message: "missing index entry".into(),
                     });
@@ -471,13 +897,14 @@ impl SledStore {
             n += 1;
         }
         for item in self.index.scan_prefix(b"s") {
-            let (k, _) = item.map_err(io)?;
+            let (k, _) = item.map_err(|e| self.io(e))?;
             let number = u64::from_be_bytes(k[k.len() - 8..].try_into().expect("8-byte suffix"));
             let t: Option<Ticket> = self.get(number)?;
             match t {
                 Some(t) if status_key(&t) == k.to_vec() => {}
                 _ => {
                     return Err(StoreError::Corrupt {
+                        dir: self.place.dir.clone(),
                         key: format!("index {k:?}"),
                         message: "stale entry".into(),
                     });
@@ -488,9 +915,9 @@ impl SledStore {
     }
 
     fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
-        match self.outbox.get(id.to_be_bytes()).map_err(io)? {
+        match self.outbox.get(id.to_be_bytes()).map_err(|e| self.io(e))? {
             Some(v) => Ok(Some(
-                self.with_delivery(decode(&format!("outbox {id}"), &v)?)?,
+                self.with_delivery(self.decode(&format!("outbox {id}"), &v)?)?,
             )),
             None => Ok(None),
         }
@@ -498,28 +925,43 @@ impl SledStore {
 
     /// An entry as committed, with its delivery record (if any attempt was made) applied.
     fn with_delivery(&self, mut e: OutboxEntry) -> Result<OutboxEntry, StoreError> {
-        if let Some(v) = self.delivery.get(e.id.to_be_bytes()).map_err(io)? {
-            let d: DeliveryRecord = decode(&format!("delivery {}", e.id), &v)?;
+        if let Some(v) = self
+            .delivery
+            .get(e.id.to_be_bytes())
+            .map_err(|e| self.io(e))?
+        {
+            let d: DeliveryRecord = self.decode(&format!("delivery {}", e.id), &v)?;
             d.apply(&mut e);
         }
         Ok(e)
     }
 
     fn get(&self, number: u64) -> Result<Option<Ticket>, StoreError> {
-        match self.tickets.get(number.to_be_bytes()).map_err(io)? {
-            Some(v) => Ok(Some(decode(&format!("T-{number}"), &v)?)),
+        match self
+            .tickets
+            .get(number.to_be_bytes())
+            .map_err(|e| self.io(e))?
+        {
+            Some(v) => Ok(Some(self.decode(&format!("T-{number}"), &v)?)),
             None => Ok(None),
         }
     }
 
     /// A stored event with its personal text joined back in.
     fn event_at(&self, number: u64, seq: u32) -> Result<Option<TicketEvent>, StoreError> {
-        let Some(v) = self.events.get(event_key(number, seq)).map_err(io)? else {
+        let Some(v) = self
+            .events
+            .get(event_key(number, seq))
+            .map_err(|e| self.io(e))?
+        else {
             return Ok(None);
         };
-        let mut e: TicketEvent = decode(&format!("T-{number}#{seq}"), &v)?;
+        let mut e: TicketEvent = self.decode(&format!("T-{number}#{seq}"), &v)?;
         if let Some(text) = e.change.personal_text_mut()
-            && let Some(t) = self.texts.get(event_text_key(number, seq)).map_err(io)?
+            && let Some(t) = self
+                .texts
+                .get(event_text_key(number, seq))
+                .map_err(|e| self.io(e))?
         {
             *text = String::from_utf8_lossy(&t).into_owned();
         }
@@ -644,8 +1086,9 @@ impl Store for SledStore {
         };
         let mut out = Vec::new();
         for item in self.events.scan_prefix(number.to_be_bytes()) {
-            let (k, _) = item.map_err(io)?;
+            let (k, _) = item.map_err(|e| self.io(e))?;
             let seq = u32::from_be_bytes(k[8..12].try_into().map_err(|_| StoreError::Corrupt {
+                dir: self.place.dir.clone(),
                 key: format!("events {k:?}"),
                 message: "bad event key".into(),
             })?);
@@ -699,8 +1142,8 @@ impl Store for SledStore {
                 if out.len() >= limit {
                     break;
                 }
-                let (k, v) = item.map_err(io)?;
-                let t: Ticket = decode(&format!("{k:?}"), &v)?;
+                let (k, v) = item.map_err(|e| self.io(e))?;
+                let t: Ticket = self.decode(&format!("{k:?}"), &v)?;
                 if keep(&t) {
                     out.push(t);
                 }
@@ -718,7 +1161,7 @@ impl Store for SledStore {
                 heads.push(
                     scan.next()
                         .transpose()
-                        .map_err(io)?
+                        .map_err(|e| self.io(e))?
                         .map(|(k, _)| number_in(&k)),
                 );
             }
@@ -731,7 +1174,7 @@ impl Store for SledStore {
                         *head = scan
                             .next()
                             .transpose()
-                            .map_err(io)?
+                            .map_err(|e| self.io(e))?
                             .map(|(k, _)| number_in(&k));
                     }
                 }
@@ -746,7 +1189,7 @@ impl Store for SledStore {
         let mut numbers: Vec<u64> = Vec::new();
         for p in prefixes {
             for item in self.index.scan_prefix(&p) {
-                let (k, _) = item.map_err(io)?;
+                let (k, _) = item.map_err(|e| self.io(e))?;
                 numbers.push(number_in(&k));
             }
         }
@@ -769,7 +1212,7 @@ impl Store for SledStore {
         Ok(self
             .conversations
             .get(user_key)
-            .map_err(io)?
+            .map_err(|e| self.io(e))?
             // A state this version cannot read starts over rather than failing the user.
             .and_then(|v| serde_json::from_slice(&v).ok()))
     }
@@ -778,16 +1221,17 @@ impl Store for SledStore {
         Ok(self
             .links
             .get(key)
-            .map_err(io)?
+            .map_err(|e| self.io(e))?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     fn seen(&self, key: &str) -> Result<bool, StoreError> {
-        self.seen.contains_key(key).map_err(io)
+        self.seen.contains_key(key).map_err(|e| self.io(e))
     }
 
     fn next_ticket_number(&self) -> Result<u64, StoreError> {
         let n = self.next_number.fetch_add(1, Ordering::SeqCst);
+        self.reserve_through(n)?;
         // The mark goes to disk with the next flush, which the turn using this number waits
         // for: a number confirmed to anyone is never handed out again, even after a crash.
         self.meta
@@ -798,7 +1242,7 @@ impl Store for SledStore {
                     .unwrap_or(0);
                 Some(old.max(n + 1).to_be_bytes().to_vec())
             })
-            .map_err(io)?;
+            .map_err(|e| self.io(e))?;
         Ok(n)
     }
 
@@ -869,7 +1313,7 @@ impl Store for SledStore {
                 }
                 for (number, bytes, keys, expected, ticket) in &p.tickets {
                     let before: Option<Ticket> = match tickets.get(number.to_be_bytes())? {
-                        Some(v) => match decode(&ticket.id, &v) {
+                        Some(v) => match self.decode(&ticket.id, &v) {
                             Ok(t) => Some(t),
                             Err(e) => return abort(e),
                         },
@@ -908,12 +1352,15 @@ impl Store for SledStore {
             Ok(()) => {
                 *seq = next;
             }
-            Err(e) => return Err(tx_err(e)),
+            Err(e) => return Err(self.tx_err(e)),
         }
         drop(seq);
         drop(gate);
         if durable {
             self.durable()?;
+            if let Some(last) = p.tickets.iter().map(|(n, ..)| *n).max() {
+                self.confirmed_next.fetch_max(last + 1, Ordering::SeqCst);
+            }
         }
         Ok(Committed {
             outbox: p.outbox,
@@ -940,8 +1387,8 @@ impl Store for SledStore {
                 .unwrap_or_default();
             let mut ids: Vec<u64> = Vec::new();
             for item in self.pending.scan_prefix(prefix) {
-                let (k, _) = item.map_err(io)?;
-                ids.push(u64_of("pending", &k[k.len() - 8..])?);
+                let (k, _) = item.map_err(|e| self.io(e))?;
+                ids.push(self.u64_of("pending", &k[k.len() - 8..])?);
             }
             ids.sort_unstable();
             for id in ids {
@@ -960,8 +1407,8 @@ impl Store for SledStore {
             if out.len() >= limit {
                 break;
             }
-            let (k, v) = item.map_err(io)?;
-            let e: OutboxEntry = self.with_delivery(decode(&format!("outbox {k:?}"), &v)?)?;
+            let (k, v) = item.map_err(|e| self.io(e))?;
+            let e: OutboxEntry = self.with_delivery(self.decode(&format!("outbox {k:?}"), &v)?)?;
             if keep(&e) {
                 out.push(e);
             }
@@ -984,8 +1431,8 @@ impl Store for SledStore {
             if out.len() >= limit {
                 break;
             }
-            let (k, _) = item.map_err(io)?;
-            let id = u64_of("pending", &k[k.len() - 8..])?;
+            let (k, _) = item.map_err(|e| self.io(e))?;
+            let id = self.u64_of("pending", &k[k.len() - 8..])?;
             if let Some(e) = self.entry(id)?
                 && e.state == Delivery::Pending
                 && e.next_attempt_ms <= now
@@ -1032,11 +1479,11 @@ impl Store for SledStore {
         }
         self.delivery
             .insert(id.to_be_bytes(), json(&d))
-            .map_err(io)?;
+            .map_err(|e| self.io(e))?;
         if d.state != Delivery::Pending {
             self.pending
                 .remove(pending_key(e.platform, id))
-                .map_err(io)?;
+                .map_err(|e| self.io(e))?;
         }
         self.written.fetch_add(1, Ordering::SeqCst);
         d.apply(&mut e);
@@ -1049,9 +1496,9 @@ impl Store for SledStore {
             if out.len() >= limit {
                 break;
             }
-            let (k, v) = item.map_err(io)?;
-            let offset = u64_of("log", &k)?;
-            let r: StoredRecord = decode(&format!("log {offset}"), &v)?;
+            let (k, v) = item.map_err(|e| self.io(e))?;
+            let offset = self.u64_of("log", &k)?;
+            let r: StoredRecord = self.decode(&format!("log {offset}"), &v)?;
             let entry = match r.what {
                 Stored::Ticket { number, seq } => match self.event_at(number, seq)? {
                     Some(event) => LogEntry::Ticket { event },
@@ -1059,7 +1506,10 @@ impl Store for SledStore {
                 },
                 Stored::Bot { user, mut event } => {
                     if let Some(text) = event.personal_text_mut()
-                        && let Some(t) = self.texts.get(log_text_key(offset)).map_err(io)?
+                        && let Some(t) = self
+                            .texts
+                            .get(log_text_key(offset))
+                            .map_err(|e| self.io(e))?
                     {
                         *text = String::from_utf8_lossy(&t).into_owned();
                     }

@@ -15,7 +15,7 @@ fn store() -> (tempfile::TempDir, SledStore) {
 }
 
 /// A ticket as the desk drafts it: escalated to an L2 queue.
-fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
+pub(crate) fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
     let user = UserRef::local(user);
     let queue = queue.to_string();
     move |number| Ticket {
