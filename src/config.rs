@@ -211,6 +211,8 @@ struct ConfigFile {
     support: SupportSettings,
     #[serde(default)]
     incidents: IncidentSettings,
+    #[serde(default)]
+    observability: crate::platform::observe::ObservabilitySettings,
 }
 
 /// A validated configuration.
@@ -229,6 +231,8 @@ pub struct Config {
     pub discord: Option<DiscordSettings>,
     pub support: SupportSettings,
     pub incidents: IncidentSettings,
+    /// `[observability]`: the health and metrics listener of `frontline run`.
+    pub observability: crate::platform::observe::ObservabilitySettings,
 }
 
 impl Config {
@@ -311,6 +315,7 @@ impl Config {
             discord: f.discord,
             support: f.support,
             incidents: f.incidents,
+            observability: f.observability,
         })
     }
 

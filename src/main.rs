@@ -77,6 +77,10 @@ enum Command {
         /// Discord shards: `auto` (Discord's recommendation) or a number.
         #[arg(long, default_value = "1")]
         shards: String,
+        /// Log lines on stderr: `text` (plain unless stderr is a terminal) or `json` (one object
+        /// per line, for log shippers).
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: frontline::platform::observe::logs::LogFormat,
     },
     /// Scriptable ticket administration.
     Tickets {
@@ -558,7 +562,11 @@ fn run() -> Result<()> {
             let stdin = std::io::stdin();
             setup.agent(&agent, stdin.lock(), std::io::stdout().lock())?;
         }
-        Command::Run { desk, shards } => {
+        Command::Run {
+            desk,
+            shards,
+            log_format,
+        } => {
             let setup = local_setup(&desk)?;
             let Some(discord) = setup.config.discord.clone() else {
                 anyhow::bail!(
@@ -576,32 +584,42 @@ fn run() -> Result<()> {
                     })?,
                 ),
             };
-            // What users typed can reach log lines: their fields are printed as safe lines.
-            tracing_subscriber::fmt()
-                .fmt_fields(terminal::log_fields())
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| "info,serenity=warn".into()),
-                )
-                .init();
+            frontline::platform::observe::logs::init(log_format)?;
             let store =
                 std::sync::Arc::new(frontline::platform::local::open_store(&setup.data_dir)?);
+            // The desk's commits are counted on the way to the store (see platform::observe).
+            let observe = frontline::platform::observe::Observe::new(store.clone());
             let desk = std::sync::Arc::new(Desk::new(
                 setup.triage.clone(),
                 setup.config.clone(),
-                store.clone(),
+                observe.store(),
             ));
+            let listen = setup.config.observability.listen;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(frontline::platform::discord::run(
-                desk,
-                discord,
-                token,
-                shards,
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
-                    tracing::info!("shutting down");
-                },
-            ))?;
+            runtime.block_on(async {
+                let listener = match listen {
+                    Some(addr) => Some(
+                        frontline::platform::observe::http::start(observe.clone(), addr).await?,
+                    ),
+                    None => None,
+                };
+                let ran = frontline::platform::discord::run(
+                    desk,
+                    discord,
+                    token,
+                    shards,
+                    observe,
+                    async {
+                        let _ = tokio::signal::ctrl_c().await;
+                        tracing::info!("shutting down");
+                    },
+                )
+                .await;
+                if let Some(l) = listener {
+                    l.stop().await;
+                }
+                ran
+            })?;
             // Everything confirmed is already on disk; this covers conversations and bookkeeping.
             store.flush()?;
         }

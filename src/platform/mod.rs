@@ -5,5 +5,6 @@
 
 pub mod discord;
 pub mod local;
+pub mod observe;
 pub mod terminal;
 pub mod worker;

@@ -1,10 +1,14 @@
 //! Discord end to end: the mock Discord in `tests/mock_discord` (REST and gateway on 127.0.0.1)
 //! driven by the real serenity client (the adapter's stories and the mock's smoke test) and by the
-//! real binary (`frontline run`, SIGKILLed and restarted in the crash-safety test).
+//! real binary (`frontline run`, SIGKILLed and restarted in the crash-safety test; failing fast at
+//! start-up; serving /healthz and /metrics).
 
 #[path = "../mock_discord/mod.rs"]
 mod mock_discord;
 
+mod bot_process;
 mod crash_safety;
 mod discord_e2e;
 mod discord_mock_smoke;
+mod fail_fast;
+mod observability;
