@@ -43,7 +43,18 @@ use crate::tickets::{Platform, now_ms};
 pub struct ObservabilitySettings {
     /// Where to serve `/healthz` and `/metrics` (`"127.0.0.1:9187"`); not served when absent. Port
     /// 0 picks a free port, which the log names.
+    #[serde(default, deserialize_with = "socket_address")]
     pub listen: Option<SocketAddr>,
+}
+
+/// An IP address and port, or an error saying what is expected (serde's own names no field).
+fn socket_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse().map(Some).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "invalid value `{s}`: expected an IP address and port, such as \"127.0.0.1:9187\""
+        ))
+    })
 }
 
 /// What a health check of a platform connection returns: `Ok`, or why not in a few words.
@@ -227,5 +238,44 @@ impl Observe {
             self.metrics.set_connected(p.platform(), up);
         }
         self.metrics.encode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::{Config, DEFAULT_CONFIG};
+
+    fn parse(observability: &str) -> Result<Config, String> {
+        let text = format!("{DEFAULT_CONFIG}\n[observability]\n{observability}\n");
+        Config::parse(Path::new("frontline.toml"), &text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn listen_takes_an_address_and_port() {
+        let config = parse("listen = \"127.0.0.1:9187\"").expect("valid");
+        assert_eq!(
+            config.observability.listen,
+            Some("127.0.0.1:9187".parse().unwrap())
+        );
+        let none = Config::parse(Path::new("frontline.toml"), DEFAULT_CONFIG).expect("valid");
+        assert_eq!(none.observability.listen, None);
+    }
+
+    #[test]
+    fn a_bad_listen_address_names_the_line_and_the_field() {
+        let line = DEFAULT_CONFIG.lines().count() + 3;
+        assert_eq!(
+            parse("listen = \"localhost\"").map(|_| ()),
+            Err(format!(
+                "frontline.toml:{line}: listen: invalid value `localhost`: expected an IP address and port, such as \"127.0.0.1:9187\""
+            ))
+        );
+        assert!(
+            parse("port = 9187")
+                .map(|_| ())
+                .is_err_and(|e| e.contains("unknown field `port`")),
+        );
     }
 }
