@@ -245,7 +245,112 @@ impl Observe {
 mod tests {
     use std::path::Path;
 
+    use super::*;
     use crate::config::{Config, DEFAULT_CONFIG};
+    use crate::desk::action::{OutboxEntry, Outcome};
+    use crate::desk::conversation::Conversation;
+    use crate::desk::log::LogRecord;
+    use crate::desk::turn::Committed;
+    use crate::store::{Filter, SledStore, StoreError};
+    use crate::tickets::{Ticket, TicketEvent};
+
+    /// A store whose disk is full: every write fails, reads are empty.
+    struct DiskFull;
+
+    impl Store for DiskFull {
+        fn ticket(&self, _: &str) -> Result<Option<Ticket>, StoreError> {
+            Ok(None)
+        }
+        fn events(&self, _: &str) -> Result<Vec<TicketEvent>, StoreError> {
+            Ok(vec![])
+        }
+        fn list(&self, _: &Filter) -> Result<Vec<Ticket>, StoreError> {
+            Ok(vec![])
+        }
+        fn conversation(&self, _: &str) -> Result<Option<Conversation>, StoreError> {
+            Ok(None)
+        }
+        fn link(&self, _: &str) -> Result<Option<String>, StoreError> {
+            Ok(None)
+        }
+        fn seen(&self, _: &str) -> Result<bool, StoreError> {
+            Ok(false)
+        }
+        fn next_ticket_number(&self) -> Result<u64, StoreError> {
+            Err(StoreError::Io("No space left on device".into()))
+        }
+        fn commit(&self, _: &Turn, _: u64, _: bool) -> Result<Committed, StoreError> {
+            Err(StoreError::Io("No space left on device".into()))
+        }
+        fn outbox(&self, _: &OutboxFilter) -> Result<Vec<OutboxEntry>, StoreError> {
+            Ok(vec![])
+        }
+        fn outbox_entry(&self, _: u64) -> Result<Option<OutboxEntry>, StoreError> {
+            Ok(None)
+        }
+        fn due(&self, _: Platform, _: u64, _: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+            Ok(vec![])
+        }
+        fn record_delivery(
+            &self,
+            _: u64,
+            _: &Outcome,
+            _: u64,
+        ) -> Result<Option<OutboxEntry>, StoreError> {
+            Err(StoreError::Io("No space left on device".into()))
+        }
+        fn log(&self, _: u64, _: usize) -> Result<Vec<LogRecord>, StoreError> {
+            Ok(vec![])
+        }
+        fn flush(&self) -> Result<(), StoreError> {
+            Err(StoreError::Io("No space left on device".into()))
+        }
+    }
+
+    /// A platform connection that is up or down as told.
+    struct FakeLink(Result<(), String>);
+
+    impl Connectivity for FakeLink {
+        fn platform(&self) -> Platform {
+            Platform::Discord
+        }
+        fn check(&self) -> CheckFuture<'_> {
+            let r = self.0.clone();
+            Box::pin(async move { r })
+        }
+    }
+
+    #[tokio::test]
+    async fn health_names_each_failed_check() {
+        let ok = Observe::new(Arc::new(SledStore::temporary().unwrap()));
+        ok.watch(Arc::new(FakeLink(Ok(()))));
+        let health = ok.health().await;
+        assert!(health.ok());
+        assert_eq!(
+            health.json(),
+            serde_json::json!({"status": "ok", "failed": [], "checks": {"store": "ok", "discord": "ok"}})
+        );
+        // The check wrote through the store the desk is given, and waited for the flush.
+        assert!(ok.store().link(HEALTH_KEY).unwrap().is_some());
+
+        let full = Observe::new(Arc::new(DiskFull));
+        full.watch(Arc::new(FakeLink(Err(
+            "disconnected: 0 of 1 gateway shards connected".into(),
+        ))));
+        let health = full.health().await;
+        assert!(!health.ok());
+        assert_eq!(
+            health.json(),
+            serde_json::json!({
+                "status": "failing",
+                "failed": ["discord", "store"],
+                "checks": {
+                    "store": "not writable: storage: No space left on device",
+                    "discord": "disconnected: 0 of 1 gateway shards connected",
+                },
+            })
+        );
+    }
 
     fn parse(observability: &str) -> Result<Config, String> {
         let text = format!("{DEFAULT_CONFIG}\n[observability]\n{observability}\n");
