@@ -307,6 +307,8 @@ struct ConfigFile {
     /// Scheduled backups (`[backup]`), owned by the store.
     #[serde(default)]
     backup: Option<crate::store::schedule::BackupConfig>,
+    #[serde(default)]
+    observability: crate::platform::observe::ObservabilitySettings,
 }
 
 /// The top-level settings, for the hint when one is written under a `[section]` by mistake.
@@ -334,6 +336,8 @@ pub struct Config {
     pub incidents: IncidentSettings,
     /// Scheduled backups by `frontline run` (`[backup]`); none when absent.
     pub backup: Option<crate::store::schedule::BackupConfig>,
+    /// `[observability]`: the health and metrics listener of `frontline run`.
+    pub observability: crate::platform::observe::ObservabilitySettings,
     /// Lines of the fields checked after parsing (against the pack, against the platforms a
     /// process serves): `routing[0].intent`, `incidents.intents[1]`, `queues[2]`.
     lines: BTreeMap<String, usize>,
@@ -967,6 +971,7 @@ impl Config {
             support: f.support,
             incidents: f.incidents.map(Spanned::into_inner).unwrap_or_default(),
             backup: f.backup,
+            observability: f.observability,
             lines,
         };
         Ok((config, problems))

@@ -148,6 +148,10 @@ enum Command {
         /// Discord shards: `auto` (Discord's recommendation) or a number.
         #[arg(long, default_value = "1")]
         shards: String,
+        /// Log lines on stderr: `text` (plain unless stderr is a terminal) or `json` (one object
+        /// per line, for log shippers).
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: frontline::platform::observe::logs::LogFormat,
     },
     /// Scriptable ticket administration.
     Tickets {
@@ -844,7 +848,11 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             let setup = local_setup(&desk, io)?;
             setup.agent(&agent, &mut *io.input, &mut *io.out, &mut *io.err)?;
         }
-        Command::Run { desk, shards } => {
+        Command::Run {
+            desk,
+            shards,
+            log_format,
+        } => {
             let setup = local_setup(&desk, io)?;
             let Some(discord) = setup.config.discord.clone() else {
                 anyhow::bail!(
@@ -867,27 +875,23 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     })?,
                 ),
             };
-            // What users typed can reach log lines: their fields are printed as safe lines.
-            tracing_subscriber::fmt()
-                .fmt_fields(terminal::log_fields())
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| "info,serenity=warn".into()),
-                )
-                .init();
+            frontline::platform::observe::logs::init(log_format)?;
             control::refuse_second_run(&setup.data_dir)?;
             // Another `frontline run` may have taken the store while this one started.
             let store = setup.store().or_else(|e| {
                 control::refuse_second_run(&setup.data_dir)?;
                 Err(e)
             })?;
+            // The desk's commits are counted on the way to the store (see platform::observe).
+            let observe = frontline::platform::observe::Observe::new(store.clone());
             let desk = Arc::new(Desk::new(
                 setup.triage.clone(),
                 setup.config.clone(),
-                store.clone(),
+                observe.store(),
             ));
             // The terminal commands run in here while the store is ours (see control.rs).
             let control = control::Server::start(&setup.data_dir, store.clone(), Arc::new(serve))?;
+            let listen = setup.config.observability.listen;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             if let Some(backups) = setup.config.backup.clone() {
                 let scheduled = frontline::store::schedule::run_scheduled(
@@ -897,16 +901,30 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 );
                 runtime.spawn(scheduled);
             }
-            runtime.block_on(frontline::platform::discord::run(
-                desk,
-                discord,
-                token,
-                shards,
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
-                    tracing::info!("shutting down");
-                },
-            ))?;
+            runtime.block_on(async {
+                let listener = match listen {
+                    Some(addr) => Some(
+                        frontline::platform::observe::http::start(observe.clone(), addr).await?,
+                    ),
+                    None => None,
+                };
+                let ran = frontline::platform::discord::run(
+                    desk,
+                    discord,
+                    token,
+                    shards,
+                    observe,
+                    async {
+                        let _ = tokio::signal::ctrl_c().await;
+                        tracing::info!("shutting down");
+                    },
+                )
+                .await;
+                if let Some(l) = listener {
+                    l.stop().await;
+                }
+                ran
+            })?;
             // No new commands; those under way finish before the last flush.
             control.stop();
             // Everything confirmed is already on disk; this covers conversations and bookkeeping.

@@ -6,5 +6,6 @@
 pub mod control;
 pub mod discord;
 pub mod local;
+pub mod observe;
 pub mod terminal;
 pub mod worker;

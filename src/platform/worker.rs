@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::desk::action::{OutboxEntry, Outcome};
 use crate::desk::{Desk, Event, Incoming, Placed};
+use crate::platform::observe::Metrics;
 use crate::tickets::{Platform, now_ms};
 
 /// How one platform performs one outbox entry.
@@ -43,6 +44,8 @@ pub struct Outbox<D: Deliver> {
     /// Handler turns under way (see [`Outbox::enter`]); shutdown waits for them.
     active: AtomicUsize,
     wake: tokio::sync::Notify,
+    /// Events received and deliveries made are counted here (see [`crate::platform::observe`]).
+    metrics: Arc<Metrics>,
 }
 
 /// Held while a handler processes and delivers a turn.
@@ -56,12 +59,18 @@ impl Drop for Active<'_> {
 
 impl<D: Deliver> Outbox<D> {
     pub fn new(desk: Arc<Desk>, deliver: Arc<D>) -> Arc<Outbox<D>> {
+        Outbox::observed(desk, deliver, Arc::new(Metrics::new()))
+    }
+
+    /// A worker that counts what it receives and delivers in `metrics`.
+    pub fn observed(desk: Arc<Desk>, deliver: Arc<D>, metrics: Arc<Metrics>) -> Arc<Outbox<D>> {
         Arc::new(Outbox {
             desk,
             deliver,
             in_flight: Mutex::new(HashSet::new()),
             active: AtomicUsize::new(0),
             wake: tokio::sync::Notify::new(),
+            metrics,
         })
     }
 
@@ -74,6 +83,8 @@ impl<D: Deliver> Outbox<D> {
     /// Processes one event on a blocking thread (the turn waits for its flush) and delivers what
     /// it produced for this platform at once; entries for other platforms wait in the outbox.
     pub async fn process(&self, incoming: Incoming) -> Vec<OutboxEntry> {
+        self.metrics
+            .received(self.deliver.platform(), &incoming.event);
         let desk = self.desk.clone();
         let processed =
             match tokio::task::spawn_blocking(move || desk.process(incoming, now_ms())).await {
@@ -128,6 +139,10 @@ impl<D: Deliver> Outbox<D> {
         };
         if let Some(entry) = current {
             let result = self.deliver.deliver(&entry).await;
+            let latency = result
+                .is_ok()
+                .then(|| Duration::from_millis(now_ms().saturating_sub(entry.created_ms)));
+            self.metrics.delivered(entry.platform, latency);
             let outcome = match &result {
                 Ok(_) => Outcome::Delivered,
                 Err(error) => {

@@ -1,5 +1,7 @@
 //! The mock's gateway: a plain `ws://` WebSocket at /gateway speaking enough of Discord's
-//! protocol for serenity: HELLO, IDENTIFY → READY, heartbeat → ACK, then queued dispatches.
+//! protocol for serenity: HELLO, IDENTIFY → READY, heartbeat → ACK, then queued dispatches. An
+//! IDENTIFY the mock's configuration refuses is closed with Discord's code (4004 authentication
+//! failed, 4014 disallowed intents); while the gateway is down, sessions close with 1001.
 
 use std::sync::Arc;
 
@@ -13,6 +15,8 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::events::bot_user;
 use super::{GatewayFrame, Identify, Shared};
@@ -27,6 +31,11 @@ pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        // Down: the connection is dropped before the handshake, as an unreachable host would.
+        if *shared.gateway_down.borrow() {
+            drop(stream);
+            continue;
+        }
         let _ = stream.set_nodelay(true);
         while sessions.try_join_next().is_some() {}
         sessions.spawn(session(stream, Arc::clone(&shared)));
@@ -55,6 +64,7 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
     shared.bump();
     let Ok(ws) = ws else { return };
     let (mut tx, mut rx) = ws.split();
+    let mut down = shared.gateway_down.subscribe();
 
     let mut seq = 0u64;
     let mut ready = false;
@@ -78,6 +88,10 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
                     Some(1) => json!({"op": 11}),
                     Some(2) => {
                         record_identify(&shared, &payload["d"]);
+                        if let Some((code, reason)) = refusal(&shared, &payload["d"]) {
+                            close(&mut tx, code, reason).await;
+                            return;
+                        }
                         seq += 1;
                         ready = true;
                         // Flush events injected before the client connected.
@@ -92,6 +106,11 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
                     return;
                 }
             },
+            // The guard `wait_for` returns is dropped inside: it must not live across an await.
+            () = async { let _ = down.wait_for(|d| *d).await; } => {
+                close(&mut tx, 1001, "going away").await;
+                return;
+            },
             () = shared.outbox_ready.notified(), if ready => {
                 loop {
                     let next = shared.lock().outbox.pop_front();
@@ -105,6 +124,30 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
             },
         }
     }
+}
+
+/// Why Discord would close the session at this IDENTIFY, if it would.
+fn refusal(shared: &Shared, identify: &Value) -> Option<(u16, &'static str)> {
+    let sent = identify["token"].as_str().unwrap_or("");
+    let sent = sent.strip_prefix("Bot ").unwrap_or(sent);
+    if shared.config.token.as_ref().is_some_and(|t| t != sent) {
+        return Some((4004, "Authentication failed."));
+    }
+    let asked = GatewayIntents::from_bits_retain(identify["intents"].as_u64().unwrap_or(0));
+    if !shared.config.privileged_intents && asked.intersects(GatewayIntents::privileged()) {
+        return Some((4014, "Disallowed intent(s)."));
+    }
+    None
+}
+
+/// Sends a close frame with `code` and lets the socket go.
+async fn close(tx: &mut Sink, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    };
+    let _ = tx.send(Message::Close(Some(frame))).await;
+    let _ = tx.close().await;
 }
 
 async fn send(shared: &Shared, tx: &mut Sink, payload: Value) -> Result<(), ()> {

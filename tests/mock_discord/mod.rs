@@ -75,7 +75,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-/// The token [`MockDiscord::http`] and [`MockDiscord::client_builder`] use; the mock accepts any.
+/// The token [`MockDiscord::http`] and [`MockDiscord::client_builder`] use; the mock accepts any
+/// unless [`MockConfig::token`] says otherwise.
 pub const MOCK_TOKEN: &str = "mock-token";
 
 /// Identities the mock plays. Ids are distinct so a test that mixes them up fails.
@@ -86,6 +87,13 @@ pub struct MockConfig {
     pub application_id: u64,
     /// The guild of channels the mock has not been told about.
     pub guild_id: u64,
+    /// The only bot token accepted, if set: as Discord does, REST requests with another answer
+    /// 401 and an IDENTIFY with another is closed with code 4004. `None` accepts any.
+    pub token: Option<String>,
+    /// Whether the bot may use privileged intents (MESSAGE_CONTENT, GUILD_MEMBERS,
+    /// GUILD_PRESENCES): when not, an IDENTIFY asking for one is closed with code 4014, as
+    /// Discord does for a bot whose switches are off in the developer portal.
+    pub privileged_intents: bool,
 }
 
 impl Default for MockConfig {
@@ -95,6 +103,8 @@ impl Default for MockConfig {
             bot_name: "frontline".into(),
             application_id: 100_000_000_000_000_002,
             guild_id: 100_000_000_000_000_003,
+            token: None,
+            privileged_intents: true,
         }
     }
 }
@@ -299,6 +309,9 @@ struct Shared {
     outbox_ready: Notify,
     /// Called with every REST request as it is recorded ([`MockDiscord::observe`]).
     observer: Mutex<Option<Observer>>,
+    /// `true` while the gateway is down ([`MockDiscord::gateway_down`]): live sessions are
+    /// closed and new connections refused.
+    gateway_down: watch::Sender<bool>,
 }
 
 /// A callback that sees every REST request (load tests time replies with it).
@@ -384,6 +397,7 @@ impl MockDiscord {
             changed: watch::channel(0).0,
             outbox_ready: Notify::new(),
             observer: Mutex::new(None),
+            gateway_down: watch::channel(false).0,
         });
         let rest_task = tokio::spawn(rest::serve(rest, Arc::clone(&shared)));
         let gateway_task = tokio::spawn(gateway::serve(ws, Arc::clone(&shared)));
@@ -523,6 +537,18 @@ impl MockDiscord {
                 });
             }
         }
+    }
+
+    /// Takes the gateway down, as in an outage: every live session is closed (close code 1001,
+    /// going away, which a client answers by reconnecting) and new connections are dropped before
+    /// the WebSocket handshake, until [`MockDiscord::gateway_up`]. REST keeps answering.
+    pub fn gateway_down(&self) {
+        self.shared.gateway_down.send_replace(true);
+    }
+
+    /// Ends [`MockDiscord::gateway_down`]: connections are accepted again.
+    pub fn gateway_up(&self) {
+        self.shared.gateway_down.send_replace(false);
     }
 
     /// How many IDENTIFYs arrived, over all gateway sessions (one per client start).

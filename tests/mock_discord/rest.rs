@@ -59,7 +59,18 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let (body, files) = parse_body(&headers, &body);
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let rejected = shared
+        .config
+        .token
+        .as_ref()
+        .is_some_and(|t| authorization.as_deref() != Some(format!("Bot {t}").as_str()));
     let (path, reply) = match uri.path().strip_prefix("/api/v10") {
+        // Discord's answer to a bad token, on every route.
+        Some(path) if rejected => (path.to_string(), error(401, 0, "401: Unauthorized")),
         Some(path) => (
             path.to_string(),
             route(&shared, method.as_str(), path, &body),
@@ -75,10 +86,7 @@ async fn handle(
         query: uri.query().unwrap_or("").to_string(),
         body,
         files,
-        authorization: headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
+        authorization,
         status: reply.status(),
     };
     let observer = shared

@@ -11,6 +11,7 @@
 //! and every message the bot creates carries its outbox id as an enforced nonce, so a re-send
 //! after a crash shows once.
 
+pub mod connect;
 mod deliver;
 pub mod render;
 
@@ -30,8 +31,10 @@ use serenity::async_trait;
 use crate::config::DiscordSettings;
 use crate::desk::grammar::{Form, Pressed};
 use crate::desk::{ActionId, Address, Desk, Event, Incoming, Interaction};
+use crate::platform::observe::{Metrics, Observe};
 use crate::platform::worker::Outbox;
 use crate::tickets::{Platform, UserRef};
+pub use connect::Link;
 pub use deliver::DiscordDelivery;
 
 /// The gateway intents the bot needs: guild and direct messages, and their content.
@@ -52,6 +55,7 @@ pub enum Shards {
 pub struct Handler {
     outbox: Arc<Outbox<DiscordDelivery>>,
     settings: DiscordSettings,
+    link: Arc<Link>,
 }
 
 fn user_ref(u: &serenity::all::User) -> UserRef {
@@ -113,8 +117,16 @@ fn answering(id: serenity::all::InteractionId, token: &str) -> Interaction {
 }
 
 impl Handler {
-    pub fn new(outbox: Arc<Outbox<DiscordDelivery>>, settings: DiscordSettings) -> Handler {
-        Handler { outbox, settings }
+    pub fn new(
+        outbox: Arc<Outbox<DiscordDelivery>>,
+        settings: DiscordSettings,
+        link: Arc<Link>,
+    ) -> Handler {
+        Handler {
+            outbox,
+            settings,
+            link,
+        }
     }
 
     fn is_support_channel(&self, id: ChannelId) -> bool {
@@ -338,6 +350,8 @@ impl EventHandler for Handler {
             ready.user.name,
             ready.shard
         );
+        self.link.ready();
+        crate::platform::observe::logs::connected();
         if let Err(e) = Command::set_global_commands(&ctx.http, commands()).await {
             tracing::error!(
                 "cannot register slash commands (is the bot invited with the applications.commands scope?): {e}"
@@ -365,26 +379,51 @@ impl EventHandler for Handler {
 pub struct Bot {
     pub client: serenity::Client,
     pub outbox: Arc<Outbox<DiscordDelivery>>,
+    /// The gateway connection's state (READY seen, shards connected).
+    pub link: Arc<Link>,
 }
 
-/// Builds the serenity client and its outbox worker: REST through `api_base` when set (a proxy or
-/// a test server, with serenity's own rate limiter off since it ignores the proxy), production
-/// defaults otherwise. The worker's background loop is not started: see [`Bot::spawn_outbox`].
-pub async fn client(desk: Arc<Desk>, settings: DiscordSettings, token: &str) -> Result<Bot> {
+/// Serenity's REST client: through `api_base` when set (a proxy or a test server, with serenity's
+/// own rate limiter off since it ignores the proxy), production defaults otherwise.
+fn http(settings: &DiscordSettings, token: &str) -> serenity::http::Http {
     let mut http = HttpBuilder::new(token);
     if let Some(base) = &settings.api_base {
         http = http
             .proxy(base.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
+    http.build()
+}
+
+/// Builds the serenity client and its outbox worker: REST through `api_base` when set (a proxy or
+/// a test server, with serenity's own rate limiter off since it ignores the proxy), production
+/// defaults otherwise. The worker's background loop is not started: see [`Bot::spawn_outbox`].
+pub async fn client(desk: Arc<Desk>, settings: DiscordSettings, token: &str) -> Result<Bot> {
+    client_with(desk, settings, token, Arc::new(Metrics::new()), Link::new()).await
+}
+
+/// [`client`], counting what its worker receives and delivers in `metrics` and keeping its
+/// connection state in `link`.
+pub async fn client_with(
+    desk: Arc<Desk>,
+    settings: DiscordSettings,
+    token: &str,
+    metrics: Arc<Metrics>,
+    link: Arc<Link>,
+) -> Result<Bot> {
+    let http = http(&settings, token);
     let delivery = Arc::new(DiscordDelivery::new());
-    let outbox = Outbox::new(desk, delivery.clone());
-    let client = serenity::all::ClientBuilder::new_with_http(http.build(), intents())
-        .event_handler(Handler::new(outbox.clone(), settings))
+    let outbox = Outbox::observed(desk, delivery.clone(), metrics);
+    let client = serenity::all::ClientBuilder::new_with_http(http, intents())
+        .event_handler(Handler::new(outbox.clone(), settings, link.clone()))
         .await
         .context("building the Discord client")?;
     delivery.set_http(client.http.clone());
-    Ok(Bot { client, outbox })
+    Ok(Bot {
+        client,
+        outbox,
+        link,
+    })
 }
 
 impl Bot {
@@ -400,12 +439,18 @@ impl Bot {
 
 /// Runs the adapter until `shutdown` resolves or the connection fails for good: on shutdown the
 /// shards stop taking events, turns in flight finish and deliver, the outbox drains, and the store
-/// is flushed last. Start-up errors are turned into sentences that say what to fix.
+/// is flushed last.
+///
+/// Start-up fails fast: the token, the REST API and the gateway's address are checked first (see
+/// [`connect`]), and the first READY must come within [`connect::START_BUDGET`]; every failure is
+/// one sentence naming the cause and the address. After the first READY, lost connections are
+/// retried as serenity does.
 pub async fn run(
     desk: Arc<Desk>,
     settings: DiscordSettings,
     token: String,
     shards: Shards,
+    observe: Arc<Observe>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     if token.trim().is_empty() {
@@ -413,7 +458,33 @@ pub async fn run(
             "DISCORD_TOKEN is empty: set it to the bot token from the Discord developer portal"
         ));
     }
-    let Bot { mut client, outbox } = client(desk, settings, &token).await?;
+    // Unhealthy until connected.
+    let link = Link::new();
+    observe.watch(link.clone());
+    let deadline = tokio::time::Instant::now() + connect::START_BUDGET;
+    let base = connect::api_base(settings.api_base.as_deref());
+    let gateway = connect::preflight(&http(&settings, &token), &base, deadline)
+        .await
+        .map_err(|e| anyhow!(e))?;
+    let Bot {
+        mut client, outbox, ..
+    } = client_with(
+        desk,
+        settings,
+        &token,
+        observe.metrics().clone(),
+        link.clone(),
+    )
+    .await?;
+    // Serenity asked for the gateway's address itself and falls back to Discord's on a failure:
+    // the address checked above is the one to use.
+    *client.ws_url.lock().await = gateway.url.clone();
+    let count = match shards {
+        Shards::Auto => gateway.shards,
+        Shards::Fixed(n) => n,
+    };
+    link.attach(client.shard_manager.clone(), count);
+
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(outbox.clone().run(stopped));
     let manager = client.shard_manager.clone();
@@ -421,25 +492,30 @@ pub async fn run(
         shutdown.await;
         manager.shutdown_all().await;
     });
-    let result = match shards {
-        Shards::Auto => client.start_autosharded().await,
-        Shards::Fixed(n) => client.start_shards(n).await,
+    let started = async {
+        match shards {
+            Shards::Auto => client.start_autosharded().await,
+            Shards::Fixed(n) => client.start_shards(n).await,
+        }
+    };
+    tokio::pin!(started);
+    // Until the first READY, a client that cannot connect would retry forever: give up at the
+    // deadline instead.
+    let result = tokio::select! {
+        r = &mut started => r.map_err(|e| connect::gateway_error(&e, &gateway.url)),
+        () = link.first_ready() => started
+            .await
+            .map_err(|e| connect::gateway_error(&e, &gateway.url)),
+        () = tokio::time::sleep_until(deadline) => Err(format!(
+            "no READY from the Discord gateway at {} within {} s: check the network and that the address is Discord's gateway",
+            gateway.url,
+            connect::START_BUDGET.as_secs()
+        )),
     };
     // Intake has stopped: let the worker finish what is in flight, drain and flush.
     let _ = stop.send(true);
     if let Err(e) = worker.await {
         tracing::error!("outbox worker: {e}");
     }
-    result.map_err(|e| match e {
-        serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication) => {
-            anyhow!("Discord rejected DISCORD_TOKEN: check the bot token in the developer portal")
-        }
-        serenity::Error::Gateway(serenity::gateway::GatewayError::DisallowedGatewayIntents) => anyhow!(
-            "Discord refused the gateway intents: enable MESSAGE CONTENT INTENT on the bot's page in the developer portal"
-        ),
-        serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidGatewayIntents) => {
-            anyhow!("invalid gateway intents requested")
-        }
-        other => anyhow!("Discord connection ended: {other}"),
-    })
+    result.map_err(|e| anyhow!(e))
 }

@@ -1,0 +1,80 @@
+//! The health and metrics listener (`[observability] listen`): `GET /healthz` answers 200 with
+//! the checks as JSON when the store takes a durable write and every platform is connected, 503
+//! with the same JSON naming the failed checks otherwise; `GET /metrics` answers the metrics in
+//! the OpenMetrics text format Prometheus scrapes. It runs on the bot's runtime and stops with it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use super::Observe;
+
+/// What Prometheus is told the exposition is.
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// A running listener; [`Listener::stop`] ends it.
+pub struct Listener {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Binds `addr` (a start-up error when it cannot) and serves until stopped.
+pub async fn start(observe: Arc<Observe>, addr: SocketAddr) -> Result<Listener> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ([observability] listen)"))?;
+    let addr = listener.local_addr().context("the listener's address")?;
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(observe);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!("the health and metrics listener stopped: {e}");
+        }
+    });
+    tracing::info!("health on http://{addr}/healthz, metrics on http://{addr}/metrics");
+    Ok(Listener { addr, stop, task })
+}
+
+impl Listener {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops taking connections and waits for the requests under way.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+async fn healthz(State(observe): State<Arc<Observe>>) -> impl IntoResponse {
+    let health = observe.health().await;
+    let status = if health.ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(health.json()))
+}
+
+async fn metrics(State(observe): State<Arc<Observe>>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, OPENMETRICS)],
+        observe.metrics_text().await,
+    )
+}

@@ -1,0 +1,104 @@
+//! The store as `frontline run` hands it to the desk: every call goes to the real store, and
+//! commits and flushes are timed and counted on the way. A committed [`Turn`] is the whole of what
+//! the desk decided for an event (its bot events, the tickets it opened), so counting here keeps
+//! the core unaware of metrics: the desk is handed a `Store` and does not know this one watches.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::metrics::Metrics;
+use crate::desk::action::{OutboxEntry, Outcome};
+use crate::desk::conversation::Conversation;
+use crate::desk::log::LogRecord;
+use crate::desk::turn::{Committed, Turn};
+use crate::store::{Filter, OutboxFilter, Store, StoreError};
+use crate::tickets::{Platform, Ticket, TicketEvent};
+
+pub struct Observed {
+    inner: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+}
+
+impl Observed {
+    pub fn new(inner: Arc<dyn Store>, metrics: Arc<Metrics>) -> Observed {
+        Observed { inner, metrics }
+    }
+}
+
+impl Store for Observed {
+    fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
+        self.inner.ticket(id)
+    }
+
+    fn events(&self, id: &str) -> Result<Vec<TicketEvent>, StoreError> {
+        self.inner.events(id)
+    }
+
+    fn list(&self, filter: &Filter) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.list(filter)
+    }
+
+    fn conversation(&self, user_key: &str) -> Result<Option<Conversation>, StoreError> {
+        self.inner.conversation(user_key)
+    }
+
+    fn link(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.inner.link(key)
+    }
+
+    fn seen(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.seen(key)
+    }
+
+    fn next_ticket_number(&self) -> Result<u64, StoreError> {
+        self.inner.next_ticket_number()
+    }
+
+    fn commit(&self, turn: &Turn, now: u64, durable: bool) -> Result<Committed, StoreError> {
+        let started = Instant::now();
+        let committed = self.inner.commit(turn, now, durable)?;
+        // Turns that changed nothing wrote nothing, and refused ones (conflicts, duplicates) are
+        // rebuilt or dropped: only what was stored is counted, once.
+        if !committed.is_empty() {
+            self.metrics.committed(turn, started.elapsed(), durable);
+        }
+        Ok(committed)
+    }
+
+    fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.inner.outbox(filter)
+    }
+
+    fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        self.inner.outbox_entry(id)
+    }
+
+    fn due(
+        &self,
+        platform: Platform,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.inner.due(platform, now, limit)
+    }
+
+    fn record_delivery(
+        &self,
+        id: u64,
+        outcome: &Outcome,
+        now: u64,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        self.inner.record_delivery(id, outcome, now)
+    }
+
+    fn log(&self, since: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError> {
+        self.inner.log(since, limit)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        let started = Instant::now();
+        self.inner.flush()?;
+        self.metrics.flushed(started.elapsed());
+        Ok(())
+    }
+}
