@@ -213,6 +213,14 @@ impl Metrics {
 
     /// A delivery attempt; `latency` (commit to delivery) when it succeeded.
     pub fn delivered(&self, platform: Platform, latency: Option<Duration>) {
+        // The latency first: a reader who sees the delivery counted sees its latency too.
+        if let Some(l) = latency {
+            self.delivery_latency
+                .get_or_create(&PlatformLabel {
+                    platform: platform.as_str(),
+                })
+                .observe(l.as_secs_f64());
+        }
         let outcome = if latency.is_some() {
             "delivered"
         } else {
@@ -224,13 +232,6 @@ impl Metrics {
                 outcome,
             })
             .inc();
-        if let Some(l) = latency {
-            self.delivery_latency
-                .get_or_create(&PlatformLabel {
-                    platform: platform.as_str(),
-                })
-                .observe(l.as_secs_f64());
-        }
     }
 
     pub fn set_pending(&self, platform: Platform, pending: usize) {
