@@ -391,19 +391,14 @@ fn ticket_command(
     Ok(if changed { 0 } else { 1 })
 }
 
-/// The engine for a pack; commands run for control-socket clients (`io.cwd` set) share one per
-/// unchanged pack directory.
+/// The engine for a pack, one per unchanged pack directory in this process: the commands that
+/// `frontline run` serves on its control socket share its engine.
 fn load_engine(dir: Option<PathBuf>, io: &Io) -> Result<Arc<Triage>> {
     let dir = io.path(&pack_dir(dir, io));
-    let build = || {
+    control::shared_engine(&dir, || {
         let pack = Pack::load(&dir).map_err(|e| anyhow::anyhow!("invalid intent pack: {e}"))?;
         Triage::new(pack).context("compiling the pack's rules")
-    };
-    if io.cwd.is_some() {
-        control::shared_engine(&dir, build)
-    } else {
-        build().map(Arc::new)
-    }
+    })
 }
 
 /// How a command uses the ticket store, which decides where it runs (see [`dispatch`]).
