@@ -515,13 +515,10 @@ fn ticket_command(
     Ok(if changed { 0 } else { 1 })
 }
 
-/// The engine for a pack; commands run for control-socket clients (`io.cwd` set) share one per
-/// unchanged pack directory.
+/// The engine for a pack, one per unchanged pack directory in this process: the commands that
+/// `frontline run` serves on its control socket share its engine.
 fn load_engine(dir: Option<PathBuf>, io: &Io) -> Result<Arc<Triage>> {
     let source = pack_source(dir, io);
-    if io.cwd.is_none() {
-        return setup::engine(&source).map(Arc::new);
-    }
     match &source {
         PackSource::Dir(dir) => control::shared_engine(dir, || setup::engine(&source)),
         PackSource::BuiltIn => {

@@ -885,10 +885,10 @@ impl BufRead for SessionIn {
     }
 }
 
-/// The triage engine for the pack in `dir`, for commands run through the control socket: built
-/// once and shared by every command on the same pack while its files are unchanged (an engine
-/// takes ~25 MB and a few hundred ms to build; a process serving many terminals needs one). A
-/// pack whose files changed (size or modification time) is built again, as offline.
+/// The triage engine for the pack in `dir`: built once per process and shared while the pack's
+/// files are unchanged, so `frontline run` and the commands it serves on its control socket use
+/// one engine (one takes ~20 MB and a few hundred ms to build). A pack whose files changed (size
+/// or modification time) is built again, as a new process would.
 pub fn shared_engine(
     dir: &Path,
     build: impl FnOnce() -> Result<crate::triage::Triage>,
