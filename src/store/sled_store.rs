@@ -719,6 +719,17 @@ impl SledStore {
         })
     }
 
+    /// Whether the store can still write: a small durable write. After a failed write (a full
+    /// disk) sled refuses every later one until the store is opened again, so a long-running
+    /// process whose store fails this should stop and be started again (a service manager does
+    /// it) once the cause is fixed; a health check reports it.
+    pub fn health(&self) -> Result<(), StoreError> {
+        self.meta
+            .insert("health", &crate::tickets::now_ms().to_be_bytes()[..])
+            .map_err(|e| self.io(e))?;
+        self.durable()
+    }
+
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.place.dir
