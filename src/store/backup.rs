@@ -514,19 +514,20 @@ pub fn restore(
             dir.display()
         )?;
         if next > header.next_ticket {
-            let numbers = if next - 1 == header.next_ticket {
-                format!("ticket number T-{} was", header.next_ticket)
+            if next - 1 == header.next_ticket {
+                writeln!(
+                    out,
+                    "number T-{} was handed out after this backup was taken: that ticket is not in the restored store, and the number is not given out again",
+                    header.next_ticket
+                )?;
             } else {
-                format!(
-                    "ticket numbers T-{} to T-{} were",
+                writeln!(
+                    out,
+                    "numbers T-{} to T-{} were handed out after this backup was taken: those tickets are not in the restored store, and the numbers are not given out again",
                     header.next_ticket,
                     next - 1
-                )
-            };
-            writeln!(
-                out,
-                "{numbers} handed out after this backup was taken: those tickets are not in it, and their numbers are not given out again"
-            )?;
+                )?;
+            }
         }
         writeln!(out, "the next ticket is T-{next}")?;
         if let Some(aside) = &r.replaced {

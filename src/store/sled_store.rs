@@ -567,6 +567,12 @@ impl SledStore {
         let outbox = tree("outbox")?;
         let format = check_format(&place, &meta)?;
         let next_number = first_free_number(&place, &tickets, &meta, &counters)?;
+        if next_number > FIRST_NUMBER && meta.get("next_ticket").map_err(|e| place.io(e))?.is_none()
+        {
+            // An older store counted in `counters`: the counter moves to where it is kept now.
+            meta.insert("next_ticket", &next_number.to_be_bytes()[..])
+                .map_err(|e| place.io(e))?;
+        }
         let sequence = Sequence {
             next_offset: after_last_u64(&place, &log, 1, "log (last key)")?,
             next_outbox: after_last_u64(&place, &outbox, 1, "outbox (last key)")?,
@@ -701,7 +707,12 @@ impl SledStore {
         let started = std::time::Instant::now();
         let gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
         let mut trees = Vec::new();
-        for name in self.db.tree_names() {
+        let mut names = self.db.tree_names();
+        // Deliveries are recorded outside turns (the record, then the pending key's removal):
+        // with the pending index copied before the records, an image can show a delivered entry
+        // still pending (which every read tolerates), never a pending one missing from the index.
+        names.sort_by_key(|n| n.as_ref() != b"pending");
+        for name in names {
             let tree = self.db.open_tree(&name).map_err(|e| self.io(e))?;
             let entries = tree
                 .iter()
@@ -717,6 +728,17 @@ impl SledStore {
             format: self.format,
             held_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
+    }
+
+    /// Whether the store can still write: a small durable write. After a failed write (a full
+    /// disk) sled refuses every later one until the store is opened again, so a long-running
+    /// process whose store fails this should stop and be started again (a service manager does
+    /// it) once the cause is fixed; a health check reports it.
+    pub fn health(&self) -> Result<(), StoreError> {
+        self.meta
+            .insert("health", &crate::tickets::now_ms().to_be_bytes()[..])
+            .map_err(|e| self.io(e))?;
+        self.durable()
     }
 
     /// The data directory.

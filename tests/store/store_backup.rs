@@ -1,5 +1,5 @@
-//! Backups, restores and `verify`: a backup taken while tickets are opened at ~500/s restores to
-//! a store `verify` accepts holding every ticket confirmed before it began; a truncated,
+//! Backups, restores and `verify`: a backup taken while tickets are opened at ~500/s (and messages
+//! delivered) restores to a store `verify` accepts holding every ticket confirmed before it began; a truncated,
 //! bit-flipped or foreign file is refused and changes nothing; `verify` finds inconsistencies
 //! planted in sled directly; scheduled backups are written and pruned.
 
@@ -8,9 +8,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use frontline::desk::action::{Action, Outcome};
+use frontline::desk::turn::Turn;
 use frontline::store::schedule::BackupConfig;
 use frontline::store::{SledStore, Store, backup};
-use frontline::tickets::{Actor, Ticket};
+use frontline::tickets::{Actor, Ticket, UserRef};
 
 use crate::store_concurrency::draft;
 use crate::support::{run, stderr, stdout};
@@ -77,6 +79,32 @@ fn a_backup_taken_under_load_restores_every_ticket_confirmed_before_it() {
                     i += 1;
                     next += EVERY;
                     std::thread::sleep(next.saturating_duration_since(Instant::now()));
+                }
+            });
+        }
+        // Meanwhile messages are committed and their deliveries recorded, as the outbox worker
+        // records them: outside turns.
+        {
+            let (store, stop) = (&store, &stop);
+            s.spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let turn = Turn {
+                        outbox: vec![Action::Notify {
+                            to: UserRef::local("ann"),
+                            text: format!("message {i}"),
+                            interaction: None,
+                        }],
+                        ..Turn::default()
+                    };
+                    let committed = store.commit(&turn, 1_000, false).expect("commit");
+                    for e in &committed.outbox {
+                        store
+                            .record_delivery(e.id, &Outcome::Delivered, 1_001)
+                            .expect("delivery recorded");
+                    }
+                    i += 1;
+                    std::thread::sleep(Duration::from_millis(2));
                 }
             });
         }
