@@ -187,7 +187,7 @@ fn expected_counts() -> Vec<String> {
 fn check_default_pack() {
     let expected = expected_counts();
     assert_eq!(expected.len(), 2, "en and pl");
-    // From a directory without `intents/`, `check` falls back to the pack shipped with the sources.
+    // From a directory without `intents/`, `check` checks the pack compiled into the binary.
     let tmp = tempfile::tempdir().unwrap();
     let explicit = default_pack();
     for args in [vec!["check"], vec!["check", explicit.to_str().unwrap()]] {

@@ -29,7 +29,10 @@ fn run_bin(bin: &Path, cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run frontline");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A process that refuses to start may exit before reading its input.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     child.wait_with_output().unwrap()
 }
 
