@@ -374,7 +374,7 @@ mod tests {
         assert_eq!(
             parse("listen = \"localhost\"").map(|_| ()),
             Err(format!(
-                "frontline.toml:{line}: listen: invalid value `localhost`: expected an IP address and port, such as \"127.0.0.1:9187\""
+                "frontline.toml:{line}: observability.listen: invalid value `localhost`: expected an IP address and port, such as \"127.0.0.1:9187\""
             ))
         );
         assert!(
