@@ -452,6 +452,12 @@ fn prepare_files(dir: &Path) -> Result<(), StoreError> {
         let entry = entry.map_err(|e| fs_error(dir, e))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
+        if name.starts_with(&format!("{}.tmp-", highwater::FILE)) {
+            // A high-water mark a crashed process did not finish writing: the mark itself is
+            // whole (it is replaced by rename).
+            std::fs::remove_file(entry.path()).map_err(|e| fs_error(dir, e))?;
+            continue;
+        }
         if name.starts_with("snap.") && name.ends_with(".generating") {
             tracing::warn!(file = %entry.path().display(), "removing a snapshot sled did not finish writing");
             std::fs::remove_file(entry.path()).map_err(|e| fs_error(dir, e))?;
