@@ -522,11 +522,25 @@ impl SledStore {
     fn open_as(dir: &Path, mode: Mode) -> Result<SledStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| fs_error(dir, e))?;
         prepare_files(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|e| classify(dir, e))?;
+        let mut attempts = 0;
+        let db = loop {
+            match sled::Config::new()
+                .path(dir)
+                .cache_capacity(CACHE_BYTES)
+                .open()
+                .map_err(|e| classify(dir, e))
+            {
+                Ok(db) => break db,
+                // The lock was free an instant ago (`prepare_files` held it). A process forked
+                // meanwhile by another thread of this one (a test spawning commands) holds a copy
+                // of that lock until it runs its program: a moment.
+                Err(StoreError::Locked { .. }) if attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let mut store = SledStore::from_db(db, dir.to_path_buf())?;
         store.adopt_mark(mode)?;
         Ok(store)
