@@ -465,7 +465,6 @@ pub fn restore(
             std::fs::remove_dir_all(&staging).map_err(|e| fs_error(dir, e))?;
         }
         let next = build(from, &mut reader, &header, dir, &staging)?;
-        check_restored(from, dir, &staging)?;
         Ok::<u64, BackupError>(next)
     })();
     let next = match result {
@@ -559,7 +558,8 @@ fn lock_store(dir: &Path) -> Result<Option<std::fs::File>, StoreError> {
     }
 }
 
-/// Builds the restored store in `staging`; returns its next ticket number.
+/// Builds the restored store in `staging` and checks it with `verify`; returns its next ticket
+/// number.
 fn build(
     from: &Path,
     reader: &mut Checked<BufReader<std::fs::File>>,
@@ -596,26 +596,38 @@ fn build(
     meta.insert("format", &FORMAT.to_be_bytes()[..])
         .map_err(|e| classify(staging, e))?;
     db.flush().map_err(|e| classify(staging, e))?;
+    // `verify` on what was written, read back from the new store before it is closed: sled lets
+    // go of its files some time after a close, so opening it again here could find it locked.
+    let mut trees = Vec::new();
+    for name in db.tree_names() {
+        let tree = db.open_tree(&name).map_err(|e| classify(staging, e))?;
+        let entries = tree
+            .iter()
+            .collect::<Result<Entries, _>>()
+            .map_err(|e| classify(staging, e))?;
+        trees.push((name.to_vec(), entries));
+    }
+    let image = Image {
+        trees,
+        next_ticket: next,
+        format: FORMAT,
+        held_ms: 0.0,
+    };
+    let (count, problems) = verify::problems(&image);
+    if let Some(first) = problems.first() {
+        return Err(BackupError::Rejected {
+            path: from.to_path_buf(),
+            dir: dir.to_path_buf(),
+            count,
+            first: first.detail.clone(),
+        });
+    }
+    drop(image);
     drop(meta);
     drop(tickets);
     drop(db);
     highwater::write(staging, &Mark::exact(next)).map_err(|e| fs_error(staging, e))?;
     Ok(next)
-}
-
-/// Opens the restored store and runs `verify` on it.
-fn check_restored(from: &Path, dir: &Path, staging: &Path) -> Result<(), BackupError> {
-    let store = SledStore::open_for_inspection(staging)?;
-    let report = verify::check(&store)?;
-    if let Some(first) = report.problems.first() {
-        return Err(BackupError::Rejected {
-            path: from.to_path_buf(),
-            dir: dir.to_path_buf(),
-            count: report.problem_count,
-            first: first.detail.clone(),
-        });
-    }
-    Ok(())
 }
 
 /// `YYYY-MM-DDTHH-MM-SSZ` (UTC): sorts in time order and is a valid file name everywhere.

@@ -41,10 +41,11 @@ fn default_dir() -> PathBuf {
 
 fn every<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
-    let every = parse_every(&text).map_err(serde::de::Error::custom)?;
+    let every =
+        parse_every(&text).map_err(|e| serde::de::Error::custom(format!("[backup] every: {e}")))?;
     if every < Duration::from_secs(60) {
         return Err(serde::de::Error::custom(format!(
-            "`every = \"{text}\"` is too often: at least \"1m\""
+            "[backup] every = \"{text}\" is too often: at least \"1m\""
         )));
     }
     Ok(every)
@@ -234,6 +235,23 @@ mod tests {
         assert!(e.to_string().contains("at least"), "{e}");
         let e = toml::from_str::<BackupConfig>("every = \"1h\"\nkept = 3").unwrap_err();
         assert!(e.to_string().contains("kept"), "{e}");
+    }
+
+    #[test]
+    fn a_backup_section_in_the_configuration_is_checked_with_its_line() {
+        let config = |backup: &str| {
+            format!(
+                "l3_queue = \"l3\"\n\n[[queues]]\nid = \"l3\"\ntier = \"L3\"\n\n[backup]\n{backup}\n"
+            )
+        };
+        let path = Path::new("frontline.toml");
+        let c = crate::config::Config::parse(path, &config("every = \"12h\"\nkeep = 3")).unwrap();
+        let b = c.backup.expect("a [backup] section");
+        assert_eq!((b.every, b.keep), (Duration::from_secs(43_200), 3));
+        let e = crate::config::Config::parse(path, &config("every = \"often\"")).unwrap_err();
+        assert_eq!(e.line, 8, "{e}");
+        assert!(e.to_string().contains("not a duration"), "{e}");
+        assert!(crate::config::Config::parse(path, &config("keep = 3")).is_err());
     }
 
     #[test]

@@ -452,6 +452,12 @@ fn prepare_files(dir: &Path) -> Result<(), StoreError> {
         let entry = entry.map_err(|e| fs_error(dir, e))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
+        if name.starts_with(&format!("{}.tmp-", highwater::FILE)) {
+            // A high-water mark a crashed process did not finish writing: the mark itself is
+            // whole (it is replaced by rename).
+            std::fs::remove_file(entry.path()).map_err(|e| fs_error(dir, e))?;
+            continue;
+        }
         if name.starts_with("snap.") && name.ends_with(".generating") {
             tracing::warn!(file = %entry.path().display(), "removing a snapshot sled did not finish writing");
             std::fs::remove_file(entry.path()).map_err(|e| fs_error(dir, e))?;
@@ -516,11 +522,25 @@ impl SledStore {
     fn open_as(dir: &Path, mode: Mode) -> Result<SledStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| fs_error(dir, e))?;
         prepare_files(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|e| classify(dir, e))?;
+        let mut attempts = 0;
+        let db = loop {
+            match sled::Config::new()
+                .path(dir)
+                .cache_capacity(CACHE_BYTES)
+                .open()
+                .map_err(|e| classify(dir, e))
+            {
+                Ok(db) => break db,
+                // The lock was free an instant ago (`prepare_files` held it). A process forked
+                // meanwhile by another thread of this one (a test spawning commands) holds a copy
+                // of that lock until it runs its program: a moment.
+                Err(StoreError::Locked { .. }) if attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let mut store = SledStore::from_db(db, dir.to_path_buf())?;
         store.adopt_mark(mode)?;
         Ok(store)

@@ -121,6 +121,16 @@ pub fn check(store: &SledStore) -> Result<Report, StoreError> {
     })
 }
 
+/// The problems `verify` finds in `image` (its count, and the first thousand).
+pub fn problems(image: &Image) -> (usize, Vec<Problem>) {
+    let mut found = Found {
+        problems: Vec::new(),
+        count: 0,
+    };
+    check_image(image, &mut found);
+    (found.count, found.problems)
+}
+
 fn check_image(image: &Image, found: &mut Found) {
     let tickets = check_tickets(image, found);
     check_index(image, &tickets, found);

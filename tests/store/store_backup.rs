@@ -418,14 +418,19 @@ async fn scheduled_backups_are_written_and_pruned_to_keep() {
         &left[..],
         &seen.iter().rev().take(2).rev().cloned().collect::<Vec<_>>()[..]
     );
+    drop(store);
     let restored = dir.path().join("restored");
-    let r = backup::restore(
-        &backups.join(&left[1]),
-        &restored,
-        false,
-        &mut std::io::sink(),
-    )
-    .unwrap();
-    assert!(r.tickets >= 2, "{r:?}");
+    let o = run(
+        &[
+            "restore",
+            "--from",
+            backups.join(&left[1]).to_str().unwrap(),
+            "--data",
+            restored.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(ids_in(&restored).len() >= 2);
     verify_ok(&restored);
 }

@@ -408,7 +408,8 @@ fn a_reopened_store_continues_its_numbers() {
         let s = SledStore::open(dir.path()).unwrap();
         crate::store_backup::open_one(&s, "ann").id
     };
-    let s = SledStore::open(dir.path()).unwrap();
+    // sled lets go of its files shortly after a close: a reopen in the same process waits.
+    let s = SledStore::open_waiting(dir.path(), std::time::Duration::from_secs(10)).unwrap();
     let second = crate::store_backup::open_one(&s, "bob").id;
     assert_eq!((first.as_str(), second.as_str()), ("T-1000", "T-1001"));
     assert!(s.ticket(&first).unwrap().is_some());
