@@ -757,7 +757,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 setup.config.clone(),
                 store.clone(),
             ));
-            // The terminal commands run in here while the store is ours (see control.rs).
+            // The terminal commands run in here while the store is ours (see platform/control).
             let control = control::Server::start(&setup.data_dir, store.clone(), Arc::new(serve))?;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(frontline::platform::discord::run(
