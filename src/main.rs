@@ -886,7 +886,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 setup.config.clone(),
                 observe.store(),
             ));
-            // The terminal commands run in here while the store is ours (see control.rs).
+            // The terminal commands run in here while the store is ours (see platform/control).
             let control = control::Server::start(&setup.data_dir, store.clone(), Arc::new(serve))?;
             let listen = setup.config.observability.listen;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
