@@ -103,18 +103,32 @@ pub(super) fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> Pack
             format!("{table}.{k}")
         }
         Some(k) => k.clone(),
-        None => "-".into(),
+        // A value in a table header (`[sla.P5]`): the header names the field.
+        None => {
+            let start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+            let line = text[start..].lines().next().unwrap_or("").trim();
+            match line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+                Some(header) if names_a_value(&msg) => {
+                    header.trim_start_matches('[').trim().to_string()
+                }
+                _ => "-".into(),
+            }
+        }
     };
     let mut message = msg.clone();
     if msg.starts_with("invalid type: integer") && msg.ends_with("expected a string") {
         message.push_str(": write ids and names in quotes (channel = \"234567890123456789\")");
     }
+    let header = match table.split_once('[') {
+        Some((name, _)) => format!("[[{name}]]"),
+        None => format!("[{table}]"),
+    };
     if msg.starts_with("unknown field")
         && !table.is_empty()
         && key.as_deref().is_some_and(|k| TOP_LEVEL.contains(&k))
     {
         message.push_str(&format!(
-            ": top-level settings go before the first [section] (this line is inside [{table}])"
+            ": top-level settings go before the first [section] (this line is inside {header})"
         ));
     }
     PackError {
