@@ -92,8 +92,7 @@ impl StoreBusy {
 
 /// Whether opening the store failed because another process holds its lock.
 pub fn is_locked(e: &StoreError) -> bool {
-    // sled 0.34 reports it as an I/O error with this text (`could not acquire lock on "DIR/db"`).
-    e.to_string().contains("could not acquire lock")
+    matches!(e, StoreError::Locked { .. })
 }
 
 /// The process holding the flock sled takes on `DIR/db`, from `/proc/locks` (Linux; `None`

@@ -40,13 +40,20 @@ fn default_dir() -> PathBuf {
 }
 
 fn every<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    use serde::de::{Error, Unexpected};
+    // `invalid value` errors, so the configuration reader names the field (`backup.every`).
     let text = String::deserialize(d)?;
-    let every =
-        parse_every(&text).map_err(|e| serde::de::Error::custom(format!("[backup] every: {e}")))?;
+    let every = parse_every(&text).map_err(|_| {
+        D::Error::invalid_value(
+            Unexpected::Str(&text),
+            &"a duration like \"24h\", \"90m\" or \"7d\"",
+        )
+    })?;
     if every < Duration::from_secs(60) {
-        return Err(serde::de::Error::custom(format!(
-            "[backup] every = \"{text}\" is too often: at least \"1m\""
-        )));
+        return Err(D::Error::invalid_value(
+            Unexpected::Str(&text),
+            &"a duration of at least \"1m\"",
+        ));
     }
     Ok(every)
 }
@@ -249,8 +256,10 @@ mod tests {
         let b = c.backup.expect("a [backup] section");
         assert_eq!((b.every, b.keep), (Duration::from_secs(43_200), 3));
         let e = crate::config::Config::parse(path, &config("every = \"often\"")).unwrap_err();
-        assert_eq!(e.line, 8, "{e}");
-        assert!(e.to_string().contains("not a duration"), "{e}");
+        assert_eq!(e.problems.len(), 1, "{e}");
+        assert_eq!(e.problems[0].line, 8, "{e}");
+        assert_eq!(e.problems[0].field, "backup.every", "{e}");
+        assert!(e.to_string().contains("expected a duration like"), "{e}");
         assert!(crate::config::Config::parse(path, &config("keep = 3")).is_err());
     }
 

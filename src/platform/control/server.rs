@@ -86,7 +86,7 @@ impl Server {
                 .spawn(move || accept_loop(listener, shared, store, handler))
                 .context("starting the control socket's thread")?
         };
-        tracing::info!("control socket at {}", path.display());
+        tracing::debug!("control socket at {}", path.display());
         Ok(Server {
             path,
             shared,
