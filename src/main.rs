@@ -898,7 +898,11 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 );
                 runtime.spawn(scheduled);
             }
-            runtime.block_on(async {
+            let stopped = runtime.block_on(async {
+                // A full disk at start is said now, not at the first person's message.
+                observe.store_writable().await.map_err(|e| {
+                    anyhow::anyhow!("the store in {} is {e}", setup.data_dir.display())
+                })?;
                 let listener = match listen {
                     Some(addr) => Some(
                         frontline::platform::observe::http::start(observe.clone(), addr).await?,
@@ -910,10 +914,15 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     discord,
                     token,
                     shards,
-                    observe,
-                    async {
-                        let _ = tokio::signal::ctrl_c().await;
-                        tracing::info!("shutting down");
+                    observe.clone(),
+                    {
+                        let observe = observe.clone();
+                        async move {
+                            tokio::select! {
+                                _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+                                _ = observe.store_failure().wait() => {}
+                            }
+                        }
                     },
                 )
                 .await;
@@ -921,9 +930,16 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     l.stop().await;
                 }
                 ran
-            })?;
+            });
             // No new commands; those under way finish before the last flush.
             control.stop();
+            stopped?;
+            if let Some(e) = observe.store_failure().get() {
+                // This handle refuses writes for good; a new process opens the store afresh.
+                anyhow::bail!(
+                    "stopped because the store refused a write ({e}); this process cannot write to it again: start frontline once the cause is fixed (the systemd unit restarts it every 30 s)"
+                );
+            }
             // Everything confirmed is already on disk; this covers conversations and bookkeeping.
             store.flush()?;
         }

@@ -41,14 +41,22 @@ impl BotProcess {
         let dir = tempfile::tempdir().expect("temporary directory");
         let config_path = dir.path().join("frontline.toml");
         std::fs::write(&config_path, config).expect("write the configuration");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_frontline"));
+        command
             .arg("run")
             .arg("--config")
             .arg(&config_path)
             .arg("--data")
             .arg(dir.path().join("data"))
             .args(args)
-            .env("DISCORD_TOKEN", token)
+            .env("DISCORD_TOKEN", token);
+        BotProcess::spawn(command, dir)
+    }
+
+    /// Starts `command` (which runs the bot; `dir` is its temporary directory, removed with this)
+    /// as [`BotProcess::start`] does: `RUST_LOG` unset, stdin closed, both outputs collected.
+    pub(crate) fn spawn(mut command: Command, dir: tempfile::TempDir) -> BotProcess {
+        let mut child = command
             .env_remove("RUST_LOG")
             .env_remove("RUST_BACKTRACE")
             .stdin(Stdio::null())

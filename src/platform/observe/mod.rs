@@ -77,6 +77,7 @@ const STORE_CHECK_REUSE: Duration = Duration::from_secs(1);
 pub struct Observe {
     metrics: Arc<Metrics>,
     store: Arc<dyn Store>,
+    failed: Arc<store::StoreFailure>,
     /// A std mutex: held only to push or clone the list.
     platforms: Mutex<Vec<Arc<dyn Connectivity>>>,
     /// The last store check; a tokio mutex, held across the check so concurrent probes share it.
@@ -125,10 +126,13 @@ impl Observe {
     /// Watches `store`: give the desk [`Observe::store`] so its commits are counted.
     pub fn new(store: Arc<dyn Store>) -> Arc<Observe> {
         let metrics = Arc::new(Metrics::new());
-        let store: Arc<dyn Store> = Arc::new(store::Observed::new(store, metrics.clone()));
+        let failed = Arc::new(store::StoreFailure::default());
+        let store: Arc<dyn Store> =
+            Arc::new(store::Observed::new(store, metrics.clone(), failed.clone()));
         Arc::new(Observe {
             metrics,
             store,
+            failed,
             platforms: Mutex::new(Vec::new()),
             last_store_check: tokio::sync::Mutex::new(None),
         })
@@ -137,6 +141,16 @@ impl Observe {
     /// The store to build the desk on.
     pub fn store(&self) -> Arc<dyn Store> {
         self.store.clone()
+    }
+
+    /// The first write the store refused for good, if any (see [`store::StoreFailure`]).
+    pub fn store_failure(&self) -> &store::StoreFailure {
+        &self.failed
+    }
+
+    /// Whether the store takes a durable write now (`frontline run` asks before connecting).
+    pub async fn store_writable(&self) -> Result<(), String> {
+        self.check_store().await
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {

@@ -17,11 +17,63 @@ use crate::tickets::{Platform, Ticket, TicketEvent};
 pub struct Observed {
     inner: Arc<dyn Store>,
     metrics: Arc<Metrics>,
+    failed: Arc<StoreFailure>,
 }
 
 impl Observed {
-    pub fn new(inner: Arc<dyn Store>, metrics: Arc<Metrics>) -> Observed {
-        Observed { inner, metrics }
+    pub fn new(
+        inner: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+        failed: Arc<StoreFailure>,
+    ) -> Observed {
+        Observed {
+            inner,
+            metrics,
+            failed,
+        }
+    }
+
+    /// Passes `r` on, noting a write the store refused for good (see [`StoreFailure`]).
+    fn watch<T>(&self, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(e @ (StoreError::DiskFull { .. } | StoreError::Storage { .. })) = &r {
+            self.failed.set(e);
+        }
+        r
+    }
+}
+
+/// The first write the store refused with an I/O error. sled 0.34 keeps refusing every write on
+/// a handle that has seen one (a full disk, a failing device), even after the cause is gone; only
+/// a fresh open recovers, so `frontline run` stops when this is set (see `main.rs`) and its
+/// service manager starts it again.
+#[derive(Default)]
+pub struct StoreFailure {
+    error: std::sync::OnceLock<String>,
+    notify: tokio::sync::Notify,
+}
+
+impl StoreFailure {
+    fn set(&self, e: &StoreError) {
+        if self.error.set(e.to_string()).is_ok() {
+            tracing::error!("the store refused a write: {e}");
+            self.notify.notify_waiters();
+        }
+    }
+
+    /// The refused write's error, once there was one.
+    pub fn get(&self) -> Option<&str> {
+        self.error.get().map(String::as_str)
+    }
+
+    /// Returns when the store has refused a write.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.get().is_some() {
+                return;
+            }
+            notified.await;
+        }
     }
 }
 
@@ -56,7 +108,7 @@ impl Store for Observed {
 
     fn commit(&self, turn: &Turn, now: u64, durable: bool) -> Result<Committed, StoreError> {
         let started = Instant::now();
-        let committed = self.inner.commit(turn, now, durable)?;
+        let committed = self.watch(self.inner.commit(turn, now, durable))?;
         // Turns that changed nothing wrote nothing, and refused ones (conflicts, duplicates) are
         // rebuilt or dropped: only what was stored is counted, once.
         if !committed.is_empty() {
@@ -88,7 +140,7 @@ impl Store for Observed {
         outcome: &Outcome,
         now: u64,
     ) -> Result<Option<OutboxEntry>, StoreError> {
-        self.inner.record_delivery(id, outcome, now)
+        self.watch(self.inner.record_delivery(id, outcome, now))
     }
 
     fn log(&self, since: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError> {
@@ -97,7 +149,7 @@ impl Store for Observed {
 
     fn flush(&self) -> Result<(), StoreError> {
         let started = Instant::now();
-        self.inner.flush()?;
+        self.watch(self.inner.flush())?;
         self.metrics.flushed(started.elapsed());
         Ok(())
     }
