@@ -261,6 +261,7 @@ struct ConfigFile {
     #[serde(default)]
     platform_roles: Vec<Spanned<PlatformRoleFile>>,
     discord: Option<Spanned<DiscordSettings>>,
+    slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
     support: SupportSettings,
     incidents: Option<Spanned<IncidentSettings>>,
@@ -289,6 +290,7 @@ pub struct Config {
     pub sla: BTreeMap<Priority, SlaTarget>,
     pub platform_roles: Vec<PlatformRole>,
     pub discord: Option<DiscordSettings>,
+    pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
     pub incidents: IncidentSettings,
     /// Scheduled backups by `frontline run` (`[backup]`); none when absent.
@@ -298,6 +300,36 @@ pub struct Config {
     /// Lines of the fields checked after parsing (against the pack, against the platforms a
     /// process serves): `routing[0].intent`, `incidents.intents[1]`, `queues[2]`.
     lines: BTreeMap<String, usize>,
+}
+
+/// The Slack adapter's settings (`[slack]`); tokens come from the environment: `SLACK_BOT_TOKEN`,
+/// `SLACK_SIGNING_SECRET` (HTTP Events API) and `SLACK_APP_TOKEN` (Socket Mode).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SlackSettings {
+    /// Where the Events API endpoints listen (`/slack/events`, `/slack/interactive`,
+    /// `/slack/commands`); a reverse proxy with TLS goes in front.
+    pub listen: Option<std::net::SocketAddr>,
+    /// Take events over a WebSocket the app opens (no public URL needed) instead of HTTP.
+    #[serde(default)]
+    pub socket_mode: bool,
+    /// Base URL of the Web API, ending in `/api/` (default `https://slack.com/api/`): tests and
+    /// proxies.
+    pub api_base: Option<String>,
+    /// Channel ids (`C0123ABCD`) where people ask for help by mentioning the app; each
+    /// conversation is answered in a thread.
+    #[serde(default)]
+    pub support_channels: Vec<String>,
+}
+
+/// Whether `s` is a Slack id of the kind `prefixes` allows (`C0123ABCD`, `U024BE7LH`): a capital
+/// letter and then capitals and digits.
+pub fn is_slack_id(s: &str, prefixes: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| prefixes.contains(c))
+        && s.len() >= 3
+        && s.len() <= 32
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// Whether `s` is a Discord id (a snowflake: a positive 64-bit number in decimal digits).
@@ -356,6 +388,7 @@ impl Config {
             sla: f.sla,
             platform_roles: r.platform_roles,
             discord: f.discord.map(Spanned::into_inner),
+            slack: f.slack.map(Spanned::into_inner),
             support: f.support,
             incidents: f.incidents.map(Spanned::into_inner).unwrap_or_default(),
             backup: f.backup,
@@ -483,7 +516,7 @@ impl Config {
                 line: queue_line(*first),
                 field: format!("queues[{first}].platform"),
                 message: format!(
-                    "{queues} {} {have} no platform, so their cards would stay in the local outbox while this process serves {}: set platform = \"discord\" and the channel id, or write platform = \"local\" to keep a queue for `frontline agent`",
+                    "{queues} {} {have} no platform, so their cards would stay in the local outbox while this process serves {}: set platform = \"discord\" or \"slack\" and the channel id, or write platform = \"local\" to keep a queue for `frontline agent`",
                     names.join(", "),
                     serving.join(", ")
                 ),
@@ -493,14 +526,15 @@ impl Config {
             if q.platform == Platform::Local || served.contains(&q.platform) {
                 continue;
             }
-            let why = if q.platform == Platform::Discord {
-                "the configuration has no [discord] section, so its cards would never be posted"
-                    .to_string()
-            } else {
-                format!(
-                    "frontline has no {} adapter yet (local or discord)",
+            let why = match q.platform {
+                Platform::Discord | Platform::Slack => format!(
+                    "the configuration has no [{}] section, so its cards would never be posted",
                     q.platform
-                )
+                ),
+                _ => format!(
+                    "frontline has no {} adapter yet (local, discord or slack)",
+                    q.platform
+                ),
             };
             problems.push(PackError {
                 file: self.source.clone(),

@@ -140,8 +140,9 @@ enum Command {
         #[arg(long = "as")]
         agent: String,
     },
-    /// Run the bot on the configured platforms (Discord: `[discord]` in the config and
-    /// DISCORD_TOKEN in the environment) until Ctrl-C.
+    /// Run the bot on the configured platforms until Ctrl-C: Discord (`[discord]` in the config,
+    /// DISCORD_TOKEN in the environment), Slack (`[slack]`, SLACK_BOT_TOKEN and
+    /// SLACK_SIGNING_SECRET), or both on one desk and one store.
     Run {
         #[command(flatten)]
         desk: DeskArgs,
@@ -851,19 +852,37 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             log_format,
         } => {
             let setup = local_setup(&desk, io)?;
-            let Some(discord) = setup.config.discord.clone() else {
+            let discord = setup.config.discord.clone();
+            let slack = setup.config.slack.clone();
+            if discord.is_none() && slack.is_none() {
                 anyhow::bail!(
-                    "nothing to run: the configuration has no [discord] section (see README, \"Discord\"); for the terminal use `frontline chat`"
+                    "nothing to run: the configuration has no [discord] or [slack] section (see README, \"Discord\" and \"Slack\"); for the terminal use `frontline chat`"
                 );
-            };
-            // A ticket can reach every queue: each must be on Discord or written local.
+            }
+            let served: Vec<Platform> = [
+                discord.as_ref().map(|_| Platform::Discord),
+                slack.as_ref().map(|_| Platform::Slack),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            // A ticket can reach every queue: each must be on a platform served here, or local.
             setup
                 .config
-                .check_served(&[Platform::Discord])
+                .check_served(&served)
                 .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-            let token = std::env::var("DISCORD_TOKEN").map_err(|_| {
-                anyhow::anyhow!("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
-            })?;
+            let discord_token = match &discord {
+                Some(_) => Some(std::env::var("DISCORD_TOKEN").map_err(|_| {
+                    anyhow::anyhow!("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
+                })?),
+                None => None,
+            };
+            let slack_tokens = match &slack {
+                Some(settings) => {
+                    Some(frontline::platform::slack::SlackTokens::from_env(settings)?)
+                }
+                None => None,
+            };
             let shards = match shards.as_str() {
                 "auto" => frontline::platform::discord::Shards::Auto,
                 n => frontline::platform::discord::Shards::Fixed(
@@ -909,23 +928,72 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     ),
                     None => None,
                 };
-                let ran = frontline::platform::discord::run(
-                    desk,
-                    discord,
-                    token,
-                    shards,
-                    observe.clone(),
-                    {
-                        let observe = observe.clone();
-                        async move {
-                            tokio::select! {
-                                _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
-                                _ = observe.store_failure().wait() => {}
-                            }
+                // One stop for every platform: Ctrl-C, or a store that refuses writes.
+                let (stop, stopping) = tokio::sync::watch::channel(false);
+                let stop = Arc::new(stop);
+                {
+                    let observe = observe.clone();
+                    let stop = stop.clone();
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+                            _ = observe.store_failure().wait() => {}
                         }
+                        let _ = stop.send(true);
+                    });
+                }
+                let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                };
+                let discord_run = async {
+                    match (discord, discord_token) {
+                        (Some(settings), Some(token)) => {
+                            frontline::platform::discord::run(
+                                desk.clone(),
+                                settings,
+                                token,
+                                shards,
+                                observe.clone(),
+                                stopped(stopping.clone()),
+                            )
+                            .await
+                        }
+                        _ => Ok(()),
+                    }
+                };
+                let slack_run = async {
+                    match (slack, slack_tokens) {
+                        (Some(settings), Some(tokens)) => {
+                            frontline::platform::slack::run(
+                                desk.clone(),
+                                settings,
+                                tokens,
+                                observe.clone(),
+                                stopped(stopping.clone()),
+                            )
+                            .await
+                        }
+                        _ => Ok(()),
+                    }
+                };
+                // A platform that fails stops the others: the process exits with its error.
+                let (d, s) = tokio::join!(
+                    async {
+                        let r = discord_run.await;
+                        if r.is_err() {
+                            let _ = stop.send(true);
+                        }
+                        r
                     },
-                )
-                .await;
+                    async {
+                        let r = slack_run.await;
+                        if r.is_err() {
+                            let _ = stop.send(true);
+                        }
+                        r
+                    }
+                );
+                let ran = d.and(s);
                 if let Some(l) = listener {
                     l.stop().await;
                 }

@@ -317,6 +317,9 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     if let Some(d) = &f.discord {
         support_channels(&mut c, d);
     }
+    if let Some(s) = &f.slack {
+        slack(&mut c, s);
+    }
     if let Some(inc) = &f.incidents {
         incidents(&mut c, inc);
     }
@@ -372,6 +375,19 @@ fn queues(c: &mut Checker, raw: &[Spanned<QueueFile>]) -> (Vec<Queue>, Tiers) {
             if c.not_blank(ch, &field("channel")) && platform == Platform::Discord {
                 c.snowflake(ch, &field("channel"), "channel");
             }
+            if platform == Platform::Slack && !is_slack_id(ch.get_ref(), "CG") {
+                c.at(
+                    ch.span().start,
+                    &field("channel"),
+                    slack_channel_problem(ch.get_ref()),
+                );
+            }
+        } else if platform == Platform::Slack {
+            c.at(
+                at,
+                &field("channel"),
+                "missing field: a queue on Slack needs the id of the channel its cards go to (in Slack: open the channel, click its name, the id is at the bottom of the About tab)",
+            );
         } else if platform == Platform::Discord {
             c.at(
                 at,
@@ -693,6 +709,48 @@ fn platform_roles(c: &mut Checker, raw: &[Spanned<PlatformRoleFile>]) -> Vec<Pla
         });
     }
     platform_roles
+}
+
+fn slack_channel_problem(s: &str) -> String {
+    format!(
+        "`{s}` is not a Slack channel id: ids look like C0123ABCD (in Slack: open the channel, click its name, the id is at the bottom of the About tab); invite the app to the channel too"
+    )
+}
+
+/// `[slack]`: support channels are channel ids; `api_base` ends in `/api/`.
+fn slack(c: &mut Checker, s: &Spanned<SlackSettings>) {
+    let settings = s.get_ref();
+    for (j, ch) in settings.support_channels.iter().enumerate() {
+        if !is_slack_id(ch, "CG") {
+            let line = c.line_in(s.span(), ch);
+            c.problems.push(PackError {
+                file: c.path.to_path_buf(),
+                line,
+                field: format!("slack.support_channels[{j}]"),
+                message: slack_channel_problem(ch),
+            });
+        }
+    }
+    if let Some(base) = &settings.api_base
+        && !(base.starts_with("http://") || base.starts_with("https://"))
+    {
+        let line = c.line_in(s.span(), base);
+        c.problems.push(PackError {
+            file: c.path.to_path_buf(),
+            line,
+            field: "slack.api_base".into(),
+            message: format!("`{base}` is not an http(s) URL like https://slack.com/api/"),
+        });
+    }
+    if settings.listen.is_none() && !settings.socket_mode {
+        let line = c.line_in(s.span(), "[slack]");
+        c.problems.push(PackError {
+            file: c.path.to_path_buf(),
+            line,
+            field: "slack.listen".into(),
+            message: "missing field: Slack reaches the app either at an address it listens on (listen = \"127.0.0.1:3000\", behind a TLS proxy for the public Request URL) or over Socket Mode (socket_mode = true)".into(),
+        });
+    }
 }
 
 /// `[discord] support_channels`: channel ids.

@@ -7,5 +7,6 @@ pub mod control;
 pub mod discord;
 pub mod local;
 pub mod observe;
+pub mod slack;
 pub mod terminal;
 pub mod worker;
