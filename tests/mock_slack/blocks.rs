@@ -189,12 +189,12 @@ fn check_block(block: &Value, at: &str, out: &mut Vec<String>) {
                     let mut action_ids = HashSet::new();
                     for (i, e) in es.iter().enumerate() {
                         let at = format!("{at}/elements/{i}");
-                        if let Some(id) = e["action_id"].as_str() {
-                            if !action_ids.insert(id) {
-                                out.push(format!(
-                                    "action_id must be unique in the block [json-pointer:{at}/action_id]"
-                                ));
-                            }
+                        if let Some(id) = e["action_id"].as_str()
+                            && !action_ids.insert(id)
+                        {
+                            out.push(format!(
+                                "action_id must be unique in the block [json-pointer:{at}/action_id]"
+                            ));
                         }
                         check_element(e, &at, out);
                     }
@@ -275,12 +275,13 @@ fn check_element(e: &Value, at: &str, out: &mut Vec<String>) {
             if let Some(u) = e["url"].as_str() {
                 max_len(u, 3000, &format!("{at}/url"), out);
             }
-            if let Some(style) = e["style"].as_str() {
-                if style != "primary" && style != "danger" {
-                    out.push(format!(
-                        "must be primary or danger [json-pointer:{at}/style]"
-                    ));
-                }
+            if let Some(style) = e["style"].as_str()
+                && style != "primary"
+                && style != "danger"
+            {
+                out.push(format!(
+                    "must be primary or danger [json-pointer:{at}/style]"
+                ));
             }
         }
         "static_select" | "multi_static_select" => options(100, out),
@@ -296,12 +297,10 @@ fn check_element(e: &Value, at: &str, out: &mut Vec<String>) {
                 ));
             }
         }
-        "image" => {
-            if e["alt_text"].as_str().is_none() {
-                out.push(format!(
-                    "must provide alt_text [json-pointer:{at}/alt_text]"
-                ));
-            }
+        "image" if e["alt_text"].as_str().is_none() => {
+            out.push(format!(
+                "must provide alt_text [json-pointer:{at}/alt_text]"
+            ));
         }
         "" => out.push(format!("must provide a type [json-pointer:{at}/type]")),
         // Pickers and inputs without text limits of their own.

@@ -154,10 +154,10 @@ fn parse_body(content_type: &str, body: &[u8]) -> (Map<String, Value>, bool) {
             Ok(Value::Object(map)) => {
                 args = map;
                 for field in JSON_FIELDS {
-                    if let Some(Value::String(text)) = args.get(field) {
-                        if let Ok(parsed) = serde_json::from_str::<Value>(text) {
-                            args.insert(field.to_string(), parsed);
-                        }
+                    if let Some(Value::String(text)) = args.get(field)
+                        && let Ok(parsed) = serde_json::from_str::<Value>(text)
+                    {
+                        args.insert(field.to_string(), parsed);
                     }
                 }
                 (args, false)
