@@ -497,8 +497,8 @@ impl MockSlack {
         })
     }
 
-    /// Waits up to `timeout` for the `n`-th (1-based) post in `channel` whose text contains
-    /// `needle`, and returns it.
+    /// Waits up to `timeout` for a successful post in `channel` whose text ([`text_of`])
+    /// contains `needle`, and returns the first such post (earlier ones included).
     pub async fn wait_post(
         &self,
         channel: &str,
