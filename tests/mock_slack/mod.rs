@@ -30,7 +30,7 @@
 #![allow(dead_code)] // each test crate uses its own subset
 
 mod blocks;
-mod payloads;
+pub mod payloads;
 mod signed;
 mod socket;
 mod web;

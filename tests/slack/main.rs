@@ -5,4 +5,6 @@
 #[path = "../mock_slack/mod.rs"]
 mod mock_slack;
 
+mod bot;
 mod mock_slack_smoke;
+mod story;

@@ -73,9 +73,10 @@ pub fn mention_ids(text: &str) -> String {
     ID.replace_all(text, "<@$1>").into_owned()
 }
 
-/// A desk text as mrkdwn: escaped, identities as mentions.
+/// A desk text as mrkdwn: escaped, identities as mentions, the packs' Markdown bold (`**x**`) as
+/// Slack's (`*x*`).
 pub fn mrkdwn(text: &str) -> String {
-    mention_ids(&escape(text))
+    mention_ids(&escape(text)).replace("**", "*")
 }
 
 fn section(text: &str) -> Value {

@@ -1,0 +1,154 @@
+//! `frontline run` serving Slack as a child process of a test: its own configuration (every queue
+//! on a Slack channel of the mock, one L2 agent by Slack user id) and data directory, stderr
+//! collected while it runs, killed when the test drops it.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::mock_slack::{MockSlack, SlackClient};
+
+pub const SECRET: &str = "test-signing-secret";
+/// The queue channels, by queue.
+pub const CH_NETWORK: &str = "C0NETWORK";
+pub const CH_GENERAL: &str = "C0GENERAL";
+pub const CH_SUPPORT: &str = "C0SUPPORT";
+pub const AGENT: &str = "U0AGENT";
+pub const LIMIT: Duration = Duration::from_secs(30);
+
+pub fn config(mock: &MockSlack) -> String {
+    let queue = |id: &str, tier: &str, ch: &str| {
+        format!(
+            "[[queues]]\nid = \"{id}\"\ntier = \"{tier}\"\nplatform = \"slack\"\nchannel = \"{ch}\"\n\n"
+        )
+    };
+    let mut c = format!(
+        "l3_queue = \"l3-engineering\"\n\n[slack]\nlisten = \"127.0.0.1:0\"\napi_base = \"{}\"\nsupport_channels = [\"{CH_SUPPORT}\"]\n\n",
+        mock.api_base()
+    );
+    for (id, ch) in [
+        ("l2-general", CH_GENERAL),
+        ("l2-accounts", "C0ACCOUNTS"),
+        ("l2-network", CH_NETWORK),
+        ("l2-collaboration", "C0COLLAB"),
+        ("l2-workplace", "C0WORKPLACE"),
+        ("l2-security", "C0SECURITY"),
+    ] {
+        c += &queue(id, "L2", ch);
+    }
+    c += &queue("l3-engineering", "L3", "C0ENGINEERING");
+    c += &format!("[[platform_roles]]\nplatform = \"slack\"\nid = \"{AGENT}\"\nrole = \"L2\"\n");
+    c
+}
+
+pub struct Bot {
+    child: Child,
+    stderr: Arc<Mutex<Vec<String>>>,
+    pub client: SlackClient,
+    /// `http://127.0.0.1:PORT` of the Slack endpoints.
+    pub base: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Bot {
+    /// Starts `frontline run` on `config` and waits for its Slack endpoint's address.
+    pub async fn start(mock: &MockSlack, config: &str) -> Bot {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        Bot::start_in(mock, config, dir).await
+    }
+
+    pub async fn start_in(mock: &MockSlack, config: &str, dir: tempfile::TempDir) -> Bot {
+        let _ = mock;
+        let path = dir.path().join("frontline.toml");
+        std::fs::write(&path, config).expect("write the configuration");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
+            .arg("run")
+            .arg("--config")
+            .arg(&path)
+            .arg("--data")
+            .arg(dir.path().join("data"))
+            .env("SLACK_BOT_TOKEN", "xoxb-test")
+            .env("SLACK_SIGNING_SECRET", SECRET)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("frontline run starts");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let into = stderr.clone();
+        let pipe = child.stderr.take().expect("piped stderr");
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(pipe).lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                into.lock().unwrap().push(l);
+            }
+        });
+        let deadline = tokio::time::Instant::now() + LIMIT;
+        let base = loop {
+            let found = stderr.lock().unwrap().iter().find_map(|l| {
+                let at = l.find("Slack endpoints on http://")?;
+                let rest = &l[at + "Slack endpoints on ".len()..];
+                Some(rest[..rest.find("/slack/events")?].to_string())
+            });
+            if let Some(b) = found {
+                break b;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "frontline run exited ({status}):\n{}",
+                    stderr.lock().unwrap().join("\n")
+                );
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no Slack endpoint within {LIMIT:?}:\n{}",
+                stderr.lock().unwrap().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        Bot {
+            child,
+            stderr,
+            client: SlackClient::new(base.clone(), SECRET),
+            base,
+            dir,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// Stops the bot as Ctrl-C does; its data directory stays for a restart.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        let pid = self.child.id().expect("running");
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status();
+        let status = tokio::time::timeout(LIMIT, self.child.wait())
+            .await
+            .expect("frontline run stops on SIGINT")
+            .expect("wait");
+        assert!(status.success(), "{status}:\n{}", self.log());
+        self.dir
+    }
+
+    /// The frontline CLI on this bot's data directory (through its control socket).
+    pub async fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+            .args(args)
+            .arg("--config")
+            .arg(self.dir.path().join("frontline.toml"))
+            .arg("--data")
+            .arg(self.dir.path().join("data"))
+            .output()
+            .await
+            .expect("frontline runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
