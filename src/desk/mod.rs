@@ -73,7 +73,10 @@ impl Processed {
 const STRIPES: usize = 64;
 
 /// How many times a turn is rebuilt when another turn changed what it read.
-const RETRIES: usize = 16;
+const RETRIES: usize = 64;
+/// After this many lost races a turn waits its turn behind the other losers (see
+/// [`Desk::process`]).
+const CONTENDED_AFTER: usize = 3;
 
 /// The desk: triage engine, configuration and store.
 pub struct Desk {
@@ -81,6 +84,10 @@ pub struct Desk {
     config: Config,
     store: Arc<dyn Store>,
     stripes: Vec<Mutex<()>>,
+    /// Held by a turn that lost [`CONTENDED_AFTER`] races: losers retry one at a time, so many
+    /// people joining one ticket at once (an outage's incident) each get through instead of
+    /// running out of retries together.
+    contended: Mutex<()>,
 }
 
 impl Desk {
@@ -90,6 +97,7 @@ impl Desk {
             config,
             store,
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+            contended: Mutex::new(()),
         }
     }
 
@@ -119,12 +127,19 @@ impl Desk {
                 return Ok(Processed::Duplicate);
             }
             let mut attempt = 0;
+            let mut _queued = None;
             loop {
                 let turn = self.handle(&incoming, now)?;
                 match self.store.commit(&turn, now, false) {
                     Ok(c) => break c,
                     Err(StoreError::Duplicate(_)) => return Ok(Processed::Duplicate),
-                    Err(StoreError::Conflict(_)) if attempt < RETRIES => attempt += 1,
+                    Err(StoreError::Conflict(_)) if attempt < RETRIES => {
+                        attempt += 1;
+                        if attempt == CONTENDED_AFTER {
+                            _queued =
+                                Some(self.contended.lock().unwrap_or_else(|p| p.into_inner()));
+                        }
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }

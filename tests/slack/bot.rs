@@ -44,6 +44,11 @@ pub fn config(mock: &MockSlack) -> String {
     c
 }
 
+/// The same deployment over Socket Mode (no listener).
+pub fn socket_config(mock: &MockSlack) -> String {
+    config(mock).replace("listen = \"127.0.0.1:0\"", "socket_mode = true")
+}
+
 pub struct Bot {
     child: Child,
     stderr: Arc<Mutex<Vec<String>>>,
@@ -61,7 +66,70 @@ impl Bot {
     }
 
     pub async fn start_in(mock: &MockSlack, config: &str, dir: tempfile::TempDir) -> Bot {
+        let (child, stderr, dir) = spawn(config, dir);
+        let mut bot = Bot {
+            child,
+            stderr,
+            client: SlackClient::new("http://127.0.0.1:9", SECRET),
+            base: String::new(),
+            dir,
+        };
+        let base = bot.endpoint(mock).await;
+        bot.client = SlackClient::new(base.clone(), SECRET);
+        bot.base = base;
+        bot
+    }
+
+    /// Starts `frontline run` over Socket Mode and waits until it is connected to the mock.
+    pub async fn start_socket(mock: &MockSlack, config: &str) -> Bot {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (child, stderr, dir) = spawn(config, dir);
+        let bot = Bot {
+            child,
+            stderr,
+            client: SlackClient::new("http://127.0.0.1:9", SECRET),
+            base: String::new(),
+            dir,
+        };
+        mock.socket_ready().await;
+        bot
+    }
+
+    /// The Slack endpoint's base address from the bot's log line.
+    async fn endpoint(&mut self, mock: &MockSlack) -> String {
         let _ = mock;
+        let (child, stderr) = (&mut self.child, &self.stderr);
+        let deadline = tokio::time::Instant::now() + LIMIT;
+        loop {
+            let found = stderr.lock().unwrap().iter().find_map(|l| {
+                let at = l.find("Slack endpoints on http://")?;
+                let rest = &l[at + "Slack endpoints on ".len()..];
+                Some(rest[..rest.find("/slack/events")?].to_string())
+            });
+            if let Some(b) = found {
+                return b;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "frontline run exited ({status}):\n{}",
+                    stderr.lock().unwrap().join("\n")
+                );
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no Slack endpoint within {LIMIT:?}:\n{}",
+                stderr.lock().unwrap().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+type Lines = Arc<Mutex<Vec<String>>>;
+
+/// `frontline run` on `config` in `dir`, with the Slack tokens in its environment.
+fn spawn(config: &str, dir: tempfile::TempDir) -> (Child, Lines, tempfile::TempDir) {
+    {
         let path = dir.path().join("frontline.toml");
         std::fs::write(&path, config).expect("write the configuration");
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
@@ -72,6 +140,7 @@ impl Bot {
             .arg(dir.path().join("data"))
             .env("SLACK_BOT_TOKEN", "xoxb-test")
             .env("SLACK_SIGNING_SECRET", SECRET)
+            .env("SLACK_APP_TOKEN", "xapp-test")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -88,38 +157,11 @@ impl Bot {
                 into.lock().unwrap().push(l);
             }
         });
-        let deadline = tokio::time::Instant::now() + LIMIT;
-        let base = loop {
-            let found = stderr.lock().unwrap().iter().find_map(|l| {
-                let at = l.find("Slack endpoints on http://")?;
-                let rest = &l[at + "Slack endpoints on ".len()..];
-                Some(rest[..rest.find("/slack/events")?].to_string())
-            });
-            if let Some(b) = found {
-                break b;
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "frontline run exited ({status}):\n{}",
-                    stderr.lock().unwrap().join("\n")
-                );
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no Slack endpoint within {LIMIT:?}:\n{}",
-                stderr.lock().unwrap().join("\n")
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        Bot {
-            child,
-            stderr,
-            client: SlackClient::new(base.clone(), SECRET),
-            base,
-            dir,
-        }
+        (child, stderr, dir)
     }
+}
 
+impl Bot {
     pub fn log(&self) -> String {
         self.stderr.lock().unwrap().join("\n")
     }

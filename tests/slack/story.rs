@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::bot::{AGENT, Bot, CH_NETWORK, LIMIT, config};
-use crate::mock_slack::{Call, MockSlack, payloads};
+use crate::mock_slack::{Call, MockSlack, SlackClient, payloads};
 
 const ALICE: &str = "U0ALICE";
 const MALLORY: &str = "U0MALLORY";
@@ -41,29 +41,83 @@ async fn ok(response: reqwest::Response) {
     );
 }
 
+/// How Slack reaches the app: signed HTTP requests, or envelopes over the Socket Mode WebSocket
+/// the app opened (each acknowledged).
+enum Via<'a> {
+    Http(&'a SlackClient),
+    Socket(&'a MockSlack),
+}
+
+impl Via<'_> {
+    async fn event(&self, payload: &Value) {
+        match self {
+            Via::Http(c) => ok(c.event(payload).await).await,
+            Via::Socket(m) => {
+                let id = m.send_envelope("events_api", payload.clone()).await;
+                m.wait_ack(&id, LIMIT)
+                    .await
+                    .expect("the envelope is acknowledged");
+            }
+        }
+    }
+
+    /// The answer the app gave at once (a view's field errors), `Null` when none.
+    async fn interactive(&self, payload: &Value) -> Value {
+        match self {
+            Via::Http(c) => {
+                let r = c.interactive(payload).await;
+                assert_eq!(r.status().as_u16(), 200);
+                let text = r.text().await.unwrap();
+                serde_json::from_str(&text).unwrap_or(Value::Null)
+            }
+            Via::Socket(m) => {
+                let id = m.send_envelope("interactive", payload.clone()).await;
+                let ack = m
+                    .wait_ack(&id, LIMIT)
+                    .await
+                    .expect("the envelope is acknowledged");
+                ack["payload"].clone()
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
     let mock = MockSlack::start().await;
+    let bot = Bot::start(&mock, &config(&mock)).await;
+    story(&mock, &bot, &Via::Http(&bot.client)).await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_story_over_socket_mode() {
+    let mock = MockSlack::start().await;
+    let bot = Bot::start_socket(&mock, &crate::bot::socket_config(&mock)).await;
+    story(&mock, &bot, &Via::Socket(&mock)).await;
+    assert_eq!(mock.socket_connections(), 1);
+    bot.stop().await;
+}
+
+async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
     mock.add_user(ALICE, "alice");
     mock.add_user(AGENT, "bob the agent");
     mock.add_user(MALLORY, "mallory");
-    let bot = Bot::start(&mock, &config(&mock)).await;
-    let slack = &bot.client;
+    let mock = mock;
     let dm = mock.dm_channel_of(ALICE);
 
     // Alice writes to the app; the bot offers the VPN article with its buttons.
     let say = |id: &str, text: &str| payloads::dm_event(id, ALICE, &dm, text, &mock.fresh_ts());
-    ok(slack
+    slack
         .event(&say("Ev001", "my vpn keeps disconnecting"))
-        .await)
-    .await;
+        .await;
     let faq = post_with(&mock, &dm, "GlobalProtect", &bot).await;
     let buttons: Vec<String> = faq.buttons().into_iter().map(|b| b.0).collect();
     assert!(buttons.contains(&"fl:still".to_string()), "{buttons:?}");
 
     // It did not help: a question, her answer, and then the ticket.
     let still = mock.press_button(ALICE, &dm, faq.ts().unwrap(), "fl:still");
-    ok(slack.interactive(&still).await).await;
+    slack.interactive(&still).await;
     let question = nth_post(&mock, &dm, 2, &bot).await;
     assert!(question.text().contains('?'), "{}", question.text());
     let mut n = 2;
@@ -76,7 +130,7 @@ async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
     .iter()
     .enumerate()
     {
-        ok(slack.event(&say(&format!("Ev01{i}"), answer)).await).await;
+        slack.event(&say(&format!("Ev01{i}"), answer)).await;
         n += 1;
         let reply = nth_post(&mock, &dm, n, &bot).await;
         if reply.text().contains("opened ticket T-1000") {
@@ -111,7 +165,7 @@ async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
 
     // Mallory is no agent: told so where only she sees it, and nothing changes.
     let press = mock.press_button(MALLORY, CH_NETWORK, &card_ts, "fl:claim:T-1000");
-    ok(slack.interactive(&press).await).await;
+    slack.interactive(&press).await;
     let refusal = mock
         .wait_for(
             |c| c.method == "chat.postEphemeral" && c.body["user"] == MALLORY,
@@ -124,7 +178,7 @@ async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
 
     // The agent claims: the card shows them, the card's thread greets, Alice is told.
     let press = mock.press_button(AGENT, CH_NETWORK, &card_ts, "fl:claim:T-1000");
-    ok(slack.interactive(&press).await).await;
+    slack.interactive(&press).await;
     let updated = mock
         .wait_for(
             |c| c.method == "chat.update" && c.body["ts"] == card_ts.as_str(),
@@ -153,12 +207,11 @@ async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
         "please restart GlobalProtect and tell me what it shows",
         &mock.fresh_ts(),
     );
-    ok(slack.event(&agent_says).await).await;
+    slack.event(&agent_says).await;
     post_with(&mock, &dm, "please restart GlobalProtect", &bot).await;
-    ok(slack
+    slack
         .event(&say("Ev021", "after the restart it says portal not found"))
-        .await)
-    .await;
+        .await;
     mock.wait_for(
         |c| {
             posted_in(CH_NETWORK)(c)
@@ -173,7 +226,7 @@ async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
 
     // Resolve: a form for the note and the minutes; a wrong number is said in the form.
     let press = mock.press_button(AGENT, CH_NETWORK, &card_ts, "fl:resolve:T-1000");
-    ok(slack.interactive(&press).await).await;
+    slack.interactive(&press).await;
     mock.wait_for(|c| c.method == "views.open" && c.ok(), LIMIT)
         .await
         .unwrap_or_else(|e| panic!("no resolve form: {e:?}\n{}", bot.log()));
@@ -187,9 +240,7 @@ async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
             ("minutes", "minutes", "a while"),
         ],
     );
-    let answer = slack.interactive(&wrong).await;
-    assert_eq!(answer.status().as_u16(), 200);
-    let body: Value = serde_json::from_str(&answer.text().await.unwrap()).expect("errors JSON");
+    let body = slack.interactive(&wrong).await;
     assert_eq!(body["response_action"], "errors", "{body}");
     assert!(
         body["errors"]["minutes"]
@@ -205,12 +256,12 @@ async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
             ("minutes", "minutes", "15"),
         ],
     );
-    ok(slack.interactive(&right).await).await;
+    slack.interactive(&right).await;
     let asked = post_with(&mock, &dm, "1 to 5", &bot).await;
     assert!(asked.text().contains("T-1000"), "{}", asked.text());
 
     // A typed rating.
-    ok(slack.event(&say("Ev030", "5")).await).await;
+    slack.event(&say("Ev030", "5")).await;
     post_with(&mock, &dm, "Thank you for the rating", &bot).await;
 
     // The same ticket as the CLI sees it beside the running bot.
@@ -220,7 +271,6 @@ async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
     assert_eq!(t["ticket"]["minutes_spent"], 15, "{t}");
     assert_eq!(t["ticket"]["rating"], 5, "{t}");
     assert!(mock.unexpected().is_empty(), "{:?}", mock.unexpected());
-    bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,7 @@ pub mod deliver;
 pub mod http;
 pub mod render;
 pub mod signature;
+pub mod socket;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -533,8 +534,8 @@ impl Connectivity for SlackLink {
 }
 
 /// Runs the adapter until `shutdown` resolves: the token is checked first (`auth.test`, one
-/// error naming the address when refused), then the HTTP endpoints serve until shutdown, after
-/// which turns in flight finish and the outbox drains.
+/// error naming the address when refused), then the HTTP endpoints or the Socket Mode connection
+/// serve until shutdown, after which turns in flight finish and the outbox drains.
 pub async fn run(
     desk: Arc<Desk>,
     settings: SlackSettings,
@@ -552,7 +553,6 @@ pub async fn run(
     })?;
     let delivery = Arc::new(SlackDelivery::new(api.clone()));
     let outbox = Outbox::observed(desk, delivery, observe.metrics().clone());
-    observe.watch(Arc::new(SlackLink { api: api.clone() }));
     let ingress = Arc::new(Ingress::new(
         outbox.clone(),
         api.clone(),
@@ -562,16 +562,37 @@ pub async fn run(
     ));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(outbox.clone().run(stopped));
-    let served = match settings.listen {
-        Some(addr) => {
+    let served = match (&tokens.app, settings.listen) {
+        (Some(app), _) if settings.socket_mode => {
+            let link = Arc::new(socket::SocketLink::default());
+            observe.watch(link.clone());
+            let (halt, halted) = tokio::sync::watch::channel(false);
+            let socket = tokio::spawn(socket::run(
+                ingress.clone(),
+                api.with_token(app),
+                link,
+                halted,
+            ));
+            tokio::pin!(shutdown);
+            tokio::pin!(socket);
+            tokio::select! {
+                () = &mut shutdown => {
+                    let _ = halt.send(true);
+                    socket.await.unwrap_or_else(|e| Err(anyhow!("Socket Mode: {e}")))
+                }
+                r = &mut socket => r.unwrap_or_else(|e| Err(anyhow!("Socket Mode: {e}"))),
+            }
+        }
+        (_, Some(addr)) => {
+            observe.watch(Arc::new(SlackLink { api: api.clone() }));
             let server = http::serve(ingress.clone(), &tokens.signing_secret, addr).await?;
             tracing::info!("Slack endpoints on http://{}/slack/events", server.addr());
             shutdown.await;
             server.stop().await;
             Ok(())
         }
-        None => Err(anyhow!(
-            "Socket Mode is not built yet: set [slack] listen and point the app's Request URLs at it"
+        _ => Err(anyhow!(
+            "[slack] needs listen (the Events API over HTTP) or socket_mode = true with SLACK_APP_TOKEN"
         )),
     };
     let _ = stop.send(true);
