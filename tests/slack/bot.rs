@@ -141,6 +141,7 @@ fn spawn(config: &str, dir: tempfile::TempDir) -> (Child, Lines, tempfile::TempD
             .env("SLACK_BOT_TOKEN", "xoxb-test")
             .env("SLACK_SIGNING_SECRET", SECRET)
             .env("SLACK_APP_TOKEN", "xapp-test")
+            .env("DISCORD_TOKEN", "mock-token")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -5,6 +5,11 @@
 #[path = "../mock_slack/mod.rs"]
 mod mock_slack;
 
+#[path = "../mock_discord/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod mock_discord;
+
 mod bot;
+mod cross;
 mod mock_slack_smoke;
 mod story;
