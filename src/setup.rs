@@ -206,7 +206,7 @@ pub fn init(dir: &Path, force: bool, out: &mut dyn Write) -> Result<()> {
     )?;
     writeln!(
         out,
-        "  frontline run --config {cfg}   # on Discord: first fill in [discord], the queues' channel ids and the roles, and export DISCORD_TOKEN"
+        "  frontline run --config {cfg}   # on Discord or Slack: first fill in [discord] or [slack], the queues' channel ids and the roles, and export the tokens (README: \"Discord\", \"Slack\")"
     )?;
     Ok(())
 }
@@ -288,12 +288,14 @@ pub fn config_check(
             }
             Err(e) => problems.push(e),
         }
-        let served: &[Platform] = if c.discord.is_some() {
-            &[Platform::Discord]
-        } else {
-            &[]
-        };
-        problems.extend(c.served_problems(served));
+        let served: Vec<Platform> = [
+            c.discord.as_ref().map(|_| Platform::Discord),
+            c.slack.as_ref().map(|_| Platform::Slack),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        problems.extend(c.served_problems(&served));
         source = Some(s);
     }
     problems.sort_by_key(|p| p.line);

@@ -6,7 +6,7 @@
 mod mock_slack;
 
 #[path = "../mock_discord/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod mock_discord;
 
 mod bot;

@@ -103,7 +103,6 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
     mock.add_user(ALICE, "alice");
     mock.add_user(AGENT, "bob the agent");
     mock.add_user(MALLORY, "mallory");
-    let mock = mock;
     let dm = mock.dm_channel_of(ALICE);
 
     // Alice writes to the app; the bot offers the VPN article with its buttons.
@@ -111,14 +110,14 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
     slack
         .event(&say("Ev001", "my vpn keeps disconnecting"))
         .await;
-    let faq = post_with(&mock, &dm, "GlobalProtect", &bot).await;
+    let faq = post_with(mock, &dm, "GlobalProtect", bot).await;
     let buttons: Vec<String> = faq.buttons().into_iter().map(|b| b.0).collect();
     assert!(buttons.contains(&"fl:still".to_string()), "{buttons:?}");
 
     // It did not help: a question, her answer, and then the ticket.
     let still = mock.press_button(ALICE, &dm, faq.ts().unwrap(), "fl:still");
     slack.interactive(&still).await;
-    let question = nth_post(&mock, &dm, 2, &bot).await;
+    let question = nth_post(mock, &dm, 2, bot).await;
     assert!(question.text().contains('?'), "{}", question.text());
     let mut n = 2;
     let mut ticket_said = None;
@@ -132,7 +131,7 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
     {
         slack.event(&say(&format!("Ev01{i}"), answer)).await;
         n += 1;
-        let reply = nth_post(&mock, &dm, n, &bot).await;
+        let reply = nth_post(mock, &dm, n, bot).await;
         if reply.text().contains("opened ticket T-1000") {
             ticket_said = Some(reply);
             break;
@@ -142,7 +141,7 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
     assert!(ticket_said.text().contains("P"), "{}", ticket_said.text());
 
     // The card in the network queue's channel: who, what was detected and why, the transcript.
-    let card = post_with(&mock, CH_NETWORK, "T-1000", &bot).await;
+    let card = post_with(mock, CH_NETWORK, "T-1000", bot).await;
     let card_ts = card.ts().unwrap().to_string();
     let text = card.text();
     for needle in [
@@ -208,7 +207,7 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
         &mock.fresh_ts(),
     );
     slack.event(&agent_says).await;
-    post_with(&mock, &dm, "please restart GlobalProtect", &bot).await;
+    post_with(mock, &dm, "please restart GlobalProtect", bot).await;
     slack
         .event(&say("Ev021", "after the restart it says portal not found"))
         .await;
@@ -257,12 +256,12 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
         ],
     );
     slack.interactive(&right).await;
-    let asked = post_with(&mock, &dm, "1 to 5", &bot).await;
+    let asked = post_with(mock, &dm, "1 to 5", bot).await;
     assert!(asked.text().contains("T-1000"), "{}", asked.text());
 
     // A typed rating.
     slack.event(&say("Ev030", "5")).await;
-    post_with(&mock, &dm, "Thank you for the rating", &bot).await;
+    post_with(mock, &dm, "Thank you for the rating", bot).await;
 
     // The same ticket as the CLI sees it beside the running bot.
     let shown = bot.cli(&["tickets", "show", "T-1000", "--json"]).await;

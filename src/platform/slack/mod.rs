@@ -243,6 +243,9 @@ impl Ingress {
             }
             // Top-level channel messages come again as `app_mention` when they are for the app.
             "message" => return,
+            // A mention inside a thread also comes as a `message` with `thread_ts` (above),
+            // which the desk routes to the conversation or ticket the thread belongs to.
+            "app_mention" if !thread_ts.is_empty() && thread_ts != ts => return,
             "app_mention" => {
                 if !self.support_channels.contains(&channel) {
                     tracing::debug!(channel, "a mention outside the support channels: ignored");
@@ -553,12 +556,19 @@ pub async fn run(
     })?;
     let delivery = Arc::new(SlackDelivery::new(api.clone()));
     let outbox = Outbox::observed(desk, delivery, observe.metrics().clone());
+    // The key that tags forms' metadata: the signing secret, or in Socket Mode (which has none)
+    // the app token; both are secrets only this process and Slack hold.
+    let form_secret = if tokens.signing_secret.is_empty() {
+        tokens.app.clone().unwrap_or_default()
+    } else {
+        tokens.signing_secret.clone()
+    };
     let ingress = Arc::new(Ingress::new(
         outbox.clone(),
         api.clone(),
         bot_user,
         &settings,
-        tokens.signing_secret.as_bytes(),
+        form_secret.as_bytes(),
     ));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(outbox.clone().run(stopped));
