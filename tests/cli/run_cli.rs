@@ -32,10 +32,10 @@ fn discord_config() -> tempfile::NamedTempFile {
 }
 
 #[test]
-fn without_a_discord_section_run_says_what_to_add() {
+fn without_a_platform_section_run_says_what_to_add() {
     let (code, err) = run(&[], &[]);
     assert_eq!(code, 1);
-    assert!(err.contains("no [discord] section"), "{err}");
+    assert!(err.contains("no [discord] or [slack] section"), "{err}");
 }
 
 #[test]

@@ -568,18 +568,18 @@ fn run_refuses_queues_no_platform_it_serves_would_deliver() {
     let err = stderr(&o);
     let line = line_of(&text, "[[queues]]", Some("\nl3_queue"));
     let want = format!(
-        "error: invalid configuration: frontline.toml:{line}: queues[0].platform: queues l2-general, l2-accounts, l2-network, l2-collaboration, l2-workplace, l2-security, l3-engineering have no platform, so their cards would stay in the local outbox while this process serves discord: set platform = \"discord\" and the channel id, or write platform = \"local\" to keep a queue for `frontline agent`\n"
+        "error: invalid configuration: frontline.toml:{line}: queues[0].platform: queues l2-general, l2-accounts, l2-network, l2-collaboration, l2-workplace, l2-security, l3-engineering have no platform, so their cards would stay in the local outbox while this process serves discord: set platform = \"discord\" or \"slack\" and the channel id, or write platform = \"local\" to keep a queue for `frontline agent`\n"
     );
     assert_eq!(err, want);
     assert!(!tmp.path().join("store").exists(), "nothing was started");
 
-    // Written local, a queue is an outbox for `frontline agent` and accepted; on a platform no
-    // adapter serves, it is refused by name.
+    // Written local, a queue is an outbox for `frontline agent` and accepted; on a platform this
+    // process does not serve, it is refused by name.
     let config = Config::parse(
         &path,
         &text.replacen(
             "id = \"l2-general\"\n",
-            "id = \"l2-general\"\nplatform = \"slack\"\n",
+            "id = \"l2-general\"\nplatform = \"slack\"\nchannel = \"C0GENERAL\"\n",
             1,
         ),
     )
@@ -593,7 +593,7 @@ fn run_refuses_queues_no_platform_it_serves_would_deliver() {
     );
     assert!(
         shown[1].ends_with(
-            "queues[0].platform: queue `l2-general` is on slack, but frontline has no slack adapter yet (local or discord)"
+            "queues[0].platform: queue `l2-general` is on slack, but the configuration has no [slack] section, so its cards would never be posted"
         ),
         "{shown:?}"
     );
