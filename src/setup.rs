@@ -376,6 +376,14 @@ pub fn config_check(
                 Some(d) => serde_json::json!({"support_channels": d.support_channels}),
                 None => serde_json::Value::Null,
             };
+            v["slack"] = match &c.slack {
+                Some(s) => serde_json::json!({
+                    "support_channels": s.support_channels,
+                    "socket_mode": s.socket_mode,
+                    "listen": s.listen.map(|a| a.to_string()),
+                }),
+                None => serde_json::Value::Null,
+            };
         }
         writeln!(out, "{}", terminal::json(&v)?)?;
         return Ok(i32::from(!problems.is_empty()));
@@ -502,10 +510,29 @@ pub fn config_check(
                 "discord: on, support channels {}",
                 safe(&d.support_channels.join(", "))
             )?,
-            None => writeln!(
+            None => writeln!(out, "discord: off (no [discord] section)")?,
+        }
+        match &c.slack {
+            Some(s) => {
+                let how = match (s.socket_mode, s.listen) {
+                    (true, _) => "Socket Mode".to_string(),
+                    (false, Some(addr)) => format!("Events API on {addr}"),
+                    (false, None) => "no transport".to_string(),
+                };
+                let channels = if s.support_channels.is_empty() {
+                    "direct messages only: no support_channels".to_string()
+                } else {
+                    format!("support channels {}", safe(&s.support_channels.join(", ")))
+                };
+                writeln!(out, "slack: on ({how}), {channels}")?;
+            }
+            None => writeln!(out, "slack: off (no [slack] section)")?,
+        }
+        if c.discord.is_none() && c.slack.is_none() {
+            writeln!(
                 out,
-                "discord: off (no [discord] section; `frontline run` needs one)"
-            )?,
+                "`frontline run` needs [discord] or [slack]; `frontline chat` and `agent` work without"
+            )?;
         }
     }
     if problems.is_empty() {

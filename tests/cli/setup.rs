@@ -670,7 +670,9 @@ fn config_check_shows_the_built_in_configuration() {
         "  vpn/network/* -> l2-network",
         "  carol  L3     local:carol",
         "platform roles: none",
-        "discord: off (no [discord] section; `frontline run` needs one)",
+        "discord: off (no [discord] section)",
+        "slack: off (no [slack] section)",
+        "`frontline run` needs [discord] or [slack]; `frontline chat` and `agent` work without",
         "problems: none",
     ] {
         assert!(out.lines().any(|l| l == line), "{line:?} in:\n{out}");
