@@ -278,10 +278,11 @@ impl Cx<'_> {
                         &[("id", &t.id), ("agent", &shown), ("note", note)],
                     )
                 };
-                self.reply(
+                self.reply_with(
                     &requester,
                     &c,
                     format!("{resolved}\n{}", text(&lang, Text::AskCsat)),
+                    rating_buttons(),
                 );
                 self.turn.note(
                     &requester.key(),
@@ -329,7 +330,7 @@ impl Cx<'_> {
             };
             let mut c = self.desk.load(&r.requester)?;
             c.language = lang.clone();
-            self.reply(
+            self.reply_with(
                 &r.requester,
                 &c,
                 format!(
@@ -340,6 +341,7 @@ impl Cx<'_> {
                     ),
                     text(&lang, Text::AskCsat)
                 ),
+                rating_buttons(),
             );
             self.turn.note(
                 &r.requester.key(),
@@ -384,4 +386,9 @@ impl Cx<'_> {
         });
         Ok(())
     }
+}
+
+/// The rating buttons under the question after a resolution (typing the number works too).
+fn rating_buttons() -> Vec<crate::desk::Choice> {
+    (1..=5).map(crate::desk::Choice::Rate).collect()
 }

@@ -21,6 +21,9 @@ pub enum Choice {
     Pick(u8),
     /// Talk to a person now.
     Person,
+    /// A rating of the help on a resolved ticket, 1 (worst) to 5 (best): the buttons under the
+    /// question; typing the number does the same.
+    Rate(u8),
 }
 
 /// What an agent asks the desk to do.

@@ -17,6 +17,7 @@ pub enum ActionId {
     NewProblem,
     Pick(u8),
     Person,
+    Rate(u8),
     Claim(String),
     Unclaim(String),
     Transfer(String),
@@ -39,6 +40,7 @@ impl ActionId {
             ActionId::NewProblem => "fl:new".into(),
             ActionId::Pick(n) => format!("fl:pick:{n}"),
             ActionId::Person => "fl:person".into(),
+            ActionId::Rate(n) => format!("fl:rate:{n}"),
             ActionId::Claim(t) => format!("fl:claim:{t}"),
             ActionId::Unclaim(t) => format!("fl:unclaim:{t}"),
             ActionId::Transfer(t) => format!("fl:transfer:{t}"),
@@ -70,6 +72,13 @@ impl ActionId {
                 .ok()
                 .filter(|k| (1..=9).contains(k) && k.to_string() == n)
                 .map(ActionId::Pick);
+        }
+        if let Some(n) = rest.strip_prefix("rate:") {
+            return n
+                .parse::<u8>()
+                .ok()
+                .filter(|k| (1..=5).contains(k) && k.to_string() == n)
+                .map(ActionId::Rate);
         }
         let (verb, ticket) = match rest.split_once(':') {
             Some((v, t)) => (v, Some(t)),
@@ -109,6 +118,7 @@ impl ActionId {
             ActionId::NewProblem => Pressed::Choice(Choice::NewProblem),
             ActionId::Pick(n) => Pressed::Choice(Choice::Pick(*n)),
             ActionId::Person => Pressed::Choice(Choice::Person),
+            ActionId::Rate(n) => Pressed::Choice(Choice::Rate(*n)),
             ActionId::Claim(t) => Pressed::Agent(AgentCommand::Claim { ticket: t.clone() }),
             ActionId::Unclaim(t) => Pressed::Agent(AgentCommand::Unclaim { ticket: t.clone() }),
             _ => return None,
@@ -285,6 +295,7 @@ impl Choice {
             Choice::Pick(n) => n.to_string(),
             Choice::Person if pl => "Porozmawiaj z człowiekiem".into(),
             Choice::Person => "Talk to a person".into(),
+            Choice::Rate(n) => "★".repeat(n.clamp(1, 5) as usize),
         }
     }
 
@@ -298,6 +309,7 @@ impl Choice {
             Choice::NewProblem => ActionId::NewProblem,
             Choice::Pick(n) => ActionId::Pick(n),
             Choice::Person => ActionId::Person,
+            Choice::Rate(n) => ActionId::Rate(n),
         }
     }
 }

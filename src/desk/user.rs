@@ -293,6 +293,21 @@ impl Cx<'_> {
                 self.show_article(user, c, &id);
             }
             (_, Choice::Person) => self.human(user, c, None)?,
+            (step, Choice::Rate(n)) => match self.finished_focus(user, c)? {
+                Some(t) if t.status == Status::Resolved && t.rating.is_none() => {
+                    c.step = step;
+                    let rating = words::Rating {
+                        score: n.clamp(1, 5),
+                        comment: None,
+                    };
+                    self.rate(user, c, &t, rating)?;
+                }
+                Some(t) if t.rating.is_some() => {
+                    c.step = step;
+                    self.say(user, c, Text::AlreadyRated, &[("id", &t.id)]);
+                }
+                _ => return Ok(Err(step)),
+            },
             (step, _) => return Ok(Err(step)),
         }
         Ok(Ok(()))

@@ -145,12 +145,10 @@ fn summary(a: &Action) -> String {
             if !buttons.is_empty() {
                 let b: Vec<String> = buttons
                     .iter()
-                    .map(|c| {
-                        serde_json::to_value(c)
-                            .unwrap()
-                            .as_str()
-                            .unwrap()
-                            .to_string()
+                    .map(|c| match serde_json::to_value(c).unwrap() {
+                        serde_json::Value::String(s) => s,
+                        // `Rate(5)`, `Pick(2)`: `rate:5`, as the button id reads.
+                        v => v.to_string().replace(['{', '}', '"'], ""),
                     })
                     .collect();
                 s.push_str(&format!(" [{}]", b.join(",")));
@@ -510,7 +508,7 @@ fn agent_claims_answers_resolves_and_user_rates() {
             5_000 agent("alice", resolve("T-1000", "profile re-added")) => [
                 r#"notice local:alice "T-1000 resolved; 20 min logged (20 in total).""#,
                 "update card T-1000 in queue l2-network (resolved alice)",
-                r#"reply local:jan "Ticket T-1000 has been resolved: profile re-added (alice)\nHow would you rate the help, 1 to 5?""#,
+                r#"reply local:jan "Ticket T-1000 has been resolved: profile re-added (alice)\nHow would you rate the help, 1 to 5?" [rate:1,rate:2,rate:3,rate:4,rate:5]"#,
             ];
             6_000 says("jan", "5") => [r#"reply local:jan "Thank you for the rating!""#];
         },
@@ -552,7 +550,7 @@ fn user_reopens_a_resolved_ticket() {
             3_000 agent("alice", resolve("T-1000", "restarted the gateway")) => [
                 r#"notice local:alice "T-1000 resolved""#,
                 "update card T-1000 in queue l2-network (resolved alice)",
-                r#"reply local:jan "How would you rate the help, 1 to 5?""#,
+                r#"reply local:jan "How would you rate the help, 1 to 5?" [rate:1,rate:2,rate:3,rate:4,rate:5]"#,
             ];
             3_500 agent("alice", unclaim("T-1000")) => [
                 r#"notice local:alice "T-1000 is resolved and cannot be unclaimed""#,
@@ -600,7 +598,7 @@ fn second_resolution_is_rated_too() {
             3_000 agent("alice", resolve("T-1000", "first fix")) => [
                 r#"notice local:alice "T-1000 resolved""#,
                 "update card T-1000 in queue l2-network (resolved alice)",
-                r#"reply local:jan "1 to 5""#,
+                r#"reply local:jan "1 to 5" [rate:1,rate:2,rate:3,rate:4,rate:5]"#,
             ];
             4_000 says("jan", "2") => [r#"reply local:jan "Thank you for the rating!""#];
             5_000 agent("alice", reopen("T-1000")) => [
@@ -610,7 +608,7 @@ fn second_resolution_is_rated_too() {
             6_000 agent("alice", resolve("T-1000", "second fix")) => [
                 r#"notice local:alice "T-1000 resolved""#,
                 "update card T-1000 in queue l2-network (resolved alice)",
-                r#"reply local:jan "1 to 5""#,
+                r#"reply local:jan "1 to 5" [rate:1,rate:2,rate:3,rate:4,rate:5]"#,
             ];
             7_000 says("jan", "5") => [r#"reply local:jan "Thank you for the rating!""#];
         },

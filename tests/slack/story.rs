@@ -259,9 +259,27 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
     let asked = post_with(mock, &dm, "1 to 5", bot).await;
     assert!(asked.text().contains("T-1000"), "{}", asked.text());
 
-    // A typed rating.
-    slack.event(&say("Ev030", "5")).await;
+    // She rates with the buttons under the question.
+    let stars: Vec<String> = asked.buttons().into_iter().map(|b| b.0).collect();
+    assert_eq!(
+        stars,
+        [
+            "fl:rate:1",
+            "fl:rate:2",
+            "fl:rate:3",
+            "fl:rate:4",
+            "fl:rate:5"
+        ],
+        "{}",
+        asked.text()
+    );
+    let rate = mock.press_button(ALICE, &dm, asked.ts().unwrap(), "fl:rate:5");
+    slack.interactive(&rate).await;
     post_with(mock, &dm, "Thank you for the rating", bot).await;
+    // Pressed again (or typed later): rated once.
+    let again = mock.press_button(ALICE, &dm, asked.ts().unwrap(), "fl:rate:1");
+    slack.interactive(&again).await;
+    post_with(mock, &dm, "already rated T-1000", bot).await;
 
     // The same ticket as the CLI sees it beside the running bot.
     let shown = bot.cli(&["tickets", "show", "T-1000", "--json"]).await;

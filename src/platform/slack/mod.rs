@@ -328,11 +328,9 @@ impl Ingress {
                     command,
                 },
             };
-            let key = format!(
-                "slack:action:{user_id}:{}:{}",
-                s(&a["action_ts"]),
-                message_ts
-            );
+            // One interaction, one trigger id (Slack's `action_ts` is only as fine as a
+            // microsecond, and a replayed payload carries the same trigger).
+            let key = format!("slack:action:{trigger}:{raw}");
             let mut incoming = Incoming::keyed(key, event).answering(Interaction {
                 id: channel.clone(),
                 token: String::new(),
