@@ -181,6 +181,34 @@ impl Bot {
         self.dir
     }
 
+    /// Waits until every agent thread the desk asked for is on record as delivered (the desk
+    /// knows the thread belongs to the ticket from then on: a message written there a moment
+    /// earlier would find nobody's thread, as a person could not type that fast).
+    pub async fn agent_threads_recorded(&self) {
+        let deadline = tokio::time::Instant::now() + LIMIT;
+        loop {
+            let list = self.cli(&["outbox", "list", "--json"]).await;
+            // One JSON object per line.
+            let entries: Vec<serde_json::Value> = list
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            let threads: Vec<&serde_json::Value> = entries
+                .iter()
+                .filter(|e| e["action"]["action"] == "open_agent_thread")
+                .collect();
+            if !threads.is_empty() && threads.iter().all(|e| e["state"] == "delivered") {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no agent thread on record within {LIMIT:?}: {list}\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The frontline CLI on this bot's data directory (through its control socket).
     pub async fn cli(&self, args: &[&str]) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_frontline"))

@@ -118,6 +118,7 @@ async fn a_slack_user_and_a_discord_agent_on_one_desk() {
         )
         .await
         .unwrap_or_else(|e| panic!("no agent thread: {e:?}\n{}", bot.log()));
+    bot.agent_threads_recorded().await;
     discord.inject(discord.message_create(
         discord.guild(thread),
         &agent(),

@@ -197,6 +197,16 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
     .await
     .unwrap_or_else(|e| panic!("no greeting in the card's thread: {e:?}\n{}", bot.log()));
 
+    // Alice is told.
+    post_with(
+        mock,
+        &dm,
+        "bob the agent is now handling ticket T-1000",
+        bot,
+    )
+    .await;
+    bot.agent_threads_recorded().await;
+
     // What the agent writes in the card's thread reaches Alice; her answer comes back there.
     let agent_says = payloads::thread_message_event(
         "Ev020",
