@@ -60,12 +60,8 @@ pub struct Bot {
 
 impl Bot {
     /// Starts `frontline run` on `config` and waits for its Slack endpoint's address.
-    pub async fn start(mock: &MockSlack, config: &str) -> Bot {
+    pub async fn start(config: &str) -> Bot {
         let dir = tempfile::tempdir().expect("temporary directory");
-        Bot::start_in(mock, config, dir).await
-    }
-
-    pub async fn start_in(mock: &MockSlack, config: &str, dir: tempfile::TempDir) -> Bot {
         let (child, stderr, dir) = spawn(config, dir);
         let mut bot = Bot {
             child,
@@ -74,7 +70,7 @@ impl Bot {
             base: String::new(),
             dir,
         };
-        let base = bot.endpoint(mock).await;
+        let base = bot.endpoint().await;
         bot.client = SlackClient::new(base.clone(), SECRET);
         bot.base = base;
         bot
@@ -96,8 +92,7 @@ impl Bot {
     }
 
     /// The Slack endpoint's base address from the bot's log line.
-    async fn endpoint(&mut self, mock: &MockSlack) -> String {
-        let _ = mock;
+    async fn endpoint(&mut self) -> String {
         let (child, stderr) = (&mut self.child, &self.stderr);
         let deadline = tokio::time::Instant::now() + LIMIT;
         loop {

@@ -4,11 +4,9 @@
 //! Discord thread and the Slack user reads it in their Slack DM; the user's answer in Slack comes
 //! back to the agent on Discord.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
-use crate::bot::{Bot, LIMIT, SECRET};
+use crate::bot::{Bot, LIMIT};
 use crate::mock_discord::{MockDiscord, Person, Recorded, snowflake};
 use crate::mock_slack::{MockSlack, payloads};
 
@@ -55,7 +53,7 @@ async fn a_slack_user_and_a_discord_agent_on_one_desk() {
     let discord = MockDiscord::start().await;
     let slack = MockSlack::start().await;
     slack.add_user(ALICE, "alice");
-    let bot = Bot::start(&slack, &config(&discord, &slack)).await;
+    let bot = Bot::start(&config(&discord, &slack)).await;
     discord.identified().await;
     let dm = slack.dm_channel_of(ALICE);
 
@@ -149,6 +147,5 @@ async fn a_slack_user_and_a_discord_agent_on_one_desk() {
     assert_eq!(t["ticket"]["requester"]["platform"], "slack", "{t}");
     assert_eq!(t["ticket"]["assignee_user"]["platform"], "discord", "{t}");
     assert!(slack.unexpected().is_empty(), "{:?}", slack.unexpected());
-    let _ = (SECRET, Duration::ZERO);
     bot.stop().await;
 }

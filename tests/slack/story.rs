@@ -85,7 +85,7 @@ impl Via<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_and_an_agent_meet_on_slack_from_dm_to_rating() {
     let mock = MockSlack::start().await;
-    let bot = Bot::start(&mock, &config(&mock)).await;
+    let bot = Bot::start(&config(&mock)).await;
     story(&mock, &bot, &Via::Http(&bot.client)).await;
     bot.stop().await;
 }
@@ -305,7 +305,7 @@ async fn hostile_requests_change_nothing_and_get_no_reply() {
     let mock = MockSlack::start().await;
     mock.add_user(ALICE, "alice");
     mock.add_user(AGENT, "bob the agent");
-    let bot = Bot::start(&mock, &config(&mock)).await;
+    let bot = Bot::start(&config(&mock)).await;
     let slack = &bot.client;
     let dm = mock.dm_channel_of(ALICE);
     let event = payloads::dm_event(

@@ -24,28 +24,7 @@ fn clip(s: &str, max: usize) -> String {
 
 /// Splits a long reply into messages within Discord's limit, at line breaks where possible.
 pub fn split_message(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    for line in text.split_inclusive('\n') {
-        if cur.chars().count() + line.chars().count() > MESSAGE_LIMIT && !cur.is_empty() {
-            parts.push(std::mem::take(&mut cur));
-        }
-        if line.chars().count() > MESSAGE_LIMIT {
-            let chars: Vec<char> = line.chars().collect();
-            for chunk in chars.chunks(MESSAGE_LIMIT) {
-                parts.push(chunk.iter().collect());
-            }
-        } else {
-            cur.push_str(line);
-        }
-    }
-    if !cur.trim().is_empty() {
-        parts.push(cur);
-    }
-    if parts.is_empty() {
-        parts.push("…".into());
-    }
-    parts
+    crate::platform::split_at_lines(text, MESSAGE_LIMIT)
 }
 
 /// Discord's embed limits: 25 fields, 256 characters per title and field name, 6,000 in all.

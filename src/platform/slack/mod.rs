@@ -28,7 +28,7 @@ use crate::platform::worker::Outbox;
 use crate::tickets::{Platform, UserRef};
 
 use api::SlackApi;
-use deliver::{SlackDelivery, split_thread, thread_key};
+use deliver::{SlackDelivery, thread_key};
 
 /// The secrets the adapter needs, from the environment.
 #[derive(Clone)]
@@ -608,9 +608,4 @@ pub async fn run(
         tracing::error!("outbox worker: {e}");
     }
     served
-}
-
-/// The thread key's parts, re-exported for the adapter's users (tests, the CLI).
-pub fn thread_parts(key: &str) -> Option<(&str, &str)> {
-    split_thread(key)
 }

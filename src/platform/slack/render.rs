@@ -85,27 +85,7 @@ fn section(text: &str) -> Value {
 
 /// `text` as sections of at most [`SECTION_LIMIT`] characters, cut at line breaks where possible.
 fn sections(text: &str, max_blocks: usize) -> Vec<Value> {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for line in text.split_inclusive('\n') {
-        if cur.chars().count() + line.chars().count() > SECTION_LIMIT && !cur.is_empty() {
-            parts.push(std::mem::take(&mut cur));
-        }
-        if line.chars().count() > SECTION_LIMIT {
-            let chars: Vec<char> = line.chars().collect();
-            for chunk in chars.chunks(SECTION_LIMIT) {
-                parts.push(chunk.iter().collect());
-            }
-        } else {
-            cur.push_str(line);
-        }
-    }
-    if !cur.trim().is_empty() {
-        parts.push(cur);
-    }
-    if parts.is_empty() {
-        parts.push("…".into());
-    }
+    let mut parts = crate::platform::split_at_lines(text, SECTION_LIMIT);
     if parts.len() > max_blocks {
         parts.truncate(max_blocks);
         let last = parts.last_mut().expect("at least one");
@@ -160,8 +140,7 @@ fn date(ms: u64) -> String {
     format!("<!date^{secs}^{{date_short_pretty}} {{time}}|{secs} (Unix time)>")
 }
 
-fn person(card: &Card, user: Option<&crate::tickets::UserRef>, name: &str) -> String {
-    let _ = card;
+fn person(user: Option<&crate::tickets::UserRef>, name: &str) -> String {
     match user {
         Some(u) if u.platform == crate::tickets::Platform::Slack => {
             format!("{} (<@{}>)", escape(name), escape(&u.id))
@@ -186,7 +165,7 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
             "emoji": false,
         }
     })];
-    let mut requester = person(card, card.requester_user.as_ref(), card.requester_name());
+    let mut requester = person(card.requester_user.as_ref(), card.requester_name());
     if !card.language.is_empty() {
         requester.push_str(&format!("\nlanguage: {}", escape(&card.language)));
     }
@@ -215,7 +194,7 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
                 Some(a) => format!(
                     "{} · {}",
                     card.status.as_str(),
-                    person(card, card.assignee_user.as_ref(), a)
+                    person(card.assignee_user.as_ref(), a)
                 ),
                 None => card.status.as_str().to_string(),
             },
