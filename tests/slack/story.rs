@@ -432,3 +432,53 @@ async fn hostile_requests_change_nothing_and_get_no_reply() {
     assert!(log.contains("unknown button"), "{log}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_commands_faq_status_and_the_ticket_form() {
+    let mock = MockSlack::start().await;
+    mock.add_user(ALICE, "alice");
+    let bot = Bot::start(&config(&mock)).await;
+    let dm = mock.dm_channel_of(ALICE);
+    let command = |name: &str, text: &str| {
+        payloads::slash_command(name, text, ALICE, &dm, &mock.fresh_trigger())
+    };
+
+    // /faq words: the article, in her DM.
+    ok(bot.client.command_json(&command("/faq", "vpn")).await).await;
+    post_with(&mock, &dm, "GlobalProtect", &bot).await;
+
+    // /ticket: a form; submitted, a ticket without FAQ or questions.
+    ok(bot.client.command_json(&command("/ticket", "")).await).await;
+    mock.wait_for(|c| c.method == "views.open" && c.ok(), LIMIT)
+        .await
+        .unwrap_or_else(|e| panic!("no ticket form: {e:?}\n{}", bot.log()));
+    let view = mock.last_view().expect("the ticket form");
+    assert_eq!(view["callback_id"], "fl:ticket-form");
+    let submit = mock.submit_view(
+        ALICE,
+        view["id"].as_str().unwrap(),
+        &[
+            ("subject", "subject", "New starter needs a laptop"),
+            (
+                "description",
+                "description",
+                "Anna starts on Monday in finance.",
+            ),
+        ],
+    );
+    ok(bot.client.interactive(&submit).await).await;
+    post_with(&mock, &dm, "opened ticket T-1000", &bot).await;
+
+    // /status: her open ticket.
+    ok(bot.client.command_json(&command("/status", "")).await).await;
+    let status = mock
+        .wait_for(
+            |c| posted_in(&dm)(c) && c.text().contains("T-1000") && !c.text().contains("opened"),
+            LIMIT,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("no status: {e:?}\n{}", bot.log()));
+    assert!(status.text().contains("New starter"), "{}", status.text());
+    assert!(mock.unexpected().is_empty(), "{:?}", mock.unexpected());
+    bot.stop().await;
+}
