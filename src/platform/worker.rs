@@ -28,6 +28,28 @@ pub trait Deliver: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Placed>, String>> + Send;
 }
 
+/// Cards this process posted, by (ticket, channel) → the platform's message id: an update committed
+/// before the card's placement was recorded still edits that card instead of posting a second.
+#[derive(Default)]
+pub struct PostedCards(Mutex<std::collections::HashMap<(String, String), String>>);
+
+impl PostedCards {
+    pub fn remember(&self, ticket: &str, channel: &str, message: &str) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            (ticket.to_string(), channel.to_string()),
+            message.to_string(),
+        );
+    }
+
+    pub fn find(&self, ticket: &str, channel: &str) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(ticket.to_string(), channel.to_string()))
+            .cloned()
+    }
+}
+
 /// How often the background loop looks for pending entries when nothing wakes it.
 const POLL: Duration = Duration::from_millis(500);
 /// How long the background loop leaves a new entry to the handler that committed it.

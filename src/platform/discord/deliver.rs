@@ -16,16 +16,14 @@ use serenity::builder::Builder;
 use super::parse_id;
 use super::render::{card_buttons, card_embed, mention_ids, split_message, user_buttons};
 use crate::desk::{Action, Address, Card, Choice, Interaction, OutboxEntry, Placed};
-use crate::platform::worker::Deliver;
+use crate::platform::worker::{Deliver, PostedCards};
 use crate::tickets::{Platform, UserRef};
 
 pub struct DiscordDelivery {
     http: OnceLock<Arc<Http>>,
     /// DM channel per user id (a DM channel never changes); a std mutex held only for a lookup.
     dms: Mutex<HashMap<u64, ChannelId>>,
-    /// Cards this process posted, by (ticket, channel): an update committed before the card's
-    /// placement was recorded still edits it instead of posting a second card.
-    cards: Mutex<HashMap<(String, String), u64>>,
+    cards: PostedCards,
 }
 
 impl Default for DiscordDelivery {
@@ -64,7 +62,7 @@ impl DiscordDelivery {
         DiscordDelivery {
             http: OnceLock::new(),
             dms: Mutex::new(HashMap::new()),
-            cards: Mutex::new(HashMap::new()),
+            cards: PostedCards::default(),
         }
     }
 
@@ -184,9 +182,7 @@ impl DiscordDelivery {
             .await
             .map_err(err("posting an escalation card"))?;
         self.cards
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert((card.ticket.clone(), channel.to_string()), msg.id.get());
+            .remember(&card.ticket, channel, &msg.id.get().to_string());
         Ok(Some(Placed::Card {
             channel: channel.to_string(),
             message: msg.id.get().to_string(),
@@ -196,10 +192,9 @@ impl DiscordDelivery {
     fn known_card(&self, ticket: &str, channel: &str, message: Option<&str>) -> Option<u64> {
         message.and_then(parse_id).or_else(|| {
             self.cards
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&(ticket.to_string(), channel.to_string()))
-                .copied()
+                .find(ticket, channel)
+                .as_deref()
+                .and_then(parse_id)
         })
     }
 

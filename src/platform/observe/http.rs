@@ -27,15 +27,25 @@ pub struct Listener {
 
 /// Binds `addr` (a start-up error when it cannot) and serves until stopped.
 pub async fn start(observe: Arc<Observe>, addr: SocketAddr) -> Result<Listener> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} ([observability] listen)"))?;
-    let addr = listener.local_addr().context("the listener's address")?;
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .with_state(observe);
+    let listener = serve(app, addr, "[observability] listen").await?;
+    let addr = listener.addr();
+    tracing::info!("health on http://{addr}/healthz, metrics on http://{addr}/metrics");
+    Ok(listener)
+}
+
+/// Serves `app` on `addr` until stopped (shared by every HTTP listener of `frontline run`);
+/// `setting` names where the address comes from when it cannot be bound.
+pub async fn serve(app: Router, addr: SocketAddr, setting: &str) -> Result<Listener> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({setting})"))?;
+    let addr = listener.local_addr().context("the listener's address")?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let setting = setting.to_string();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -43,10 +53,9 @@ pub async fn start(observe: Arc<Observe>, addr: SocketAddr) -> Result<Listener> 
             })
             .await;
         if let Err(e) = served {
-            tracing::error!("the health and metrics listener stopped: {e}");
+            tracing::error!("the listener of {setting} stopped: {e}");
         }
     });
-    tracing::info!("health on http://{addr}/healthz, metrics on http://{addr}/metrics");
     Ok(Listener { addr, stop, task })
 }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::api::SlackApi;
 use super::render::{card_blocks, card_fallback, fallback, reply_blocks};
 use crate::desk::{Action, Address, Card, Choice, Interaction, OutboxEntry, Placed};
-use crate::platform::worker::Deliver;
+use crate::platform::worker::{Deliver, PostedCards};
 use crate::tickets::{Platform, UserRef};
 
 type Result<T> = std::result::Result<T, String>;
@@ -33,9 +33,7 @@ pub struct SlackDelivery {
     api: Arc<SlackApi>,
     /// DM channel per user (it never changes); a std mutex held only for a lookup.
     dms: Mutex<HashMap<String, String>>,
-    /// Cards this process posted, by (ticket, channel): an update committed before the card's
-    /// placement was recorded still edits it instead of posting a second card.
-    cards: Mutex<HashMap<(String, String), String>>,
+    cards: PostedCards,
 }
 
 impl SlackDelivery {
@@ -43,7 +41,7 @@ impl SlackDelivery {
         SlackDelivery {
             api,
             dms: Mutex::new(HashMap::new()),
-            cards: Mutex::new(HashMap::new()),
+            cards: PostedCards::default(),
         }
     }
 
@@ -144,10 +142,7 @@ impl SlackDelivery {
             }))
             .await
             .map_err(|e| format!("posting an escalation card: {e}"))?;
-        self.cards
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert((card.ticket.clone(), channel.to_string()), ts.clone());
+        self.cards.remember(&card.ticket, channel, &ts);
         Ok(Some(Placed::Card {
             channel: channel.to_string(),
             message: ts,
@@ -155,13 +150,9 @@ impl SlackDelivery {
     }
 
     fn known_card(&self, ticket: &str, channel: &str, message: Option<&str>) -> Option<String> {
-        message.map(str::to_string).or_else(|| {
-            self.cards
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&(ticket.to_string(), channel.to_string()))
-                .cloned()
-        })
+        message
+            .map(str::to_string)
+            .or_else(|| self.cards.find(ticket, channel))
     }
 
     async fn update_card(

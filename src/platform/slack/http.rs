@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
+
+use crate::platform::observe::http::Listener;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -31,23 +33,12 @@ struct Shared {
     verifier: Verifier,
 }
 
-/// A running endpoint; [`Server::stop`] ends it.
-pub struct Server {
-    addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-}
-
 /// Binds `addr` (a start-up error when it cannot) and serves until stopped.
 pub async fn serve(
     ingress: Arc<Ingress>,
     signing_secret: &str,
     addr: SocketAddr,
-) -> Result<Server> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} ([slack] listen)"))?;
-    let addr = listener.local_addr().context("the listener's address")?;
+) -> Result<Listener> {
     let shared = Arc::new(Shared {
         ingress,
         verifier: Verifier::new(signing_secret),
@@ -58,30 +49,7 @@ pub async fn serve(
         .route("/slack/commands", post(commands))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::error!("the Slack endpoints stopped: {e}");
-        }
-    });
-    Ok(Server { addr, stop, task })
-}
-
-impl Server {
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops taking requests and waits for those under way.
-    pub async fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
-    }
+    crate::platform::observe::http::serve(app, addr, "[slack] listen").await
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
