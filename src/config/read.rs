@@ -666,7 +666,8 @@ fn organisations(c: &mut Checker, raw: &[Spanned<OrganisationFile>]) -> Vec<Orga
     organisations
 }
 
-/// `[[platform_roles]]`: on Discord, numeric role ids; each role mapped once.
+/// `[[platform_roles]]`: on Discord, numeric role ids; on Slack, user group ids (S…) or user ids;
+/// each role mapped once.
 fn platform_roles(c: &mut Checker, raw: &[Spanned<PlatformRoleFile>]) -> Vec<PlatformRole> {
     let mut platform_roles = Vec::new();
     let mut role_ids: BTreeMap<String, usize> = BTreeMap::new();
@@ -687,6 +688,18 @@ fn platform_roles(c: &mut Checker, raw: &[Spanned<PlatformRoleFile>]) -> Vec<Pla
         let role = c.role(role, &field("role"));
         if let (Some(Platform::Discord), Some(id)) = (platform, id) {
             c.snowflake(id, &field("id"), "role");
+        }
+        if let (Some(Platform::Slack), Some(id)) = (platform, id)
+            && !crate::config::is_slack_id(id.get_ref(), "SUW")
+        {
+            c.at(
+                id.span().start,
+                &field("id"),
+                format!(
+                    "`{}` is not a Slack user group id (S…) or user id (U…/W…)",
+                    id.get_ref()
+                ),
+            );
         }
         let (Some(platform), Some(id), Some(role)) = (platform, id, role) else {
             continue;

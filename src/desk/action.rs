@@ -63,13 +63,38 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee: Option<UserRef>,
     },
+    /// Show a person their tickets where the platform has a page of the app for them (Slack's
+    /// App Home), newest first, in their language.
+    ShowTickets {
+        to: UserRef,
+        #[serde(default)]
+        language: String,
+        title: String,
+        /// What to show when there are none.
+        empty: String,
+        tickets: Vec<TicketLine>,
+    },
+}
+
+/// One ticket as its requester sees it in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketLine {
+    pub id: String,
+    pub subject: String,
+    /// The status in the reader's language (`in progress`, `w trakcie`).
+    pub status: String,
+    pub open: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
 }
 
 impl Action {
     /// The platform that must perform it.
     pub fn platform(&self) -> Platform {
         match self {
-            Action::Reply { to, .. } | Action::Notify { to, .. } => to.platform,
+            Action::Reply { to, .. }
+            | Action::Notify { to, .. }
+            | Action::ShowTickets { to, .. } => to.platform,
             Action::PostCard { platform, .. }
             | Action::UpdateCard { platform, .. }
             | Action::OpenAgentThread { platform, .. } => *platform,
@@ -79,7 +104,9 @@ impl Action {
     /// The person it is for, if it is for one person.
     pub fn recipient(&self) -> Option<&UserRef> {
         match self {
-            Action::Reply { to, .. } | Action::Notify { to, .. } => Some(to),
+            Action::Reply { to, .. }
+            | Action::Notify { to, .. }
+            | Action::ShowTickets { to, .. } => Some(to),
             _ => None,
         }
     }
@@ -106,6 +133,9 @@ impl Action {
             Action::OpenAgentThread {
                 ticket, channel, ..
             } => format!("open agent thread for {ticket} in channel {channel}"),
+            Action::ShowTickets { to, tickets, .. } => {
+                format!("show {} ticket(s) to {}", tickets.len(), to.key())
+            }
         }
     }
 }

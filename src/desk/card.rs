@@ -265,11 +265,15 @@ impl Card {
         }
     }
 
-    /// Who wrote a transcript line, for display: the requester's name, `bot`, or the agent's name.
+    /// Who wrote a transcript line, for display: the requester's name, `bot`, the agent's name, or
+    /// the name of someone else in a thread made into a ticket (`other:<name>`).
     pub fn speaker<'s>(&'s self, line: &'s Line) -> &'s str {
         match line.from.as_str() {
             "user" => self.requester_name(),
-            from => from.strip_prefix("agent:").unwrap_or(from),
+            from => from
+                .strip_prefix("agent:")
+                .or_else(|| from.strip_prefix("other:"))
+                .unwrap_or(from),
         }
     }
 
@@ -561,8 +565,12 @@ fn why_in_words(d: &Detection, subject: &str, pack: Option<&Pack>) -> String {
             d.confidence
         )
     };
-    if why.starts_with("opened with /ticket") {
-        s = format!("opened with /ticket; {s}");
+    // How a ticket that skipped the conversation was asked for (`opened with /ticket`, `opened
+    // from their message by … with the Create ticket shortcut`).
+    if why.starts_with("opened ")
+        && let Some(how) = why.split("; ").next()
+    {
+        s = format!("{how}; {s}");
     }
     let mut reasons = Vec::new();
     // The chosen intent's positive rules, as `intent#n +w` in the `rules ...` part.

@@ -146,6 +146,16 @@ pub enum Placed {
     UserThread { channel: String, thread: String },
 }
 
+/// One message of a thread made into a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quoted {
+    /// The author's name as their platform shows it.
+    pub name: String,
+    /// Written by the ticket's requester (otherwise by someone else in the thread).
+    pub by_requester: bool,
+    pub text: String,
+}
+
 /// Everything that can happen to the desk, from any platform.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -167,8 +177,21 @@ pub enum Event {
         subject: String,
         description: String,
     },
+    /// Someone made a ticket of a message in a channel (Slack's "Create ticket" shortcut, a
+    /// `:ticket:` reaction): the message's author is the requester, the message and its thread are
+    /// the transcript, and `by` (who asked for it) is told the ticket's id.
+    TicketFromMessages {
+        user: UserRef,
+        by: UserRef,
+        /// How it was asked for, for the agent (`the Create ticket shortcut`).
+        how: String,
+        messages: Vec<Quoted>,
+    },
     /// A user asked for the status of their tickets (`/status`).
     StatusRequest { user: UserRef },
+    /// A user opened the platform's own page for the app (Slack's App Home): it shows their
+    /// tickets ([`crate::desk::Action::ShowTickets`]).
+    HomeOpened { user: UserRef },
     /// A user searched the knowledge base (`/faq words`).
     FaqSearch { user: UserRef, query: String },
     /// A user starts afresh (`frontline chat --new`): pending questions and confirmations are
@@ -199,9 +222,12 @@ impl Event {
             | Event::UserChoice { user, .. }
             | Event::OpenTicket { user, .. }
             | Event::StatusRequest { user }
+            | Event::HomeOpened { user }
             | Event::StartFresh { user }
             | Event::FaqSearch { user, .. } => Some(user),
-            Event::Agent { by, .. } | Event::ThreadMessage { by, .. } => Some(by),
+            Event::Agent { by, .. }
+            | Event::ThreadMessage { by, .. }
+            | Event::TicketFromMessages { by, .. } => Some(by),
             Event::Placed { .. } => None,
         }
     }
@@ -214,6 +240,8 @@ impl Event {
             Event::ThreadMessage { thread, by, .. } => {
                 format!("thread:{}:{thread}", by.platform)
             }
+            // The requester's conversation is what changes, whoever asked.
+            Event::TicketFromMessages { user, .. } => format!("user:{}", user.key()),
             Event::Placed { ticket, user, .. } => match (ticket, user) {
                 (Some(t), _) => format!("ticket:{t}"),
                 (None, Some(u)) => format!("user:{}", u.key()),

@@ -31,10 +31,10 @@ use crate::config::{Config, Queue};
 use crate::store::{Store, StoreError};
 use crate::tickets::{Actor, Change, Ticket, TicketError, TicketEvent, UserRef};
 use crate::triage::Triage;
-pub use action::{Action, Delivery, OutboxEntry};
+pub use action::{Action, Delivery, OutboxEntry, TicketLine};
 pub use card::Card;
 use conversation::Conversation;
-pub use event::{Address, AgentCommand, Choice, Event, Incoming, Interaction, Placed};
+pub use event::{Address, AgentCommand, Choice, Event, Incoming, Interaction, Placed, Quoted};
 pub use grammar::{ActionId, CardAction, parse_agent_command};
 pub use turn::{Committed, Turn};
 
@@ -176,7 +176,14 @@ impl Desk {
                 subject,
                 description,
             } => cx.open_ticket_form(user, reply_to, subject, description)?,
+            Event::TicketFromMessages {
+                user,
+                by,
+                how,
+                messages,
+            } => cx.ticket_from_messages(user, by, how, messages, reply_to)?,
             Event::StatusRequest { user } => cx.status_request(user, reply_to)?,
+            Event::HomeOpened { user } => cx.home_opened(user)?,
             Event::StartFresh { user } => cx.start_fresh(user, reply_to)?,
             Event::FaqSearch { user, query } => cx.faq_search_request(user, reply_to, query)?,
             Event::Agent { by, roles, command } => cx.agent(by, roles, command.clone())?,

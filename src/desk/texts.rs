@@ -16,6 +16,8 @@ pub enum Text {
     EmptyMessage,
     NoTickets,
     YourTickets,
+    TicketOpenedFor,
+    NothingToTicket,
     TicketUnknown,
     AgentJoined,
     TicketResolved,
@@ -101,6 +103,14 @@ pub fn text(language: &str, t: Text) -> &'static str {
         ),
         Text::NoTickets => ("You have no open tickets.", "Nie masz otwartych zgłoszeń."),
         Text::YourTickets => ("Your tickets:", "Twoje zgłoszenia:"),
+        Text::TicketOpenedFor => (
+            "Ticket {id} is open for {name}; they are told in the message's thread.",
+            "Zgłoszenie {id} otwarte dla: {name}; dostali informację w wątku wiadomości.",
+        ),
+        Text::NothingToTicket => (
+            "That message has no text to make a ticket of.",
+            "Ta wiadomość nie ma treści, z której można zrobić zgłoszenie.",
+        ),
         Text::TicketUnknown => (
             "I couldn't find ticket {id} among your tickets.",
             "Nie znalazłem zgłoszenia {id} wśród Twoich zgłoszeń.",

@@ -7,8 +7,9 @@
 //! "close my ticket", "thanks"); else triage, which decides between the conversation's ticket and
 //! something new. Nothing a user writes is stored before it is redacted.
 
+use super::action::{Action, TicketLine};
 use super::conversation::{Conversation, Step};
-use super::event::{Address, Choice};
+use super::event::{Address, Choice, Quoted};
 use super::log::BotEvent;
 use super::redact::redact;
 use super::texts::{Text, fill, status_name, text};
@@ -1549,6 +1550,117 @@ impl Cx<'_> {
         detection.why = format!("opened with /ticket; {}", d.why);
         self.open_ticket(user, &mut c, detection, &subject, vec![])?;
         self.save(user, c);
+        Ok(())
+    }
+
+    /// A message (and its thread) made into a ticket by someone: the author is the requester,
+    /// every message is in the transcript (redacted), and whoever asked is told the ticket's id.
+    pub(super) fn ticket_from_messages(
+        &mut self,
+        user: &UserRef,
+        by: &UserRef,
+        how: &str,
+        messages: &[Quoted],
+        reply_to: Option<Address>,
+    ) -> Result<(), DeskError> {
+        let mut c = self.conversation(user, reply_to)?;
+        let quoted: Vec<(bool, String, String)> = messages
+            .iter()
+            .filter(|m| !m.text.trim().is_empty())
+            .map(|m| (m.by_requester, m.name.clone(), redact(&m.text)))
+            .collect();
+        let Some(first) = quoted
+            .iter()
+            .find(|(mine, ..)| *mine)
+            .or_else(|| quoted.first())
+        else {
+            self.notify(
+                by,
+                text(&self.language_or_default(&c), Text::NothingToTicket),
+            );
+            return Ok(());
+        };
+        let subject = first.2.clone();
+        let said: Vec<&str> = quoted
+            .iter()
+            .filter(|(mine, ..)| *mine)
+            .map(|(.., t)| t.as_str())
+            .collect();
+        let d = self.decide(&if said.is_empty() {
+            subject.clone()
+        } else {
+            said.join("\n")
+        });
+        c.language = d.language.clone();
+        for (mine, name, said) in &quoted {
+            c.push_line(Line {
+                at_ms: self.now,
+                from: if *mine {
+                    "user".into()
+                } else {
+                    format!("other:{name}")
+                },
+                text: said.clone(),
+            });
+        }
+        let mut detection = detection_of(&d);
+        if d.is_out_of_scope() || CONVERSATIONAL.contains(&d.intent.as_str()) {
+            detection.intent = "human_agent".into();
+        }
+        detection.why = if by.key() == user.key() {
+            format!("opened from their message with {how}; {}", d.why)
+        } else {
+            format!(
+                "opened from their message by {} with {how}; {}",
+                by.name, d.why
+            )
+        };
+        self.open_ticket(user, &mut c, detection, &subject, vec![])?;
+        if by.key() != user.key()
+            && let Some(id) = c.ticket.clone()
+        {
+            let lang = self.language_or_default(&c);
+            self.notify(
+                by,
+                fill(
+                    text(&lang, Text::TicketOpenedFor),
+                    &[("id", &id), ("name", &user.name)],
+                ),
+            );
+        }
+        self.save(user, c);
+        Ok(())
+    }
+
+    /// The person's tickets for the platform's page of the app: open ones, then the last few
+    /// finished ones. Nothing changes.
+    pub(super) fn home_opened(&mut self, user: &UserRef) -> Result<(), DeskError> {
+        let c = self.conversation(user, None)?;
+        let lang = self.language_or_default(&c);
+        let mine = self.my_tickets(user)?;
+        let mut shown: Vec<&Ticket> = mine.iter().filter(|t| t.status.is_open()).collect();
+        shown.extend(mine.iter().filter(|t| !t.status.is_open()).take(5));
+        let tickets = shown
+            .into_iter()
+            .map(|t| TicketLine {
+                id: t.id.clone(),
+                subject: t.subject.clone(),
+                status: status_name(&lang, t.status).to_string(),
+                open: t.status.is_open(),
+                assignee: t
+                    .assignee_user
+                    .as_ref()
+                    .map(|u| u.name.clone())
+                    .or_else(|| t.assignee.clone()),
+            })
+            .collect();
+        self.turn.say(Action::ShowTickets {
+            to: user.clone(),
+            language: lang.clone(),
+            title: text(&lang, Text::YourTickets).to_string(),
+            empty: text(&lang, Text::NoTickets).to_string(),
+            tickets,
+        });
         Ok(())
     }
 

@@ -167,6 +167,8 @@ impl Local {
                     mine.push(text.clone());
                     true
                 }
+                // Terminals have no page of the app: `status` says the same.
+                Action::ShowTickets { to, .. } => to.same_person(me),
                 // Local queues are the store's index: `frontline agent` lists them.
                 Action::PostCard { platform, .. }
                 | Action::UpdateCard { platform, .. }

@@ -647,6 +647,55 @@ fn the_readme_discord_configuration_is_complete_and_valid() {
     assert!(out.ends_with("problems: none\n"), "{out}");
 }
 
+/// The first TOML block of the README's "Slack" section.
+fn readme_slack_toml() -> String {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let section = &readme[readme.find("\n## Slack\n").expect("a Slack section")..];
+    let start = section
+        .find("```toml\n")
+        .expect("a TOML block in the Slack section")
+        + 8;
+    let end = start + section[start..].find("\n```").expect("the block ends");
+    section[start..end].to_string()
+}
+
+#[test]
+fn the_readme_slack_configuration_is_valid_and_a_wrong_role_id_is_named() {
+    let text = readme_slack_toml();
+    let config = Config::parse(Path::new("README.toml"), &text)
+        .unwrap_or_else(|e| panic!("the README's Slack configuration: {e}"));
+    config
+        .check_against(&Pack::builtin().unwrap())
+        .unwrap_or_else(|e| panic!("against the default pack: {e}"));
+    config
+        .check_served(&[Platform::Slack])
+        .unwrap_or_else(|e| panic!("frontline run would refuse it: {e}"));
+    assert!(config.slack.is_some());
+    let ids: Vec<&str> = config
+        .platform_roles
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        ids.iter().any(|i| i.starts_with('S')),
+        "a user group: {ids:?}"
+    );
+
+    // A Discord-style number where a Slack id belongs: the file, line and field are named.
+    let group = "id = \"S0614TZR7\"";
+    assert!(
+        text.contains(group),
+        "no user group line in the README block"
+    );
+    let bad = text.replacen(group, "id = \"123456\"", 1);
+    let line = line_of(&bad, "id = \"123456\"", None);
+    let (err, file) = start_with(&bad);
+    let want =
+        format!("{file}:{line}: platform_roles[0].id: `123456` is not a Slack user group id");
+    assert!(err.contains(&want), "want {want:?} in:\n{err}");
+}
+
 #[test]
 fn config_check_shows_the_built_in_configuration() {
     let tmp = tempfile::tempdir().unwrap();

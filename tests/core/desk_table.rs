@@ -18,7 +18,9 @@ use std::sync::{Arc, OnceLock};
 
 use frontline::config::{Config, DEFAULT_CONFIG};
 use frontline::desk::log::{BotEvent, LogEntry};
-use frontline::desk::{Action, AgentCommand, Card, Choice, Desk, Event, Incoming, Processed};
+use frontline::desk::{
+    Action, AgentCommand, Card, Choice, Desk, Event, Incoming, Processed, Quoted,
+};
 use frontline::pack::Pack;
 use frontline::store::{OutboxFilter, SledStore, Store};
 use frontline::tickets::{Actor, Change, Platform, Status, Ticket, UserRef};
@@ -173,6 +175,13 @@ fn summary(a: &Action) -> String {
         Action::OpenAgentThread {
             ticket, channel, ..
         } => format!("open agent thread {ticket} in {channel}"),
+        Action::ShowTickets { to, tickets, .. } => {
+            let t: Vec<String> = tickets
+                .iter()
+                .map(|t| format!("{} {}", t.id, t.status))
+                .collect();
+            format!("show {} [{}]", to.key(), t.join(", "))
+        }
     }
 }
 
@@ -527,6 +536,72 @@ fn agent_claims_answers_resolves_and_user_rates() {
             "T-1000 rated by local:jan",
             "csat_answered T-1000 5",
         ]
+    );
+}
+
+/// A message and its thread made into a ticket by someone else (Slack's shortcut or `:ticket:`
+/// reaction): the author is the requester, everyone's lines are on the card, redacted, and the
+/// one who asked is told; the same message again opens nothing. The person's own page lists it.
+#[test]
+fn a_thread_made_into_a_ticket_and_the_requesters_list_of_tickets() {
+    let d = desk();
+    let quoted = |name: &str, mine: bool, text: &str| Quoted {
+        name: name.into(),
+        by_requester: mine,
+        text: text.into(),
+    };
+    let from_thread = |key: &str| {
+        Incoming::keyed(
+            key,
+            Event::TicketFromMessages {
+                user: UserRef::local("jan"),
+                by: UserRef::local("alice"),
+                how: "the Create ticket shortcut".into(),
+                messages: vec![
+                    quoted("jan", true, "the printer on floor 3 jams on every page"),
+                    quoted("ola", false, "same here since Monday"),
+                    quoted("jan", true, "my password is Hunter2Secret!"),
+                ],
+            },
+        )
+    };
+    let home = |who: &str| {
+        Incoming::plain(Event::HomeOpened {
+            user: UserRef::local(who),
+        })
+    };
+    check(
+        &d,
+        table! {
+            500 home("jan") => ["show local:jan []"];
+            1_000 from_thread("slack:message-ticket:C1:1.1") => [
+                "post card T-1000 in queue l2-workplace (escalated)",
+                r#"reply local:jan "I've opened ticket T-1000""#,
+                r#"notice local:alice "Ticket T-1000 is open for jan""#,
+            ];
+            1_500 from_thread("slack:message-ticket:C1:1.1") => ["duplicate"];
+            2_000 home("jan") => ["show local:jan [T-1000 waiting for an agent]"];
+            2_500 home("alice") => ["show local:alice []"];
+        },
+    );
+    let t = ticket(&d, "T-1000");
+    assert_eq!(t.requester.id, "jan");
+    let lines: Vec<(String, String)> = t
+        .transcript
+        .iter()
+        .map(|l| (l.from.clone(), l.text.clone()))
+        .collect();
+    assert_eq!(
+        lines[1],
+        ("other:ola".into(), "same here since Monday".into())
+    );
+    assert!(!lines[2].1.contains("Hunter2Secret"), "{lines:?}");
+    assert!(
+        t.detection
+            .why
+            .starts_with("opened from their message by alice with the Create ticket shortcut"),
+        "{}",
+        t.detection.why
     );
 }
 

@@ -828,6 +828,8 @@ async fn sigkill_during_200_conversations_loses_and_duplicates_nothing() {
             Action::PostCard { .. } | Action::OpenAgentThread { .. } => {
                 vec![shown(format!("fl{}", e.id))]
             }
+            // Slack's App Home only; never made for Discord.
+            Action::ShowTickets { .. } => vec![],
             Action::UpdateCard { channel, card, .. } => {
                 // An edit of the card (edits repeat harmlessly), or a new card posted once when
                 // where the card was is unknown.

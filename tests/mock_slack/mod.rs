@@ -236,6 +236,8 @@ struct State {
     last_view: Option<String>,
     /// The App Home view published for each user.
     homes: HashMap<String, Value>,
+    /// User groups (`usergroups.list`): id → member user ids.
+    usergroups: Vec<(String, Vec<String>)>,
     /// Method → (calls still to answer 429, Retry-After seconds).
     rate_limits: HashMap<String, (u32, u64)>,
     /// Method → errors to answer the next calls with, in order.
@@ -335,6 +337,38 @@ impl MockSlack {
     pub fn add_user(&self, id: &str, name: &str) {
         let user = payloads::user_object(id, name, false);
         self.shared.lock().users.insert(id.to_string(), user);
+    }
+
+    /// Makes `usergroups.list` answer a user group `id` with these members.
+    pub fn add_usergroup(&self, id: &str, members: &[&str]) {
+        let members = members.iter().map(|m| m.to_string()).collect();
+        self.shared
+            .lock()
+            .usergroups
+            .push((id.to_string(), members));
+    }
+
+    /// Records a person's message in a channel (what Slack holds when they post), so
+    /// `conversations.replies` reads it back; `thread_ts` puts it in a thread. Returns its ts.
+    pub fn user_posted(
+        &self,
+        user: &str,
+        channel: &str,
+        text: &str,
+        thread_ts: Option<&str>,
+    ) -> String {
+        let mut state = self.shared.lock();
+        let ts = state.next_ts();
+        let mut message = serde_json::json!({
+            "type": "message", "user": user, "text": text, "ts": ts, "team": payloads::TEAM_ID,
+        });
+        if let Some(t) = thread_ts {
+            message["thread_ts"] = serde_json::json!(t);
+        }
+        state
+            .messages
+            .insert((web::resolve_channel(channel), ts.clone()), message);
+        ts
     }
 
     /// A message timestamp after every one the mock handed out so far, for events the test

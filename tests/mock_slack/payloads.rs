@@ -277,10 +277,12 @@ pub fn view_submission(
     })
 }
 
-/// `user` choosing the message shortcut `callback_id` on the message `message_ts` (in the thread
-/// of `thread_ts`, if any) in `channel`, whose text is `text`.
+/// `user` choosing the message shortcut `callback_id` on the message `message_ts` written by
+/// `author` (in the thread of `thread_ts`, if any) in `channel`, whose text is `text`.
+#[allow(clippy::too_many_arguments)]
 pub fn message_shortcut(
     user: &str,
+    author: &str,
     channel: &str,
     message_ts: &str,
     thread_ts: Option<&str>,
@@ -290,7 +292,7 @@ pub fn message_shortcut(
 ) -> Value {
     let mut message = json!({
         "type": "message",
-        "user": user,
+        "user": author,
         "text": text,
         "ts": message_ts,
         "team": TEAM_ID,

@@ -17,7 +17,9 @@ use super::payloads::{APP_ID, BOT_ID, BOT_USER, TEAM_ID};
 use super::{Call, Shared, State};
 
 /// Methods the mock knows; any other answers `unknown_method`.
-const METHODS: [&str; 12] = [
+const METHODS: [&str; 14] = [
+    "conversations.replies",
+    "usergroups.list",
     "auth.test",
     "chat.postMessage",
     "chat.update",
@@ -31,6 +33,10 @@ const METHODS: [&str; 12] = [
     "apps.connections.open",
     "response_url",
 ];
+
+/// Read methods: like Slack, they take their arguments from a form body or the query string and
+/// ignore a JSON body.
+const READ_METHODS: [&str; 3] = ["users.info", "conversations.replies", "usergroups.list"];
 
 /// Slack truncates nothing silently past this: `msg_too_long`.
 const MAX_TEXT: usize = 40_000;
@@ -97,6 +103,14 @@ async fn handle(
     } else {
         return (StatusCode::NOT_FOUND, "mock Slack: the Web API is at /api/").into_response();
     };
+    if READ_METHODS.contains(&method.as_str()) && content_type.starts_with("application/json") {
+        args.clear();
+        if let Some(query) = uri.query() {
+            for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+                args.insert(k.into_owned(), json!(v.into_owned()));
+            }
+        }
+    }
     let args = Value::Object(args);
 
     let mut retry_after = None;
@@ -287,6 +301,22 @@ fn answer(
             open_view(state, args, Some(id))
         }
         "views.publish" => publish_home(state, args),
+        "conversations.replies" => replies(state, &s("channel"), &s("ts"), &s("limit")),
+        "usergroups.list" => {
+            let with_users = s("include_users") == "true";
+            let groups: Vec<Value> = state
+                .usergroups
+                .iter()
+                .map(|(id, users)| {
+                    let mut g = json!({"id": id, "team_id": TEAM_ID, "handle": id.to_lowercase()});
+                    if with_users {
+                        g["users"] = json!(users);
+                    }
+                    g
+                })
+                .collect();
+            json!({"ok": true, "usergroups": groups})
+        }
         "users.info" => match state.users.get(args["user"].as_str().unwrap_or("")) {
             Some(user) => json!({"ok": true, "user": user}),
             None => err("user_not_found"),
@@ -303,6 +333,29 @@ fn answer(
         }
         _ => err("unknown_method"),
     }
+}
+
+/// `conversations.replies`: the thread `ts` starts or is in, the parent first; a message in no
+/// thread alone.
+fn replies(state: &State, channel: &str, ts: &str, limit: &str) -> Value {
+    if channel.is_empty() || ts.is_empty() {
+        return err("invalid_arguments");
+    }
+    let channel = resolve_channel(channel);
+    let Some(message) = state.messages.get(&(channel.clone(), ts.to_string())) else {
+        return err("thread_not_found");
+    };
+    let root = message["thread_ts"].as_str().unwrap_or(ts).to_string();
+    let mut thread: Vec<&Value> = state
+        .messages
+        .iter()
+        .filter(|((c, t), m)| *c == channel && (*t == root || m["thread_ts"] == root.as_str()))
+        .map(|(_, m)| m)
+        .collect();
+    thread.sort_by(|a, b| a["ts"].as_str().cmp(&b["ts"].as_str()));
+    let limit = limit.parse::<usize>().unwrap_or(1000).clamp(1, 1000);
+    thread.truncate(limit);
+    json!({"ok": true, "messages": thread, "has_more": false})
 }
 
 /// Why Slack would refuse this message's channel or content, if it would.

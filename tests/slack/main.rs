@@ -12,4 +12,5 @@ mod mock_discord;
 mod bot;
 mod cross;
 mod mock_slack_smoke;
+mod native;
 mod story;

@@ -285,7 +285,10 @@ async fn web_api_methods_answer_slacks_documented_shapes() {
     assert!(mock_slack::text_in(&mock.home_of("U0ALICE").unwrap()).contains("T-1 (open)"));
 
     mock.add_user("U0ALICE", "alice");
-    let who = api(&mock, "users.info", Some(BOT), json!({"user": "U0ALICE"})).await;
+    // A read method takes form fields, as Slack's do: a JSON body's arguments are not read.
+    let json_body = api(&mock, "users.info", Some(BOT), json!({"user": "U0ALICE"})).await;
+    assert_eq!(json_body.json["ok"], false, "{}", json_body.json);
+    let who = api_form(&mock, "users.info", &[("user", "U0ALICE")]).await;
     assert_eq!(who.json["ok"], true);
     assert_eq!(who.json["user"]["id"], "U0ALICE");
     assert_eq!(who.json["user"]["name"], "alice");

@@ -12,7 +12,7 @@ use crate::mock_slack::{Call, MockSlack, SlackClient, payloads};
 const ALICE: &str = "U0ALICE";
 const MALLORY: &str = "U0MALLORY";
 
-fn posted_in<'a>(channel: &'a str) -> impl Fn(&Call) -> bool + 'a {
+pub(crate) fn posted_in<'a>(channel: &'a str) -> impl Fn(&Call) -> bool + 'a {
     move |c| c.method == "chat.postMessage" && c.ok() && c.response["channel"] == channel
 }
 
@@ -26,13 +26,13 @@ async fn nth_post(mock: &MockSlack, channel: &str, n: usize, bot: &Bot) -> Call 
 }
 
 /// The first post in `channel` whose text has `needle`.
-async fn post_with(mock: &MockSlack, channel: &str, needle: &str, bot: &Bot) -> Call {
+pub(crate) async fn post_with(mock: &MockSlack, channel: &str, needle: &str, bot: &Bot) -> Call {
     mock.wait_post(channel, needle, LIMIT)
         .await
         .unwrap_or_else(|e| panic!("{e:?}\n{}", bot.log()))
 }
 
-async fn ok(response: reqwest::Response) {
+pub(crate) async fn ok(response: reqwest::Response) {
     assert_eq!(
         response.status().as_u16(),
         200,

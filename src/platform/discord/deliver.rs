@@ -347,6 +347,8 @@ impl Deliver for DiscordDelivery {
                 )
                 .await
             }
+            // Discord has no page of the app for a person; nothing asks for one there.
+            Action::ShowTickets { .. } => Ok(None),
         }
     }
 }

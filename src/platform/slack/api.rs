@@ -1,6 +1,8 @@
 //! The Slack Web API, as much of it as the adapter uses: `chat.postMessage`, `chat.update`,
-//! `chat.postEphemeral`, `conversations.open`, `views.open`, `users.info`, `auth.test` and
-//! `apps.connections.open`. Calls are JSON POSTs with the token as a bearer; Slack answers HTTP 200
+//! `chat.postEphemeral`, `conversations.open`, `views.open`, `views.publish`, `users.info`,
+//! `conversations.replies`, `usergroups.list`, `auth.test` and `apps.connections.open`. Write
+//! methods get JSON POSTs; read methods (`users.info`, `conversations.replies`, `usergroups.list`)
+//! do not read JSON bodies, so they get form-encoded ones. The token goes as a bearer; Slack answers HTTP 200
 //! with `ok: false` and an `error` code for refusals, and HTTP 429 with `Retry-After` when a
 //! method's rate limit is reached: the call then waits that long (per method, so one busy method
 //! does not hold the others) and is made again, a few times.
@@ -87,8 +89,17 @@ impl SlackApi {
         }
     }
 
-    /// Calls `method` with `args` (a JSON object); the whole answer when `ok` is true.
+    /// Calls a write `method` with `args` (a JSON object); the whole answer when `ok` is true.
     pub async fn call(&self, method: &str, args: &Value) -> Result<Value, ApiError> {
+        self.request(method, Body::Json(args)).await
+    }
+
+    /// Calls a read `method` with form-encoded `args` (read methods ignore JSON bodies).
+    pub async fn read(&self, method: &str, args: &[(&str, &str)]) -> Result<Value, ApiError> {
+        self.request(method, Body::Form(args)).await
+    }
+
+    async fn request(&self, method: &str, body: Body<'_>) -> Result<Value, ApiError> {
         let url = format!("{}{method}", self.base);
         let mut tries = 0;
         loop {
@@ -101,17 +112,15 @@ impl SlackApi {
             if let Some(at) = wait {
                 tokio::time::sleep_until(at).await;
             }
-            let response = self
-                .http
-                .post(&url)
-                .bearer_auth(&self.token)
-                .json(args)
-                .send()
-                .await
-                .map_err(|e| ApiError::Unreachable {
-                    url: url.clone(),
-                    detail: without_url(&e),
-                })?;
+            let request = self.http.post(&url).bearer_auth(&self.token);
+            let request = match body {
+                Body::Json(args) => request.json(args),
+                Body::Form(args) => request.form(args),
+            };
+            let response = request.send().await.map_err(|e| ApiError::Unreachable {
+                url: url.clone(),
+                detail: without_url(&e),
+            })?;
             let status = response.status().as_u16();
             if status == 429 {
                 tries += 1;
@@ -189,9 +198,76 @@ impl SlackApi {
         .map(|_| ())
     }
 
+    /// Publishes `user`'s App Home tab.
+    pub async fn publish_home(&self, user: &str, view: Value) -> Result<(), ApiError> {
+        self.call("views.publish", &json!({ "user_id": user, "view": view }))
+            .await
+            .map(|_| ())
+    }
+
+    /// The thread `ts` in `channel` belongs to (or starts), the parent first, at most `limit`
+    /// messages; `ts` alone when it is in no thread.
+    pub async fn thread(
+        &self,
+        channel: &str,
+        ts: &str,
+        limit: usize,
+    ) -> Result<Vec<ChannelMessage>, ApiError> {
+        let limit = limit.to_string();
+        let r = self
+            .read(
+                "conversations.replies",
+                &[("channel", channel), ("ts", ts), ("limit", &limit)],
+            )
+            .await?;
+        let field = |m: &Value, k: &str| m[k].as_str().unwrap_or_default().to_string();
+        Ok(r["messages"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .map(|m| ChannelMessage {
+                        user: if m["bot_id"].is_null() {
+                            field(m, "user")
+                        } else {
+                            String::new()
+                        },
+                        text: field(m, "text"),
+                        ts: field(m, "ts"),
+                        thread_ts: field(m, "thread_ts"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Every user group of the workspace with its members: `(group id, user ids)`.
+    pub async fn user_groups(&self) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+        let r = self
+            .read("usergroups.list", &[("include_users", "true")])
+            .await?;
+        Ok(r["usergroups"]
+            .as_array()
+            .map(|g| {
+                g.iter()
+                    .map(|g| {
+                        let users = g["users"]
+                            .as_array()
+                            .map(|u| {
+                                u.iter()
+                                    .filter_map(|u| u.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        (g["id"].as_str().unwrap_or_default().to_string(), users)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// A person's display name, else real name, else handle.
     pub async fn user_name(&self, user: &str) -> Result<String, ApiError> {
-        let r = self.call("users.info", &json!({ "user": user })).await?;
+        let r = self.read("users.info", &[("user", user)]).await?;
         let u = &r["user"];
         Ok([
             &u["profile"]["display_name"],
@@ -217,6 +293,24 @@ impl SlackApi {
         let r = self.call("apps.connections.open", &json!({})).await?;
         Ok(r["url"].as_str().unwrap_or_default().to_string())
     }
+}
+
+/// A message read back from a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelMessage {
+    /// The author's user id; empty for a bot's message.
+    pub user: String,
+    pub text: String,
+    pub ts: String,
+    /// The thread it is in (its own ts for a thread's parent); empty outside threads.
+    pub thread_ts: String,
+}
+
+/// How a call's arguments travel.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Json(&'a Value),
+    Form(&'a [(&'a str, &'a str)]),
 }
 
 /// A reqwest error without the URL (the caller names it once).

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 
 use super::api::SlackApi;
-use super::render::{card_blocks, card_fallback, fallback, reply_blocks};
+use super::render::{card_blocks, card_fallback, fallback, home_view, reply_blocks};
 use crate::desk::{Action, Address, Card, Choice, Interaction, OutboxEntry, Placed};
 use crate::platform::worker::{Deliver, PostedCards};
 use crate::tickets::{Platform, UserRef};
@@ -267,6 +267,18 @@ impl Deliver for SlackDelivery {
                 self.open_agent_thread(ticket, channel, message.as_deref(), title, greeting)
                     .await
             }
+            Action::ShowTickets {
+                to,
+                title,
+                empty,
+                tickets,
+                ..
+            } => self
+                .api
+                .publish_home(&to.id, home_view(title, empty, tickets))
+                .await
+                .map(|()| None)
+                .map_err(|e| format!("publishing the App Home: {e}")),
         }
     }
 }

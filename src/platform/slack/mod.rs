@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::config::SlackSettings;
 use crate::desk::grammar::Pressed;
-use crate::desk::{ActionId, Address, Desk, Event, Incoming, Interaction};
+use crate::desk::{ActionId, Address, Desk, Event, Incoming, Interaction, Quoted};
 use crate::platform::observe::{CheckFuture, Connectivity, Observe};
 use crate::platform::worker::Outbox;
 use crate::tickets::{Platform, UserRef};
@@ -91,7 +91,28 @@ pub struct Ingress {
     /// Signs the channel a form was opened from into its `private_metadata`, so a submission of a
     /// view this app never opened (or whose metadata was altered) is refused.
     forms: ring::hmac::Key,
+    /// Who is in the user groups the configuration maps to agent roles.
+    groups: Groups,
 }
+
+/// How long the members of user groups are trusted before `usergroups.list` is asked again
+/// (a Tier 2 method: 20 calls a minute).
+const GROUPS_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The user groups `[[platform_roles]]` maps (S…) and, once asked, their members.
+struct Groups {
+    mapped: Vec<String>,
+    /// (when asked, group ids by member); a tokio mutex: held across the call so one caller asks.
+    known: tokio::sync::Mutex<Option<(std::time::Instant, GroupsByMember)>>,
+}
+
+/// Mapped user group ids by member user id.
+type GroupsByMember = HashMap<String, Vec<String>>;
+
+/// What to call the reaction that makes a message a ticket (`:ticket:`).
+const TICKET_REACTION: &str = "ticket";
+/// The most messages of a thread copied into a ticket.
+const THREAD_LIMIT: usize = 50;
 
 /// What the HTTP endpoint (or the Socket Mode ack) answers at once.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +136,7 @@ impl Ingress {
         bot_user: String,
         settings: &SlackSettings,
         form_secret: &[u8],
+        role_groups: Vec<String>,
     ) -> Ingress {
         Ingress {
             outbox,
@@ -123,7 +145,49 @@ impl Ingress {
             support_channels: settings.support_channels.clone(),
             names: Mutex::new(HashMap::new()),
             forms: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, form_secret),
+            groups: Groups {
+                mapped: role_groups,
+                known: tokio::sync::Mutex::new(None),
+            },
         }
+    }
+
+    /// The roles a person holds for `[[platform_roles]]`: their user id and the mapped user
+    /// groups they are in (asked of Slack at most once a minute, and only when a group is mapped).
+    async fn roles(&self, user_id: &str) -> Vec<String> {
+        let mut roles = vec![user_id.to_string()];
+        if self.groups.mapped.is_empty() {
+            return roles;
+        }
+        let mut known = self.groups.known.lock().await;
+        let stale = known
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() > GROUPS_FRESH);
+        if stale {
+            match self.api.user_groups().await {
+                Ok(groups) => {
+                    let mut by_member = GroupsByMember::new();
+                    for (group, members) in groups {
+                        if !self.groups.mapped.contains(&group) {
+                            continue;
+                        }
+                        for m in members {
+                            by_member.entry(m).or_default().push(group.clone());
+                        }
+                    }
+                    *known = Some((std::time::Instant::now(), by_member));
+                }
+                // The last answer stands (or nobody is in a group yet): a person is refused
+                // rather than trusted when Slack cannot say.
+                Err(e) => tracing::warn!("usergroups.list: {e}; user group roles as last known"),
+            }
+        }
+        if let Some((_, by_member)) = known.as_ref()
+            && let Some(groups) = by_member.get(user_id)
+        {
+            roles.extend(groups.iter().cloned());
+        }
+        roles
     }
 
     /// The person behind a user id, named as Slack shows them (looked up once per process).
@@ -235,7 +299,7 @@ impl Ingress {
                     key,
                     Event::ThreadMessage {
                         by,
-                        roles: vec![user_id.to_string()],
+                        roles: self.roles(user_id).await,
                         thread: thread_key(&channel, &thread_ts),
                         text,
                     },
@@ -262,12 +326,143 @@ impl Ingress {
                 Incoming::keyed(key, Event::UserMessage { user, text })
                     .at(Address::thread(&channel, &thread_key(&channel, root)))
             }
+            "reaction_added" => {
+                let item = &e["item"];
+                let channel = s(&item["channel"]);
+                if s(&e["reaction"]) != TICKET_REACTION
+                    || s(&item["type"]) != "message"
+                    || !self.support_channels.iter().any(|c| c == channel)
+                {
+                    return;
+                }
+                let Some(incoming) = self
+                    .ticket_from_message(
+                        user_id,
+                        channel,
+                        s(&item["ts"]),
+                        Some((s(&e["item_user"]).to_string(), String::new(), String::new())),
+                        "a :ticket: reaction",
+                        None,
+                    )
+                    .await
+                else {
+                    return;
+                };
+                incoming
+            }
+            "app_home_opened" if s(&e["tab"]) == "home" => {
+                let user = self.user(user_id).await;
+                Incoming::keyed(key, Event::HomeOpened { user })
+            }
             other => {
                 tracing::debug!("Slack event `{other}` ignored");
                 return;
             }
         };
         self.process(incoming).await;
+    }
+
+    /// A ticket made of the message `ts` in `channel` and its thread, asked for by `by_id`: the
+    /// message's author is the requester (whoever asked, when a bot wrote it). Keyed by the
+    /// message, so a second shortcut or reaction on it opens nothing new. `known` is the message
+    /// as the payload carried it (author, text, thread ts), used when the thread cannot be read
+    /// (the app is not in that channel).
+    async fn ticket_from_message(
+        &self,
+        by_id: &str,
+        channel: &str,
+        ts: &str,
+        known: Option<(String, String, String)>,
+        how: &str,
+        interaction: Option<Interaction>,
+    ) -> Option<Incoming> {
+        if channel.is_empty() || ts.is_empty() {
+            return None;
+        }
+        let hint = known
+            .as_ref()
+            .map(|(.., thread)| thread.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| ts.to_string());
+        // The whole thread the message starts or is in; else the message alone.
+        let mut thread = match self.api.thread(channel, &hint, THREAD_LIMIT).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!("conversations.replies in {channel}: {e}; the message alone");
+                Vec::new()
+            }
+        };
+        if thread.is_empty()
+            && let Some((author, text, thread_ts)) = &known
+        {
+            thread.push(api::ChannelMessage {
+                user: author.clone(),
+                text: text.clone(),
+                ts: ts.to_string(),
+                thread_ts: thread_ts.clone(),
+            });
+        }
+        let root = thread
+            .first()
+            .map(|m| {
+                if m.thread_ts.is_empty() {
+                    m.ts.clone()
+                } else {
+                    m.thread_ts.clone()
+                }
+            })
+            .filter(|r| !r.is_empty())
+            .unwrap_or(hint);
+        // The author of the message asked about, not necessarily the thread's starter.
+        let author = known
+            .as_ref()
+            .map(|(a, ..)| a.clone())
+            .filter(|a| !a.is_empty())
+            .or_else(|| thread.iter().find(|m| m.ts == ts).map(|m| m.user.clone()))
+            .unwrap_or_default();
+        if !thread
+            .iter()
+            .any(|m| !m.user.is_empty() && !m.text.trim().is_empty())
+        {
+            tracing::warn!("a ticket asked for from {channel} {ts}: no message with text found");
+            return None;
+        }
+        // A bot's message (or one whose author is unknown) is the asker's request.
+        let requester_id = if author.is_empty() || author == self.bot_user {
+            by_id.to_string()
+        } else {
+            author
+        };
+        let user = self.user(&requester_id).await;
+        let by = self.user(by_id).await;
+        let mut messages = Vec::new();
+        for m in thread {
+            if m.user.is_empty() || m.user == self.bot_user {
+                continue;
+            }
+            let name = self.user(&m.user).await.name;
+            messages.push(Quoted {
+                name,
+                by_requester: m.user == requester_id,
+                text: m.text,
+            });
+        }
+        let mut incoming = Incoming::keyed(
+            format!("slack:message-ticket:{channel}:{ts}"),
+            Event::TicketFromMessages {
+                user,
+                by,
+                how: how.to_string(),
+                messages,
+            },
+        )
+        .at(if channel.starts_with('D') {
+            Address::direct()
+        } else {
+            Address::thread(channel, &thread_key(channel, &root))
+        });
+        incoming.interaction = interaction;
+        Some(incoming)
     }
 
     /// An interactive payload (`block_actions`, `view_submission`, `message_action`,
@@ -324,7 +519,7 @@ impl Ingress {
                 Pressed::Choice(choice) => Event::UserChoice { user: who, choice },
                 Pressed::Agent(command) => Event::Agent {
                     by: who,
-                    roles: vec![user_id.clone()],
+                    roles: self.roles(&user_id).await,
                     command,
                 },
             };
@@ -388,7 +583,7 @@ impl Ingress {
                 Some(Ok(command)) => (
                     Event::Agent {
                         by: who,
-                        roles: vec![user_id.clone()],
+                        roles: me.roles(&user_id).await,
                         command,
                     },
                     None,
@@ -420,8 +615,8 @@ impl Ingress {
         Ack::Empty
     }
 
-    /// The "Create ticket" message shortcut: the message becomes a ticket for the person whose
-    /// message it is not necessarily: for the one who used the shortcut, about that message.
+    /// The "Create ticket" message shortcut: the message and its thread become a ticket of the
+    /// message's author; whoever used the shortcut is told its id.
     async fn on_shortcut(&self, p: Value) {
         if s(&p["callback_id"]) != "create_ticket" {
             tracing::warn!(
@@ -432,38 +627,29 @@ impl Ingress {
         }
         let user_id = s(&p["user"]["id"]).to_string();
         let channel = s(&p["channel"]["id"]).to_string();
-        let text = s(&p["message"]["text"]).to_string();
-        let ts = s(&p["message"]["ts"]).to_string();
-        let thread = {
-            let t = s(&p["message"]["thread_ts"]);
-            if t.is_empty() {
-                ts.clone()
-            } else {
-                t.to_string()
-            }
-        };
-        let subject: String = text.lines().next().unwrap_or("").chars().take(80).collect();
-        let user = self.user(&user_id).await;
-        let key = format!("slack:shortcut:{}", s(&p["trigger_id"]));
-        let address = if channel.starts_with('D') || channel.is_empty() {
-            Address::direct()
-        } else {
-            Address::thread(&channel, &thread_key(&channel, &thread))
-        };
-        let incoming = Incoming::keyed(
-            key,
-            Event::OpenTicket {
-                user,
-                subject,
-                description: text,
-            },
-        )
-        .at(address)
-        .answering(Interaction {
-            id: channel,
+        let m = &p["message"];
+        let known = (
+            s(&m["user"]).to_string(),
+            s(&m["text"]).to_string(),
+            s(&m["thread_ts"]).to_string(),
+        );
+        let interaction = Interaction {
+            id: channel.clone(),
             token: String::new(),
-        });
-        self.process(incoming).await;
+        };
+        if let Some(incoming) = self
+            .ticket_from_message(
+                &user_id,
+                &channel,
+                s(&m["ts"]),
+                Some(known),
+                "the Create ticket shortcut",
+                Some(interaction),
+            )
+            .await
+        {
+            self.process(incoming).await;
+        }
     }
 
     /// A slash command (`/ticket`, `/status`, `/faq words`, `/hours`), as form fields.
@@ -552,6 +738,13 @@ pub async fn run(
         ),
         None => anyhow!("{e}"),
     })?;
+    let role_groups: Vec<String> = desk
+        .config()
+        .platform_roles
+        .iter()
+        .filter(|r| r.platform == Platform::Slack && r.id.starts_with('S'))
+        .map(|r| r.id.clone())
+        .collect();
     let delivery = Arc::new(SlackDelivery::new(api.clone()));
     let outbox = Outbox::observed(desk, delivery, observe.metrics().clone());
     // The key that tags forms' metadata: the signing secret, or in Socket Mode (which has none)
@@ -567,6 +760,7 @@ pub async fn run(
         bot_user,
         &settings,
         form_secret.as_bytes(),
+        role_groups,
     ));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(outbox.clone().run(stopped));

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use crate::desk::grammar::Form;
-use crate::desk::{Card, CardAction, Choice};
+use crate::desk::{Card, CardAction, Choice, TicketLine};
 use crate::tickets::Line;
 
 pub const MAX_BLOCKS: usize = 50;
@@ -127,6 +127,34 @@ pub fn reply_blocks(text: &str, buttons: &[Choice], language: &str) -> Vec<Value
         blocks.push(json!({ "type": "actions", "elements": elements }));
     }
     blocks
+}
+
+/// The most blocks an App Home view holds.
+const HOME_BLOCKS: usize = 100;
+
+/// The App Home tab: the person's tickets, open ones first, one section each.
+pub fn home_view(title: &str, empty: &str, tickets: &[TicketLine]) -> Value {
+    let mut blocks = vec![json!({
+        "type": "header",
+        "text": { "type": "plain_text", "text": clip(title.trim_end_matches(':'), HEADER_LIMIT), "emoji": true },
+    })];
+    if tickets.iter().all(|t| !t.open) {
+        blocks.push(section(&escape(empty)));
+    }
+    let room = HOME_BLOCKS - blocks.len() - 1;
+    for t in tickets.iter().take(room) {
+        let mut line = format!("*{}* · {}", escape(&t.id), escape(&t.status));
+        if let Some(a) = &t.assignee {
+            line.push_str(&format!(" · {}", escape(a)));
+        }
+        line.push('\n');
+        line.push_str(&escape(&t.subject));
+        blocks.push(section(&clip(&line, SECTION_LIMIT)));
+    }
+    if tickets.len() > room {
+        blocks.push(section(&format!("… +{}", tickets.len() - room)));
+    }
+    json!({ "type": "home", "blocks": blocks })
 }
 
 /// The plain `text` sent beside blocks (notifications).
