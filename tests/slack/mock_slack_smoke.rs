@@ -319,7 +319,10 @@ async fn web_api_methods_answer_slacks_documented_shapes() {
     assert_eq!(unexpected[0].method, "chat.delete");
 
     let waited = mock
-        .wait_for(|c| c.method == "users.info" && !c.ok(), WAIT)
+        .wait_for(
+            |c| c.method == "users.info" && !c.ok() && c.body["user"].is_string(),
+            WAIT,
+        )
         .await
         .unwrap();
     assert_eq!(waited.body["user"], "U0NOBODY");
