@@ -72,14 +72,16 @@ impl Cx<'_> {
                 };
                 self.user_message(by, Some(at), text)
             }
+            // The agent sees what they wrote in the thread: no "sent to" notice for each message.
             Some(owner) => match owner.strip_prefix("ticket:") {
-                Some(ticket) => self.agent(
+                Some(ticket) => self.agent_quietly(
                     by,
                     roles,
                     AgentCommand::Reply {
                         ticket: ticket.to_string(),
                         text: text.to_string(),
                     },
+                    false,
                 ),
                 // Someone else's conversation thread: not theirs to write in through the bot.
                 None => Ok(()),
@@ -93,6 +95,18 @@ impl Cx<'_> {
         by: &UserRef,
         roles: &[String],
         command: AgentCommand,
+    ) -> Result<(), DeskError> {
+        self.agent_quietly(by, roles, command, true)
+    }
+
+    /// An agent command; `confirm` says whether the agent is told it was done (refusals are
+    /// always told).
+    fn agent_quietly(
+        &mut self,
+        by: &UserRef,
+        roles: &[String],
+        command: AgentCommand,
+        confirm: bool,
     ) -> Result<(), DeskError> {
         let desk = self.desk;
         // A configured agent, or a platform user whose platform roles the configuration maps.
@@ -234,7 +248,9 @@ impl Cx<'_> {
         };
         let mut c = c;
         c.language = lang.clone();
-        self.notify(by, confirmation(&command, &t));
+        if confirm {
+            self.notify(by, confirmation(&command, &t));
+        }
         match &command {
             AgentCommand::Claim { .. } => {
                 self.card_update(&t)?;

@@ -61,7 +61,11 @@ pub struct Bot {
 impl Bot {
     /// Starts `frontline run` on `config` and waits for its Slack endpoint's address.
     pub async fn start(config: &str) -> Bot {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        Bot::start_in(config, tempfile::tempdir().expect("temporary directory")).await
+    }
+
+    /// Starts `frontline run` on `config` with the data directory `dir` (of a bot stopped before).
+    pub async fn start_in(config: &str, dir: tempfile::TempDir) -> Bot {
         let (child, stderr, dir) = spawn(config, dir);
         let mut bot = Bot {
             child,

@@ -218,6 +218,16 @@ async fn story(mock: &MockSlack, bot: &Bot, slack: &Via<'_>) {
     );
     slack.event(&agent_says).await;
     post_with(mock, &dm, "please restart GlobalProtect", bot).await;
+    // The agent sees what they wrote in the thread: no notice for each message.
+    let agent_dm = mock.dm_channel_of(AGENT);
+    assert!(
+        !mock
+            .calls()
+            .iter()
+            .any(|c| (c.channel() == agent_dm || c.body["user"] == AGENT)
+                && c.text().contains("sent to")),
+        "a notice for a message the agent wrote in the thread"
+    );
     slack
         .event(&say("Ev021", "after the restart it says portal not found"))
         .await;
@@ -430,6 +440,25 @@ async fn hostile_requests_change_nothing_and_get_no_reply() {
     assert!(log.contains("refused a request to /slack/events"), "{log}");
     assert!(log.contains("did not open"), "{log}");
     assert!(log.contains("unknown button"), "{log}");
+    let dir = bot.stop().await;
+
+    // Restarted on the same store, Slack retries the first event once more: still one answer.
+    let bot = Bot::start_in(&config(&mock), dir).await;
+    ok(bot.client.event_retry(&event, 2, "http_timeout").await).await;
+    let after = payloads::dm_event("Ev102", ALICE, &dm, "thank you!", &mock.fresh_ts());
+    ok(bot.client.event(&after).await).await;
+    mock.wait_for_n(posted_in(&dm), 3, LIMIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", bot.log()));
+    let vpn_answers = mock
+        .posted(&dm)
+        .iter()
+        .filter(|c| c.text().contains("GlobalProtect"))
+        .count();
+    assert_eq!(
+        vpn_answers, 1,
+        "the event retried after a restart was answered again"
+    );
     bot.stop().await;
 }
 

@@ -59,6 +59,51 @@ pub async fn serve(app: Router, addr: SocketAddr, setting: &str) -> Result<Liste
     Ok(Listener { addr, stop, task })
 }
 
+/// Like [`serve`], but on a thread and runtime of its own: what the listener answers does not
+/// wait behind the work of the bot's runtime (the Slack endpoints must ack within 3 s, and ack
+/// fast under a flood of events whose work piles up on the bot's runtime).
+pub async fn serve_on_own_thread(app: Router, addr: SocketAddr, setting: &str) -> Result<Listener> {
+    let std_listener = std::net::TcpListener::bind(addr)
+        .with_context(|| format!("cannot listen on {addr} ({setting})"))?;
+    std_listener
+        .set_nonblocking(true)
+        .context("a non-blocking listener")?;
+    let addr = std_listener
+        .local_addr()
+        .context("the listener's address")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("the listener's runtime")?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    let setting = setting.to_string();
+    std::thread::Builder::new()
+        .name("frontline-http".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let served = match tokio::net::TcpListener::from_std(std_listener) {
+                    Ok(listener) => axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                if let Err(e) = served {
+                    tracing::error!("the listener of {setting} stopped: {e}");
+                }
+            });
+            let _ = done.send(());
+        })
+        .context("the listener's thread")?;
+    let task = tokio::spawn(async move {
+        let _ = finished.await;
+    });
+    Ok(Listener { addr, stop, task })
+}
+
 impl Listener {
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -49,7 +49,7 @@ pub async fn serve(
         .route("/slack/commands", post(commands))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared);
-    crate::platform::observe::http::serve(app, addr, "[slack] listen").await
+    crate::platform::observe::http::serve_on_own_thread(app, addr, "[slack] listen").await
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {

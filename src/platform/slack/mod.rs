@@ -93,7 +93,15 @@ pub struct Ingress {
     forms: ring::hmac::Key,
     /// Who is in the user groups the configuration maps to agent roles.
     groups: Groups,
+    /// The runtime the work after an ack runs on (the HTTP endpoints answer on a thread of
+    /// their own), and how many of those jobs may run at once.
+    runtime: tokio::runtime::Handle,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
+
+/// Jobs after an ack running at once; more wait their turn (parked, costing nothing), so a flood
+/// of events does not crowd out the acks nor share the desk's flushes among thousands of turns.
+const IN_FLIGHT: usize = 32;
 
 /// How long the members of user groups are trusted before `usergroups.list` is asked again
 /// (a Tier 2 method: 20 calls a minute).
@@ -149,7 +157,23 @@ impl Ingress {
                 mapped: role_groups,
                 known: tokio::sync::Mutex::new(None),
             },
+            runtime: tokio::runtime::Handle::current(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT)),
         }
+    }
+
+    /// Runs `work` (what a request asked for) on the adapter's runtime once one of the
+    /// [`IN_FLIGHT`] places is free; counted as under way from the start, so a shutdown waits
+    /// for it.
+    fn after_ack(self: &Arc<Self>, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let me = self.clone();
+        self.runtime.spawn(async move {
+            let _active = me.outbox.enter();
+            let Ok(_place) = me.in_flight.clone().acquire_owned().await else {
+                return;
+            };
+            work.await;
+        });
     }
 
     /// The roles a person holds for `[[platform_roles]]`: their user id and the mapped user
@@ -258,7 +282,7 @@ impl Ingress {
             "url_verification" => Ack::Json(serde_json::json!({ "challenge": body["challenge"] })),
             "event_callback" => {
                 let me = self.clone();
-                tokio::spawn(async move { me.on_event(body).await });
+                self.after_ack(async move { me.on_event(body).await });
                 Ack::Empty
             }
             other => Ack::Bad(format!("unknown Events API type `{other}`")),
@@ -471,13 +495,13 @@ impl Ingress {
         match s(&p["type"]) {
             "block_actions" => {
                 let me = self.clone();
-                tokio::spawn(async move { me.on_actions(p).await });
+                self.after_ack(async move { me.on_actions(p).await });
                 Ack::Empty
             }
             "view_submission" => self.on_view(p),
             "message_action" | "shortcut" => {
                 let me = self.clone();
-                tokio::spawn(async move { me.on_shortcut(p).await });
+                self.after_ack(async move { me.on_shortcut(p).await });
                 Ack::Empty
             }
             "view_closed" => Ack::Empty,
@@ -576,7 +600,7 @@ impl Ingress {
         let key = format!("slack:view:{}", s(&view["id"]));
         let me = self.clone();
         let values_again = values.clone();
-        tokio::spawn(async move {
+        self.after_ack(async move {
             let who = me.user(&user_id).await;
             let field = |f: &str| values_again.get(f).cloned().unwrap_or_default();
             let (event, reply_to) = match submitted {
@@ -666,7 +690,7 @@ impl Ingress {
             return Ack::Bad("a command without user_id".into());
         }
         let me = self.clone();
-        tokio::spawn(async move {
+        self.after_ack(async move {
             let who = me.user(&user_id).await;
             let event = match command.trim_start_matches('/') {
                 "ticket" => {
