@@ -57,6 +57,8 @@ pub struct Queue {
     pub platform_written: bool,
     /// The platform channel id; for `local`, a name.
     pub channel: String,
+    /// The business-hours calendar its tickets' SLAs count in, unless the organisation names one.
+    pub calendar: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +84,8 @@ pub struct Organisation {
     pub name: String,
     /// Members as `platform:user-id`.
     pub users: Vec<String>,
+    /// The business-hours calendar its tickets' SLAs count in (its contract's hours).
+    pub calendar: Option<String>,
 }
 
 /// A platform role (a Discord role id, a Slack user group id) whose members are agents.
@@ -260,6 +264,8 @@ struct ConfigFile {
     sla: BTreeMap<Priority, SlaTarget>,
     #[serde(default)]
     platform_roles: Vec<Spanned<PlatformRoleFile>>,
+    #[serde(default)]
+    calendars: BTreeMap<String, Spanned<read::calendars::CalendarFile>>,
     discord: Option<Spanned<DiscordSettings>>,
     slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
@@ -289,6 +295,8 @@ pub struct Config {
     pub organisations: Vec<Organisation>,
     pub sla: BTreeMap<Priority, SlaTarget>,
     pub platform_roles: Vec<PlatformRole>,
+    /// Business-hours calendars by name (`[calendars.NAME]`).
+    pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
     pub discord: Option<DiscordSettings>,
     pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
@@ -387,6 +395,7 @@ impl Config {
             organisations: r.organisations,
             sla: f.sla,
             platform_roles: r.platform_roles,
+            calendars: r.calendars,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
             support: f.support,

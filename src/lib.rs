@@ -7,6 +7,7 @@
 //!   deliver their platform's outbox.
 //! - [`tooling`]: evaluation, benchmarks and generated packs, apart from the core.
 
+pub mod clocks;
 pub mod config;
 pub mod desk;
 pub mod pack;

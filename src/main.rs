@@ -199,6 +199,12 @@ enum Command {
         #[command(subcommand)]
         what: ConfigCommand,
     },
+    /// Business-hours calendars (`[calendars.NAME]`): `frontline calendar due` computes a
+    /// deadline the way the SLA clocks do.
+    Calendar {
+        #[command(subcommand)]
+        what: CalendarCommand,
+    },
     /// Classify each line of stdin (or each argument) and print the decision.
     Triage {
         /// Intent pack directory (default: ./intents if there is one, else the built-in pack).
@@ -349,6 +355,32 @@ enum ConfigCommand {
         #[arg(long)]
         intents: Option<PathBuf>,
         /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// The earliest instant at which N business minutes have elapsed since --from, not counting
+    /// the pauses, printed in the calendar's UTC offset.
+    Due {
+        /// Configuration file with the calendars (default: the built-in one).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The calendar's name (`[calendars.NAME]`; `24x7` is UTC around the clock).
+        #[arg(long)]
+        calendar: String,
+        /// The start, RFC 3339 with an offset (2026-11-27T09:00:00+01:00).
+        #[arg(long)]
+        from: String,
+        /// Business minutes to count.
+        #[arg(long)]
+        minutes: u64,
+        /// Time that does not count, FROM..TO (two RFC 3339 instants, half-open); repeatable.
+        #[arg(long)]
+        pause: Vec<String>,
+        /// Print `{"due", "business_minutes"}`.
         #[arg(long)]
         json: bool,
     },
@@ -573,6 +605,7 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
         | Command::Restore { .. }
         | Command::Init { .. }
         | Command::Config { .. }
+        | Command::Calendar { .. }
         | Command::Triage { .. }
         | Command::Eval { .. }
         | Command::Bench { .. }
@@ -705,6 +738,32 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             let config = config.map(|c| io.path(&c));
             let intents = intents.map(|d| io.path(&d));
             return setup::config_check(config.as_deref(), intents, json, &mut *io.out);
+        }
+        Command::Calendar {
+            what:
+                CalendarCommand::Due {
+                    config,
+                    calendar,
+                    from,
+                    minutes,
+                    pause,
+                    json,
+                },
+        } => {
+            let args = DeskArgs {
+                config,
+                ..DeskArgs::default()
+            };
+            let config = config_of(&args, io.cwd.as_deref())?;
+            frontline::tooling::clocks::due(
+                &config,
+                &calendar,
+                &from,
+                minutes,
+                &pause,
+                json,
+                &mut *io.out,
+            )?;
         }
         Command::Triage {
             intents,

@@ -12,6 +12,8 @@ use toml::Spanned;
 use super::*;
 use crate::pack::{key_at, line_of, names_a_value};
 
+pub(super) mod calendars;
+
 // The file as written. Text fields are read as strings and checked here rather than by serde, so
 // that one pass reports every mistake (serde stops at the first) and each names its own line.
 pub(super) type Text = Option<Spanned<String>>;
@@ -23,6 +25,8 @@ pub(super) struct QueueFile {
     tier: Text,
     platform: Text,
     channel: Text,
+    /// The business-hours calendar its SLAs count in (`[calendars.NAME]`).
+    calendar: Text,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +54,8 @@ pub(super) struct OrganisationFile {
     name: Text,
     #[serde(default)]
     users: Vec<Spanned<String>>,
+    /// The business-hours calendar its SLAs count in (`[calendars.NAME]`).
+    calendar: Text,
 }
 
 #[derive(Deserialize)]
@@ -288,6 +294,7 @@ pub(super) struct Read {
     pub agents: Vec<Agent>,
     pub organisations: Vec<Organisation>,
     pub platform_roles: Vec<PlatformRole>,
+    pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
     pub lines: BTreeMap<String, usize>,
     pub problems: Vec<PackError>,
 }
@@ -308,12 +315,49 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     let intents = c
         .optional(&f.intents, "intents")
         .map(|d| base.join(d.get_ref()));
+    let calendars = calendars::calendars(&mut c, &f.calendars, base);
     let (queues, tiers) = queues(&mut c, &f.queues);
     let routing = routing(&mut c, &f.routing, &queues, &tiers);
     let l3_queue = l3_queue(&mut c, &f.l3_queue, &queues, &tiers);
     let agents = agents(&mut c, &f.agents);
     let organisations = organisations(&mut c, &f.organisations);
     let platform_roles = platform_roles(&mut c, &f.platform_roles);
+    // Every calendar named by a queue or an organisation is defined.
+    let named = f
+        .queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (format!("queues[{i}].calendar"), &q.get_ref().calendar))
+        .chain(f.organisations.iter().enumerate().map(|(i, o)| {
+            (
+                format!("organisations[{i}].calendar"),
+                &o.get_ref().calendar,
+            )
+        }));
+    for (field, name) in named {
+        if let Some(n) = name
+            && !f.calendars.contains_key(n.get_ref())
+        {
+            let known: Vec<&str> = f.calendars.keys().map(String::as_str).collect();
+            c.at(
+                n.span().start,
+                &field,
+                if known.is_empty() {
+                    format!(
+                        "no calendar `{}`: define it as [calendars.{}]",
+                        n.get_ref(),
+                        n.get_ref()
+                    )
+                } else {
+                    format!(
+                        "no calendar `{}` (calendars: {})",
+                        n.get_ref(),
+                        known.join(", ")
+                    )
+                },
+            );
+        }
+    }
     if let Some(d) = &f.discord {
         support_channels(&mut c, d);
     }
@@ -334,6 +378,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         agents,
         organisations,
         platform_roles,
+        calendars,
         lines: c.lines,
         problems,
     }
@@ -416,6 +461,7 @@ fn queues(c: &mut Checker, raw: &[Spanned<QueueFile>]) -> (Vec<Queue>, Tiers) {
                 .as_ref()
                 .map(|v| v.get_ref().clone())
                 .unwrap_or_default(),
+            calendar: q.calendar.as_ref().map(|v| v.get_ref().clone()),
         });
     }
     (queues, tiers)
@@ -661,6 +707,7 @@ fn organisations(c: &mut Checker, raw: &[Spanned<OrganisationFile>]) -> Vec<Orga
             id: id.get_ref().clone(),
             name: name.get_ref().clone(),
             users: o.users.iter().map(|u| u.get_ref().clone()).collect(),
+            calendar: o.calendar.as_ref().map(|v| v.get_ref().clone()),
         });
     }
     organisations

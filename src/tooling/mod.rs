@@ -1,7 +1,9 @@
-//! Tooling apart from the core: `frontline eval` and `eval-faq`, `frontline bench`, the generated
+//! Tooling apart from the core: `frontline eval` and `eval-faq`, `frontline bench`, `frontline
+//! calendar due`, the generated
 //! packs benchmarks use, the ticket-store benchmark, and `frontline triage`'s streaming on all cores.
 
 pub mod bench;
+pub mod clocks;
 pub mod eval;
 pub mod store_bench;
 pub mod synth;
