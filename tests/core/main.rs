@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod calendar_table;
 mod card_table;
 mod desk_conversations;
 mod desk_table;
