@@ -86,6 +86,8 @@ pub struct Organisation {
     pub users: Vec<String>,
     /// The business-hours calendar its tickets' SLAs count in (its contract's hours).
     pub calendar: Option<String>,
+    /// Its contract's SLA targets by priority, instead of `[sla]`'s.
+    pub sla: BTreeMap<Priority, SlaTarget>,
 }
 
 /// A platform role (a Discord role id, a Slack user group id) whose members are agents.
@@ -113,6 +115,10 @@ pub struct DiscordSettings {
 pub struct SlaTarget {
     pub first_response_minutes: u64,
     pub resolution_minutes: u64,
+    /// After each message of the requester's (once an agent first answered), until an agent
+    /// answers again; no such clock when absent.
+    #[serde(default)]
+    pub next_response_minutes: Option<u64>,
 }
 
 /// What users are told about the support desk itself (`[support]`).
@@ -609,5 +615,49 @@ impl Config {
     pub fn organisation_of(&self, user: &UserRef) -> Option<&Organisation> {
         let key = user.key();
         self.organisations.iter().find(|o| o.users.contains(&key))
+    }
+
+    fn organisation(&self, id: Option<&str>) -> Option<&Organisation> {
+        id.and_then(|id| self.organisations.iter().find(|o| o.id == id))
+    }
+
+    /// The SLA targets for a ticket of `priority` of `organisation`: its contract's, else
+    /// `[sla]`'s.
+    pub fn sla_for(&self, priority: Priority, organisation: Option<&str>) -> Option<SlaTarget> {
+        self.organisation(organisation)
+            .and_then(|o| o.sla.get(&priority))
+            .or_else(|| self.sla.get(&priority))
+            .copied()
+    }
+
+    /// The calendar a ticket's clocks count in: its organisation's, else its queue's, else
+    /// around the clock in UTC.
+    pub fn calendar_for(
+        &self,
+        organisation: Option<&str>,
+        queue: &str,
+    ) -> std::borrow::Cow<'_, crate::clocks::calendar::Calendar> {
+        let named = self
+            .organisation(organisation)
+            .and_then(|o| o.calendar.as_deref())
+            .or_else(|| self.queue(queue).and_then(|q| q.calendar.as_deref()))
+            .and_then(|n| self.calendars.get(n));
+        match named {
+            Some(c) => std::borrow::Cow::Borrowed(c),
+            None => std::borrow::Cow::Owned(crate::clocks::calendar::Calendar::always("24x7")),
+        }
+    }
+
+    /// A ticket's SLA clocks at `now` (none when its priority has no targets).
+    pub fn clocks(&self, t: &crate::tickets::Ticket, now: u64) -> Vec<crate::clocks::sla::Clock> {
+        match self.sla_for(t.priority, t.organisation.as_deref()) {
+            Some(target) => crate::clocks::sla::clocks(
+                t,
+                &target,
+                &self.calendar_for(t.organisation.as_deref(), &t.queue),
+                now,
+            ),
+            None => vec![],
+        }
     }
 }

@@ -1226,17 +1226,26 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 };
                 let events = store.events(&t.id)?;
                 if json {
+                    let now = now_ms();
+                    let cal = setup
+                        .config
+                        .calendar_for(t.organisation.as_deref(), &t.queue);
+                    let clocks =
+                        frontline::clocks::sla::to_json(&setup.config.clocks(&t, now), &cal);
                     outln!(
                         io,
                         "{}",
-                        terminal::json(&serde_json::json!({"ticket": t, "events": events}))?
+                        terminal::json(
+                            &serde_json::json!({"ticket": t, "events": events, "clocks": clocks})
+                        )?
                     );
                 } else {
-                    let cx = frontline::desk::card::CardContext::gather(
+                    let mut cx = frontline::desk::card::CardContext::gather(
                         store.as_ref(),
                         setup.triage.pack(),
                         &t,
                     )?;
+                    cx.clocks = setup.config.clocks(&t, now_ms());
                     let card = frontline::desk::Card::of(&t, &cx);
                     outln!(io, "{}", card.render_with_events(&events, now_ms()));
                 }

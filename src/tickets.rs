@@ -208,6 +208,47 @@ pub struct Ticket {
     /// Agents' internal notes: never sent to the requester.
     #[serde(default)]
     pub notes: Vec<Line>,
+    /// What the SLA clocks are worked out from (see `clocks::sla`).
+    #[serde(default)]
+    pub clock: ClockFacts,
+}
+
+/// The facts the SLA clocks are computed from, kept up to date by [`Ticket::apply`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockFacts {
+    /// Spans the resolution clock did not run (waiting on the requester; resolved until
+    /// reopened), oldest first; the last may still be open (`None`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paused: Vec<(u64, Option<u64>)>,
+    /// Since when the requester has waited for an agent's next answer: a message of theirs after
+    /// the first response that no agent has answered yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting_since: Option<u64>,
+    /// The last such wait that was answered: (since, answered at).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_answered: Option<(u64, u64)>,
+}
+
+impl ClockFacts {
+    fn pause(&mut self, now: u64) {
+        if !self.paused.last().is_some_and(|(_, b)| b.is_none()) {
+            self.paused.push((now, None));
+        }
+    }
+
+    fn resume(&mut self, now: u64) {
+        if let Some((a, b)) = self.paused.last_mut()
+            && b.is_none()
+        {
+            *b = Some(now.max(*a));
+        }
+    }
+
+    fn answered(&mut self, now: u64) {
+        if let Some(since) = self.awaiting_since.take() {
+            self.last_answered = Some((since, now));
+        }
+    }
 }
 
 /// Who did something to a ticket.
@@ -475,10 +516,17 @@ impl Ticket {
                     text: text.clone(),
                 });
                 self.first_response_ms.get_or_insert(now);
+                self.clock.answered(now);
                 // Asking waits for the user; a plain reply keeps the ticket with the agent.
                 self.status = match change {
-                    Change::AskedUser { .. } => Status::WaitingOnUser,
-                    _ => Status::Claimed,
+                    Change::AskedUser { .. } => {
+                        self.clock.pause(now);
+                        Status::WaitingOnUser
+                    }
+                    _ => {
+                        self.clock.resume(now);
+                        Status::Claimed
+                    }
                 };
             }
             Change::UserReplied { text } => {
@@ -489,6 +537,14 @@ impl Ticket {
                 });
                 if self.status == Status::WaitingOnUser {
                     self.status = Status::Claimed;
+                    self.clock.resume(now);
+                }
+                // After the first response, their message waits for an agent's next answer.
+                if self.status.is_open()
+                    && self.first_response_ms.is_some()
+                    && self.clock.awaiting_since.is_none()
+                {
+                    self.clock.awaiting_since = Some(now);
                 }
             }
             Change::Resolved { minutes, .. } => {
@@ -502,6 +558,9 @@ impl Ticket {
                 self.status = Status::Resolved;
                 self.resolved_ms = Some(now);
                 self.minutes_spent += minutes;
+                // Resolving stops every clock; the time until a reopening does not count.
+                self.clock.awaiting_since = None;
+                self.clock.pause(now);
             }
             Change::TimeLogged { minutes } => {
                 must_be_assignee(self)?;
@@ -517,6 +576,7 @@ impl Ticket {
                     Status::Escalated
                 };
                 self.resolved_ms = None;
+                self.clock.resume(now);
                 // The next resolution is rated afresh; the log keeps the earlier rating.
                 self.rating = None;
                 self.rating_comment = None;
@@ -731,6 +791,7 @@ mod transitions {
             linked: vec![],
             l3_note: None,
             notes: vec![],
+            clock: Default::default(),
         }
     }
 

@@ -2,3 +2,4 @@
 //! platform-neutral core: no I/O, no clock read (instants are handed in).
 
 pub mod calendar;
+pub mod sla;

@@ -56,6 +56,9 @@ pub(super) struct OrganisationFile {
     users: Vec<Spanned<String>>,
     /// The business-hours calendar its SLAs count in (`[calendars.NAME]`).
     calendar: Text,
+    /// Its contract's SLA targets by priority (`sla.P1 = { ... }`).
+    #[serde(default)]
+    sla: BTreeMap<Priority, SlaTarget>,
 }
 
 #[derive(Deserialize)]
@@ -708,6 +711,7 @@ fn organisations(c: &mut Checker, raw: &[Spanned<OrganisationFile>]) -> Vec<Orga
             name: name.get_ref().clone(),
             users: o.users.iter().map(|u| u.get_ref().clone()).collect(),
             calendar: o.calendar.as_ref().map(|v| v.get_ref().clone()),
+            sla: o.sla.clone(),
         });
     }
     organisations

@@ -90,6 +90,19 @@ pub struct Card {
     /// The requester's latest earlier tickets, newest first.
     #[serde(default)]
     pub previous: Vec<PreviousTicket>,
+    /// The SLA clocks when the card was drawn (business hours of the ticket's calendar).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clocks: Vec<CardClock>,
+}
+
+/// One SLA clock on a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardClock {
+    /// `first_response`, `next_response`, `resolution`.
+    pub kind: String,
+    pub due_ms: u64,
+    /// `running`, `paused`, `met`, `breached`.
+    pub state: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +132,8 @@ pub struct PreviousTicket {
 #[derive(Debug, Clone, Default)]
 pub struct CardContext<'a> {
     pub pack: Option<&'a Pack>,
+    /// The ticket's SLA clocks, when whoever draws the card knows the configuration.
+    pub clocks: Vec<crate::clocks::sla::Clock>,
     /// The requester's earlier tickets, newest first, at most [`PREVIOUS_SHOWN`].
     pub previous: Vec<PreviousTicket>,
 }
@@ -149,6 +164,7 @@ impl<'a> CardContext<'a> {
         Ok(CardContext {
             pack: Some(pack),
             previous,
+            clocks: vec![],
         })
     }
 }
@@ -227,6 +243,30 @@ impl Card {
             linked: t.linked.clone(),
             notes: t.notes.clone(),
             previous: cx.previous.clone(),
+            clocks: cx
+                .clocks
+                .iter()
+                .filter(|c| c.due_ms != u64::MAX)
+                .map(|c| CardClock {
+                    kind: c.kind.as_str().to_string(),
+                    due_ms: c.due_ms,
+                    state: c.state.as_str().to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The SLA clock of `kind` (`first_response`, `next_response`, `resolution`), if drawn.
+    pub fn clock(&self, kind: &str) -> Option<&CardClock> {
+        self.clocks.iter().find(|c| c.kind == kind)
+    }
+
+    /// ` (breached)` or ` (paused)` for a clock in that state, else nothing.
+    pub fn clock_note(&self, kind: &str) -> &'static str {
+        match self.clock(kind).map(|c| c.state.as_str()) {
+            Some("breached") => " (breached)",
+            Some("paused") => " (paused: waiting on the requester)",
+            _ => "",
         }
     }
 
@@ -339,10 +379,22 @@ impl Card {
                 }
             ));
         }
+        if let Some(c) = self.clock("next_response") {
+            s.push_str(&format!(
+                "next response due: {} ({})\n",
+                fmt_time(c.due_ms),
+                if c.state == "running" {
+                    due_in(c.due_ms, now)
+                } else {
+                    c.state.clone()
+                }
+            ));
+        }
         if let Some(due) = self.resolution_due_ms {
             s.push_str(&format!(
-                "resolution due: {}{}\n",
+                "resolution due: {}{}{}\n",
                 fmt_time(due),
+                self.clock_note("resolution"),
                 match self.resolved_ms {
                     Some(at) => format!(" (resolved {})", fmt_time(at)),
                     None if self.status.is_open() => format!(" ({})", due_in(due, now)),

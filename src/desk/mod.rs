@@ -335,6 +335,7 @@ impl Cx<'_> {
             None => t.clone(),
         };
         cur.apply(&actor, &change, self.now)?;
+        self.refresh_due(&mut cur);
         let event = TicketEvent {
             ticket: cur.id.clone(),
             seq: cur.event_count,
@@ -358,8 +359,25 @@ impl Cx<'_> {
         Ok(cur)
     }
 
+    /// The ticket's first-response and resolution due times as of now, from its SLA clocks in its
+    /// calendar (a pause so far moves the resolution's).
+    fn refresh_due(&self, t: &mut Ticket) {
+        let clocks = self.desk.config.clocks(t, self.now);
+        let due = |k: crate::clocks::sla::ClockKind| {
+            clocks
+                .iter()
+                .find(|c| c.kind == k && c.due_ms != u64::MAX)
+                .map(|c| c.due_ms)
+        };
+        if !clocks.is_empty() {
+            t.first_response_due_ms = due(crate::clocks::sla::ClockKind::FirstResponse);
+            t.resolution_due_ms = due(crate::clocks::sla::ClockKind::Resolution);
+        }
+    }
+
     /// Adds a new ticket (its number already reserved from the store) with its `Opened` event.
     fn open(&mut self, mut t: Ticket, actor: Actor) -> Ticket {
+        self.refresh_due(&mut t);
         let event = TicketEvent {
             ticket: t.id.clone(),
             seq: 0,
@@ -396,13 +414,15 @@ impl Cx<'_> {
     /// (logged) rather than the turn failing.
     fn card(&self, t: &Ticket) -> Card {
         let pack = self.desk.triage.pack();
-        let cx = card::CardContext::gather(self.desk.store.as_ref(), pack, t).unwrap_or_else(|e| {
-            tracing::warn!(ticket = %t.id, "card without earlier tickets: {e}");
-            card::CardContext {
-                pack: Some(pack),
-                previous: vec![],
-            }
-        });
+        let mut cx =
+            card::CardContext::gather(self.desk.store.as_ref(), pack, t).unwrap_or_else(|e| {
+                tracing::warn!(ticket = %t.id, "card without earlier tickets: {e}");
+                card::CardContext {
+                    pack: Some(pack),
+                    ..Default::default()
+                }
+            });
+        cx.clocks = self.desk.config.clocks(t, self.now);
         Card::of(t, &cx)
     }
 

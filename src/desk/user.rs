@@ -1752,8 +1752,9 @@ impl Cx<'_> {
             self.say(user, c, Text::NoQueue, &[]);
             return Ok(());
         };
-        let sla = desk.config.sla.get(&priority).copied();
         let organisation = desk.config.organisation_of(user).map(|o| o.id.clone());
+        // Worked out in business hours when the ticket is opened (`Cx::open`).
+        let sla = desk.config.sla_for(priority, organisation.as_deref());
         let subject: String = original
             .lines()
             .next()
@@ -1799,6 +1800,7 @@ impl Cx<'_> {
             linked: vec![],
             l3_note: None,
             notes: vec![],
+            clock: Default::default(),
         };
         let t = self.open(t, Actor::User(user.key()));
         c.ticket = Some(t.id.clone());

@@ -314,8 +314,9 @@ impl Local {
                 }
                 "show" => match desk.store().ticket(rest.trim())? {
                     Some(t) => {
-                        let cx =
+                        let mut cx =
                             CardContext::gather(desk.store().as_ref(), desk.triage().pack(), &t)?;
+                        cx.clocks = desk.config().clocks(&t, now_ms());
                         let events = desk.store().events(&t.id)?;
                         write!(
                             out,

@@ -472,6 +472,7 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
         linked: vec![],
         l3_note: None,
         notes: vec![],
+        clock: Default::default(),
     };
     (ticket, Actor::User(requester.key()))
 }

@@ -101,6 +101,7 @@ fn vpn_pl() -> Ticket {
         linked: vec![],
         l3_note: None,
         notes: vec![],
+        clock: Default::default(),
     }
 }
 
@@ -162,6 +163,7 @@ fn check(row: Row) {
     let cx = CardContext {
         pack: Some(pack()),
         previous: row.previous,
+        clocks: vec![],
     };
     let card = Card::of(&row.ticket, &cx);
     let text = card.render_text(row.now);
@@ -450,6 +452,7 @@ fn the_embed_fits_discords_limits() {
     let cx = CardContext {
         pack: Some(pack()),
         previous: previous(),
+        clocks: vec![],
     };
     let e = embed(&Card::of(&t, &cx));
     let title = e["title"].as_str().unwrap();
@@ -586,6 +589,7 @@ fn the_embed_fields_in_order() {
     let cx = CardContext {
         pack: Some(pack()),
         previous: previous(),
+        clocks: vec![],
     };
     assert_eq!(
         field_names(&embed(&Card::of(&t, &cx))),
@@ -621,6 +625,7 @@ fn an_unrecognised_request_says_so() {
     let cx = CardContext {
         pack: Some(pack()),
         previous: vec![],
+        clocks: vec![],
     };
     let text = Card::of(&t, &cx).render_text(OPENED);
     assert!(

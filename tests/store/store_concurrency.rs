@@ -50,6 +50,7 @@ pub(crate) fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
         linked: vec![],
         l3_note: None,
         notes: vec![],
+        clock: Default::default(),
     }
 }
 

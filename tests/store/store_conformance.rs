@@ -154,6 +154,7 @@ fn draft(number: u64, requester: &str, queue: &str) -> Ticket {
         linked: vec![],
         l3_note: None,
         notes: vec![],
+        clock: Default::default(),
     }
 }
 

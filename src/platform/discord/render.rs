@@ -211,10 +211,19 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
         };
         fields.push(Field::new("First response due", v, true));
     }
+    if let Some(c) = card.clock("next_response") {
+        let v = match c.state.as_str() {
+            "running" => when(c.due_ms),
+            state => format!("<t:{}:f> ({state})", c.due_ms / 1000),
+        };
+        fields.push(Field::new("Next response due", v, true));
+    }
     if let Some(due) = card.resolution_due_ms {
         let v = match card.resolved_ms {
             Some(at) => format!("resolved <t:{}:f>", at / 1000),
-            None if card.status.is_open() => when(due),
+            None if card.status.is_open() => {
+                format!("{}{}", when(due), card.clock_note("resolution"))
+            }
             None => format!("<t:{}:f>", due / 1000),
         };
         fields.push(Field::new("Resolution due", v, true));

@@ -230,15 +230,21 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
     ];
     if let Some(due) = card.first_response_due_ms {
         let v = match card.first_response_ms {
-            Some(at) => format!("met {}", date(at)),
-            None => date(due),
+            Some(at) => format!("met {}{}", date(at), card.clock_note("first_response")),
+            None => format!("{}{}", date(due), card.clock_note("first_response")),
         };
         fields.push(("First response due", v));
+    }
+    if let Some(c) = card.clock("next_response") {
+        fields.push((
+            "Next response due",
+            format!("{} ({})", date(c.due_ms), c.state),
+        ));
     }
     if let Some(due) = card.resolution_due_ms {
         let v = match card.resolved_ms {
             Some(at) => format!("resolved {}", date(at)),
-            None => date(due),
+            None => format!("{}{}", date(due), card.clock_note("resolution")),
         };
         fields.push(("SLA due (resolution)", v));
     }
