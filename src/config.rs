@@ -119,6 +119,10 @@ pub struct SlaTarget {
     /// answers again; no such clock when absent.
     #[serde(default)]
     pub next_response_minutes: Option<u64>,
+    /// The share of a clock's business time after which the queue and the assignee are warned
+    /// (default 80).
+    #[serde(default)]
+    pub warn_at_percent: Option<u8>,
 }
 
 /// What users are told about the support desk itself (`[support]`).

@@ -199,6 +199,11 @@ enum Command {
         #[command(subcommand)]
         what: ConfigCommand,
     },
+    /// Durable timers (SLA warnings and breaches): what is pending, and firing what is due.
+    Timers {
+        #[command(subcommand)]
+        what: TimersCommand,
+    },
     /// Business-hours calendars (`[calendars.NAME]`): `frontline calendar due` computes a
     /// deadline the way the SLA clocks do.
     Calendar {
@@ -355,6 +360,33 @@ enum ConfigCommand {
         #[arg(long)]
         intents: Option<PathBuf>,
         /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TimersCommand {
+    /// Pending timers, soonest first: id, ticket, kind, due.
+    List {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// Only this ticket's timers.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// One JSON array of `{"id", "ticket", "kind", "due"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fire every timer due up to --until, soonest first, as if the clock read that instant; each
+    /// firing is committed before it is printed.
+    Fire {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// RFC 3339 with an offset (2026-11-30T16:00:00+01:00).
+        #[arg(long)]
+        until: String,
+        /// One JSON array of the timers fired, `{"id", "ticket", "kind", "due"}`.
         #[arg(long)]
         json: bool,
     },
@@ -548,6 +580,120 @@ fn ticket_command(
     Ok(if changed { 0 } else { 1 })
 }
 
+/// A timer as `timers list --json` prints it: `{"id", "ticket", "kind", "due"}` (`due` in the
+/// ticket's calendar's offset).
+fn timer_json(
+    config: &Config,
+    store: &dyn Store,
+    t: &frontline::clocks::timer::Timer,
+) -> serde_json::Value {
+    let ticket = store.ticket(&t.ticket).ok().flatten();
+    let cal = match &ticket {
+        Some(k) => config.calendar_for(k.organisation.as_deref(), &k.queue),
+        None => std::borrow::Cow::Owned(frontline::clocks::calendar::Calendar::always("24x7")),
+    };
+    serde_json::json!({
+        "id": t.id,
+        "ticket": t.ticket,
+        "kind": t.kind.as_str(),
+        "about": t.about,
+        "due": cal.format(t.due_ms),
+    })
+}
+
+/// `frontline timers list` and `fire`.
+fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
+    match what {
+        TimersCommand::List { desk, ticket, json } => {
+            let setup = local_setup(&desk, io)?;
+            let store = setup.store()?;
+            let timers = store.timers(u64::MAX, ticket.as_deref(), usize::MAX)?;
+            let shown: Vec<serde_json::Value> = timers
+                .iter()
+                .map(|t| timer_json(&setup.config, store.as_ref(), t))
+                .collect();
+            if json {
+                outln!(io, "{}", terminal::json(&shown)?);
+            } else if shown.is_empty() {
+                outln!(io, "no pending timers");
+            } else {
+                for t in &shown {
+                    outln!(
+                        io,
+                        "{}  {}  {}",
+                        t["due"].as_str().unwrap_or(""),
+                        terminal::line(t["id"].as_str().unwrap_or("")),
+                        t["kind"].as_str().unwrap_or("")
+                    );
+                }
+            }
+        }
+        TimersCommand::Fire { desk, until, json } => {
+            let until = frontline::clocks::calendar::parse_instant(&until)
+                .map_err(|e| anyhow::anyhow!("--until: {e}"))?;
+            let setup = local_setup(&desk, io)?;
+            let store = setup.store()?;
+            let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
+            let mut fired = vec![];
+            // A firing may schedule another that is due too (a warning before its breach).
+            loop {
+                let due = store.timers(until, None, 256)?;
+                if due.is_empty() {
+                    break;
+                }
+                for t in due {
+                    let shown = timer_json(&setup.config, store.as_ref(), &t);
+                    desk.process(
+                        Incoming::keyed(
+                            format!("timer:{}:{}", t.id, t.due_ms),
+                            Event::TimerFired {
+                                id: t.id.clone(),
+                                ticket: t.ticket.clone(),
+                                due_ms: t.due_ms,
+                            },
+                        ),
+                        until,
+                    )?;
+                    match store.timer(&t.id)? {
+                        Some(now) if now.due_ms == t.due_ms => {
+                            anyhow::bail!("timer {} did not fire", t.id)
+                        }
+                        // Outside business hours (not P1): moved to the next opening.
+                        Some(moved) => {
+                            let later = timer_json(&setup.config, store.as_ref(), &moved);
+                            if !json {
+                                outln!(
+                                    io,
+                                    "moved {}  {} (outside business hours)",
+                                    terminal::line(&t.id),
+                                    later["due"].as_str().unwrap_or("")
+                                );
+                            }
+                            continue;
+                        }
+                        None => {}
+                    }
+                    if !json {
+                        outln!(
+                            io,
+                            "fired {}  {}",
+                            terminal::line(&t.id),
+                            shown["due"].as_str().unwrap_or("")
+                        );
+                    }
+                    fired.push(shown);
+                }
+            }
+            if json {
+                outln!(io, "{}", terminal::json(&fired)?);
+            } else if fired.is_empty() {
+                outln!(io, "nothing due");
+            }
+        }
+    }
+    Ok(0)
+}
+
 /// The engine for a pack, one per unchanged pack directory in this process: the commands that
 /// `frontline run` serves on its control socket share its engine.
 fn load_engine(dir: Option<PathBuf>, io: &Io) -> Result<Arc<Triage>> {
@@ -596,7 +742,10 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
         | Command::Outbox {
             what: OutboxCommand::List { desk, .. },
         }
-        | Command::Events { desk, .. } => Some((desk.clone(), StoreUse::OneShot)),
+        | Command::Events { desk, .. }
+        | Command::Timers {
+            what: TimersCommand::List { desk, .. } | TimersCommand::Fire { desk, .. },
+        } => Some((desk.clone(), StoreUse::OneShot)),
         Command::Backup { store, .. } => Some((store.desk(), StoreUse::OneShot)),
         // Through a running bot when there is one, else on the store opened to examine it.
         Command::Verify { store, .. } => Some((store.desk(), StoreUse::Interactive)),
@@ -739,6 +888,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             let intents = intents.map(|d| io.path(&d));
             return setup::config_check(config.as_deref(), intents, json, &mut *io.out);
         }
+        Command::Timers { what } => return timers_command(what, io),
         Command::Calendar {
             what:
                 CalendarCommand::Due {
@@ -1004,6 +1154,11 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
                     let _ = rx.wait_for(|s| *s).await;
                 };
+                // Durable timers (SLA warnings and breaches) fire while the bot runs.
+                let timers = tokio::spawn(frontline::platform::timers::run(
+                    desk.clone(),
+                    stopped(stopping.clone()),
+                ));
                 let discord_run = async {
                     match (discord, discord_token) {
                         (Some(settings), Some(token)) => {
@@ -1053,6 +1208,8 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     }
                 );
                 let ran = d.and(s);
+                let _ = stop.send(true);
+                let _ = timers.await;
                 if let Some(l) = listener {
                     l.stop().await;
                 }

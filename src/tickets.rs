@@ -335,6 +335,13 @@ pub enum Change {
     ReportLinked {
         report: String,
     },
+    /// A durable timer fired (`T-1000:sla_breach:resolution`): what it was and what it was about.
+    TimerFired {
+        timer: String,
+        kind: String,
+        #[serde(default)]
+        about: String,
+    },
 }
 
 impl Change {
@@ -374,6 +381,7 @@ impl Change {
             Change::PriorityChanged { .. } => "priority_changed",
             Change::LinkedToIncident { .. } => "linked_to_incident",
             Change::ReportLinked { .. } => "report_linked",
+            Change::TimerFired { .. } => "timer_fired",
         }
     }
 }
@@ -613,6 +621,8 @@ impl Ticket {
                 }
                 self.incident = Some(incident.clone());
             }
+            // A record of what the desk did on time; the ticket itself is unchanged.
+            Change::TimerFired { .. } => {}
             Change::ReportLinked { report } => {
                 if !self.status.is_open() || self.incident.is_some() {
                     return Err(bad(self, "given reports"));

@@ -71,6 +71,9 @@ pub struct Clock {
     pub remaining_ms: i64,
     /// The business minutes it allows.
     pub budget_minutes: u64,
+    /// When the warning share of it is used (as `due_ms`, while paused as if the pause ended
+    /// now).
+    pub warn_ms: u64,
 }
 
 /// The pauses as spans, the open one ending at `until`.
@@ -91,6 +94,7 @@ struct Spec<'a> {
     pauses: &'a [Span],
     stopped: Option<u64>,
     paused_now: bool,
+    warn_percent: u64,
 }
 
 fn clock(cal: &Calendar, now: u64, spec: Spec) -> Clock {
@@ -101,6 +105,7 @@ fn clock(cal: &Calendar, now: u64, spec: Spec) -> Clock {
         pauses,
         stopped,
         paused_now,
+        warn_percent,
     } = spec;
     let budget_ms = budget.saturating_mul(60_000);
     let end = stopped.unwrap_or(now).max(start);
@@ -112,6 +117,9 @@ fn clock(cal: &Calendar, now: u64, spec: Spec) -> Clock {
         .collect();
     let elapsed = cal.business_ms(start, end, &pauses);
     let due = cal.due_ms(start, budget_ms, &pauses).unwrap_or(u64::MAX);
+    let warn = cal
+        .due_ms(start, budget_ms / 100 * warn_percent.min(100), &pauses)
+        .unwrap_or(u64::MAX);
     let state = match stopped {
         Some(at) if at <= due => ClockState::Met,
         Some(_) => ClockState::Breached,
@@ -130,6 +138,7 @@ fn clock(cal: &Calendar, now: u64, spec: Spec) -> Clock {
         state,
         remaining_ms,
         budget_minutes: budget,
+        warn_ms: warn,
     }
 }
 
@@ -139,6 +148,7 @@ fn clock(cal: &Calendar, now: u64, spec: Spec) -> Clock {
 /// requester and while resolved; stopped by the resolution).
 pub fn clocks(t: &Ticket, target: &SlaTarget, cal: &Calendar, now: u64) -> Vec<Clock> {
     let facts = &t.clock;
+    let warn_percent = u64::from(target.warn_at_percent.unwrap_or(80));
     let mut out = vec![clock(
         cal,
         now,
@@ -149,6 +159,7 @@ pub fn clocks(t: &Ticket, target: &SlaTarget, cal: &Calendar, now: u64) -> Vec<C
             pauses: &[],
             stopped: t.first_response_ms,
             paused_now: false,
+            warn_percent,
         },
     )];
     if let Some(minutes) = target.next_response_minutes {
@@ -168,6 +179,7 @@ pub fn clocks(t: &Ticket, target: &SlaTarget, cal: &Calendar, now: u64) -> Vec<C
                     pauses: &[],
                     stopped: answered,
                     paused_now: false,
+                    warn_percent,
                 },
             ));
         }
@@ -189,6 +201,7 @@ pub fn clocks(t: &Ticket, target: &SlaTarget, cal: &Calendar, now: u64) -> Vec<C
             pauses: &pauses,
             stopped: resolved,
             paused_now: open_pause && t.status.is_open(),
+            warn_percent,
         },
     ));
     out

@@ -589,6 +589,7 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         }
         Change::LinkedToIncident { incident } => format!("linked to incident {incident}"),
         Change::ReportLinked { report } => format!("report {report} linked"),
+        Change::TimerFired { timer, .. } => format!("timer {timer} fired"),
     };
     format!(
         "{}  {}  {}",

@@ -205,6 +205,13 @@ pub enum Event {
         thread: String,
         text: String,
     },
+    /// A durable timer's instant came (`frontline run`'s timer loop, `frontline timers fire`):
+    /// `id` as scheduled for `due_ms` (a timer moved since is not this one).
+    TimerFired {
+        id: String,
+        ticket: String,
+        due_ms: u64,
+    },
     /// An adapter delivered an outbox entry and reports where the result lives.
     Placed {
         platform: crate::tickets::Platform,
@@ -228,7 +235,7 @@ impl Event {
             Event::Agent { by, .. }
             | Event::ThreadMessage { by, .. }
             | Event::TicketFromMessages { by, .. } => Some(by),
-            Event::Placed { .. } => None,
+            Event::Placed { .. } | Event::TimerFired { .. } => None,
         }
     }
 
@@ -240,6 +247,7 @@ impl Event {
             Event::ThreadMessage { thread, by, .. } => {
                 format!("thread:{}:{thread}", by.platform)
             }
+            Event::TimerFired { ticket, .. } => format!("ticket:{ticket}"),
             // The requester's conversation is what changes, whoever asked.
             Event::TicketFromMessages { user, .. } => format!("user:{}", user.key()),
             Event::Placed { ticket, user, .. } => match (ticket, user) {

@@ -21,6 +21,7 @@ pub mod grammar;
 pub mod log;
 pub mod redact;
 pub mod texts;
+mod timers;
 pub mod turn;
 mod user;
 pub mod words;
@@ -184,6 +185,7 @@ impl Desk {
             } => cx.ticket_from_messages(user, by, how, messages, reply_to)?,
             Event::StatusRequest { user } => cx.status_request(user, reply_to)?,
             Event::HomeOpened { user } => cx.home_opened(user)?,
+            Event::TimerFired { id, due_ms, .. } => cx.timer_fired(id, *due_ms)?,
             Event::StartFresh { user } => cx.start_fresh(user, reply_to)?,
             Event::FaqSearch { user, query } => cx.faq_search_request(user, reply_to, query)?,
             Event::Agent { by, roles, command } => cx.agent(by, roles, command.clone())?,
@@ -199,6 +201,9 @@ impl Desk {
                 placed,
                 ..
             } => cx.placed(*platform, ticket.as_deref(), placed),
+        }
+        if !cx.turn.tickets.is_empty() {
+            cx.schedule_timers();
         }
         Ok(cx.turn)
     }

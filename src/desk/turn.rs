@@ -26,6 +26,8 @@ pub struct Turn {
     pub outbox: Vec<Action>,
     /// Desk bookkeeping: which thread is whose, where a ticket's card lives (key, value).
     pub links: Vec<(String, String)>,
+    /// Timers scheduled, moved or cancelled, in order.
+    pub timers: Vec<crate::clocks::timer::TimerWrite>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +66,7 @@ impl Turn {
             && self.bot_events.is_empty()
             && self.outbox.is_empty()
             && self.links.is_empty()
+            && self.timers.is_empty()
     }
 }
 

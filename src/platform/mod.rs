@@ -9,6 +9,7 @@ pub mod local;
 pub mod observe;
 pub mod slack;
 pub mod terminal;
+pub mod timers;
 pub mod worker;
 
 /// `text` in parts of at most `limit` characters for a platform's message size, cut at line breaks

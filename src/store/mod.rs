@@ -171,6 +171,18 @@ pub trait Store: Send + Sync {
         now: u64,
     ) -> Result<Option<OutboxEntry>, StoreError>;
 
+    /// One pending timer by id.
+    fn timer(&self, id: &str) -> Result<Option<crate::clocks::timer::Timer>, StoreError>;
+
+    /// Pending timers due at or before `until` (all: `u64::MAX`), soonest first, at most `limit`;
+    /// only `ticket`'s when given.
+    fn timers(
+        &self,
+        until: u64,
+        ticket: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::clocks::timer::Timer>, StoreError>;
+
     /// Log records from `since` on (inclusive), at most `limit`, in offset order.
     fn log(&self, since: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError>;
 

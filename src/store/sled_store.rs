@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 
+use crate::clocks::timer::{Timer, TimerWrite};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::Tree;
@@ -101,6 +102,9 @@ pub struct SledStore {
     seen: Tree,
     texts: Tree,
     links: Tree,
+    /// Pending timers by id (JSON), and the same ids by due instant (`due ms BE ++ id`).
+    timers: Tree,
+    timer_due: Tree,
     meta: Tree,
     /// Count of writes committed; a flush that starts after a write covers it.
     written: AtomicU64,
@@ -481,6 +485,13 @@ fn abort<T>(e: StoreError) -> Result<T, ConflictableTransactionError<StoreError>
     Err(ConflictableTransactionError::Abort(e))
 }
 
+/// A `timer_due` key: the due instant big-endian (so keys sort by time), then the id.
+fn timer_due_key(due_ms: u64, id: &str) -> Vec<u8> {
+    let mut k = due_ms.to_be_bytes().to_vec();
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
 fn json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("store records serialise")
 }
@@ -609,6 +620,8 @@ impl SledStore {
             seen: tree("seen")?,
             texts: tree("texts")?,
             links: tree("links")?,
+            timers: tree("timers")?,
+            timer_due: tree("timer_due")?,
             meta,
             db,
             written: AtomicU64::new(0),
@@ -1317,6 +1330,8 @@ impl Store for SledStore {
             &self.seen,
             &self.texts,
             &self.links,
+            &self.timers,
+            &self.timer_due,
         ];
         let result =
             trees[..].transaction(|t| {
@@ -1334,6 +1349,7 @@ impl Store for SledStore {
                 ) = (
                     &t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9],
                 );
+                let (timers, timer_due) = (&t[10], &t[11]);
                 if let Some(k) = &turn.key {
                     if seen.get(k.as_bytes())?.is_some() {
                         return abort(StoreError::Duplicate(k.clone()));
@@ -1387,6 +1403,21 @@ impl Store for SledStore {
                 }
                 for (k, v) in &turn.links {
                     links.insert(k.as_bytes(), v.as_bytes())?;
+                }
+                for w in &turn.timers {
+                    let id = match w {
+                        TimerWrite::Set(t) => &t.id,
+                        TimerWrite::Cancel(id) => id,
+                    };
+                    if let Some(old) = timers.remove(id.as_bytes())?
+                        && let Ok(old) = serde_json::from_slice::<Timer>(&old)
+                    {
+                        timer_due.remove(timer_due_key(old.due_ms, &old.id))?;
+                    }
+                    if let TimerWrite::Set(t) = w {
+                        timers.insert(t.id.as_bytes(), json(t))?;
+                        timer_due.insert(timer_due_key(t.due_ms, &t.id), t.id.as_bytes())?;
+                    }
                 }
                 Ok(())
             });
@@ -1530,6 +1561,36 @@ impl Store for SledStore {
         self.written.fetch_add(1, Ordering::SeqCst);
         d.apply(&mut e);
         Ok(Some(e))
+    }
+
+    fn timer(&self, id: &str) -> Result<Option<Timer>, StoreError> {
+        match self.timers.get(id.as_bytes()).map_err(|e| self.io(e))? {
+            Some(v) => self.place.decode(&format!("timers/{id}"), &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn timers(
+        &self,
+        until: u64,
+        ticket: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Timer>, StoreError> {
+        let mut out = Vec::new();
+        let end = timer_due_key(until, "\u{10FFFF}");
+        for item in self.timer_due.range(..end) {
+            let (_, id) = item.map_err(|e| self.io(e))?;
+            let id = String::from_utf8_lossy(&id).into_owned();
+            if let Some(t) = self.timer(&id)?
+                && ticket.is_none_or(|k| t.ticket == k)
+            {
+                out.push(t);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn log(&self, since: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError> {

@@ -17,3 +17,4 @@ mod pack_errors;
 mod run_cli;
 mod setup;
 mod terminal_safety;
+mod timers;

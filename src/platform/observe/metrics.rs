@@ -269,6 +269,7 @@ fn event_kind(event: &Event) -> &'static str {
         Event::TicketFromMessages { .. } => "ticket_from_messages",
         Event::StatusRequest { .. } => "status_request",
         Event::HomeOpened { .. } => "home_opened",
+        Event::TimerFired { .. } => "timer_fired",
         Event::FaqSearch { .. } => "faq_search",
         Event::StartFresh { .. } => "start_fresh",
         Event::ThreadMessage { .. } => "thread_message",

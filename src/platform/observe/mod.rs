@@ -316,6 +316,17 @@ mod tests {
         fn log(&self, _: u64, _: usize) -> Result<Vec<LogRecord>, StoreError> {
             Ok(vec![])
         }
+        fn timer(&self, _: &str) -> Result<Option<crate::clocks::timer::Timer>, StoreError> {
+            Ok(None)
+        }
+        fn timers(
+            &self,
+            _: u64,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<crate::clocks::timer::Timer>, StoreError> {
+            Ok(vec![])
+        }
         fn flush(&self) -> Result<(), StoreError> {
             Err(StoreError::Io("No space left on device".into()))
         }

@@ -143,6 +143,19 @@ impl Store for Observed {
         self.watch(self.inner.record_delivery(id, outcome, now))
     }
 
+    fn timer(&self, id: &str) -> Result<Option<crate::clocks::timer::Timer>, StoreError> {
+        self.inner.timer(id)
+    }
+
+    fn timers(
+        &self,
+        until: u64,
+        ticket: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::clocks::timer::Timer>, StoreError> {
+        self.inner.timers(until, ticket, limit)
+    }
+
     fn log(&self, since: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError> {
         self.inner.log(since, limit)
     }

@@ -1,0 +1,54 @@
+//! Durable timers: everything the desk schedules (SLA warnings and breaches so far) is a
+//! [`Timer`] record in the store, written in the same transaction as the ticket change that made
+//! it ([`TimerWrite`] in a turn) and deleted in the transaction of its firing. Ids are
+//! deterministic (`T-1000:sla_breach:resolution`), so scheduling again moves the one timer and
+//! cancelling needs no lookup; a firing is a desk event keyed by the id and due instant, so it is
+//! handled once however often it is delivered.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    /// A share of an SLA clock's budget has gone (`[sla] warn_at`, 80% by default).
+    SlaWarning,
+    /// An SLA clock is due.
+    SlaBreach,
+}
+
+impl TimerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::SlaWarning => "sla_warning",
+            TimerKind::SlaBreach => "sla_breach",
+        }
+    }
+}
+
+/// A pending timer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    pub id: String,
+    pub ticket: String,
+    pub kind: TimerKind,
+    /// What it is about (`first_response`, `next_response`, `resolution`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub about: String,
+    pub due_ms: u64,
+}
+
+impl Timer {
+    /// The id of `ticket`'s timer of `kind` about `about`.
+    pub fn id_of(ticket: &str, kind: TimerKind, about: &str) -> String {
+        format!("{ticket}:{}:{about}", kind.as_str())
+    }
+}
+
+/// A change to the timers, part of a turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimerWrite {
+    /// Schedule (or move) this timer.
+    Set(Timer),
+    /// Remove the timer with this id, if there is one.
+    Cancel(String),
+}

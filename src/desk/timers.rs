@@ -1,0 +1,153 @@
+//! The desk's durable timers: which a ticket needs after a turn (its SLA clocks' warnings and
+//! breaches, see [`crate::clocks::timer`]), and what a timer does when it fires. Nothing here reads
+//! a clock: a firing is an event processed at the instant it is handed.
+
+use super::{Cx, DeskError};
+use crate::clocks::sla::{ClockKind, ClockState};
+use crate::clocks::timer::{Timer, TimerKind, TimerWrite};
+use crate::pack::Priority;
+use crate::tickets::{Actor, Change, Ticket};
+
+const KINDS: [ClockKind; 3] = [
+    ClockKind::FirstResponse,
+    ClockKind::NextResponse,
+    ClockKind::Resolution,
+];
+
+impl Cx<'_> {
+    /// After a turn: for every ticket it changed, a warning and a breach timer for each running
+    /// SLA clock still ahead, and none for clocks that are paused, met, breached or gone. Timers
+    /// this turn already wrote (a firing moving its own) stand.
+    pub(super) fn schedule_timers(&mut self) {
+        let tickets: Vec<Ticket> = self.turn.tickets.iter().map(|w| w.ticket.clone()).collect();
+        for t in tickets {
+            let clocks = if t.status.is_open() {
+                self.desk.config.clocks(&t, self.now)
+            } else {
+                vec![]
+            };
+            for about in KINDS {
+                let clock = clocks.iter().find(|c| c.kind == about);
+                for kind in [TimerKind::SlaWarning, TimerKind::SlaBreach] {
+                    let id = Timer::id_of(&t.id, kind, about.as_str());
+                    let written = self.turn.timers.iter().any(|w| match w {
+                        TimerWrite::Set(x) => x.id == id,
+                        TimerWrite::Cancel(x) => *x == id,
+                    });
+                    if written {
+                        continue;
+                    }
+                    let write = match clock.map(|c| (c.state, c)) {
+                        Some((ClockState::Running, c)) => {
+                            let at = match kind {
+                                TimerKind::SlaWarning => c.warn_ms,
+                                TimerKind::SlaBreach => c.due_ms,
+                            };
+                            // One already due stays to fire; one ahead is set (or moved).
+                            if at <= self.now || at == u64::MAX {
+                                continue;
+                            }
+                            TimerWrite::Set(Timer {
+                                id,
+                                ticket: t.id.clone(),
+                                kind,
+                                about: about.as_str().to_string(),
+                                due_ms: at,
+                            })
+                        }
+                        // Breached: what is scheduled fires as it is.
+                        Some((ClockState::Breached, _)) => continue,
+                        // Paused, met, or no such clock: nothing to warn about.
+                        _ => TimerWrite::Cancel(id),
+                    };
+                    self.turn.timers.push(write);
+                }
+            }
+        }
+    }
+
+    /// A timer fired: if it is still the one scheduled (not cancelled, not moved) it does its job
+    /// and is removed, with an event on its ticket carrying its id.
+    pub(super) fn timer_fired(&mut self, id: &str, due_ms: u64) -> Result<(), DeskError> {
+        let Some(timer) = self.desk.store.timer(id)? else {
+            return Ok(());
+        };
+        if timer.due_ms != due_ms {
+            return Ok(());
+        }
+        self.turn.timers.push(TimerWrite::Cancel(timer.id.clone()));
+        let Some(t) = self.ticket(&timer.ticket)? else {
+            return Ok(());
+        };
+        match timer.kind {
+            TimerKind::SlaWarning | TimerKind::SlaBreach => self.sla_timer(&timer, &t),
+        }
+    }
+
+    fn sla_timer(&mut self, timer: &Timer, t: &Ticket) -> Result<(), DeskError> {
+        let clocks = self.desk.config.clocks(t, self.now);
+        let Some(clock) = clocks
+            .iter()
+            .find(|c| c.kind.as_str() == timer.about)
+            .cloned()
+        else {
+            return Ok(());
+        };
+        // Outside the calendar's hours only P1 wakes people; the rest waits for the opening.
+        let cal = self
+            .desk
+            .config
+            .calendar_for(t.organisation.as_deref(), &t.queue)
+            .into_owned();
+        if t.status.is_open() && t.priority != Priority::P1 && !cal.is_open(self.now) {
+            let opening = cal
+                .due_ms(self.now, 1, &[])
+                .map(|at| at.saturating_sub(1))
+                .unwrap_or(u64::MAX);
+            if opening != u64::MAX && opening > self.now {
+                self.turn.timers.push(TimerWrite::Set(Timer {
+                    due_ms: opening,
+                    ..timer.clone()
+                }));
+                return Ok(());
+            }
+        }
+        let t = self.change(
+            t,
+            Actor::Bot,
+            Change::TimerFired {
+                timer: timer.id.clone(),
+                kind: timer.kind.as_str().to_string(),
+                about: timer.about.clone(),
+            },
+        )?;
+        // People are told only what is still true: a warning for a clock that is running, a
+        // breach for one that is breached (a late warning after the breach says nothing more).
+        let tell = t.status.is_open()
+            && match timer.kind {
+                TimerKind::SlaWarning => clock.state == ClockState::Running,
+                TimerKind::SlaBreach => clock.state == ClockState::Breached,
+            };
+        if !tell {
+            return Ok(());
+        }
+        let what = clock.kind.words();
+        let due = cal.format(clock.due_ms);
+        let said = match timer.kind {
+            TimerKind::SlaWarning => format!(
+                "[{}] SLA warning: {what} due {due} ({} business min left): {}",
+                t.id,
+                clock.remaining_ms.max(0) / 60_000,
+                t.subject
+            ),
+            TimerKind::SlaBreach => format!(
+                "[{}] SLA breached: {what} was due {due}: {}",
+                t.id, t.subject
+            ),
+        };
+        // The queue sees it on the card; the assignee is told where they work on it.
+        self.card_update(&t)?;
+        self.tell_assignee(&t, &said)?;
+        Ok(())
+    }
+}

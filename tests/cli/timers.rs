@@ -1,0 +1,159 @@
+//! Durable timers from the command line with a controlled clock: `frontline timers fire --until`
+//! fires what is due as if the clock read that instant. A ticket's SLA warning and breach timers
+//! are in the store as soon as it is opened, fire once each (in due order, each with an event
+//! carrying its id), move to the next opening outside business hours, and go away when their
+//! reason does (a claim meets the first response; waiting on the requester pauses resolution).
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{assert_ok, run_in, stdout, write};
+
+const CONFIG_EXTRA: &str = r#"
+[calendars.office-pl]
+timezone = "Europe/Warsaw"
+[calendars.office-pl.hours]
+mon = ["08:00-16:00"]
+tue = ["08:00-16:00"]
+wed = ["08:00-16:00"]
+thu = ["08:00-16:00"]
+fri = ["08:00-16:00"]
+"#;
+
+fn frontline(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--config", "frontline.toml", "--data", "store"]);
+    run_in(dir, &all, stdin.as_bytes())
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let o = frontline(dir, args, "");
+    assert_ok(&o, &args.join(" "));
+    serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)))
+}
+
+fn timer_ids(dir: &Path) -> Vec<String> {
+    json(dir, &["timers", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let config = frontline::config::DEFAULT_CONFIG.replace(
+        "users = [\"local:jan\", \"local:anna\"]",
+        "users = [\"local:jan\", \"local:anna\"]\ncalendar = \"office-pl\"",
+    ) + CONFIG_EXTRA;
+    write(dir, "frontline.toml", &config);
+    let o = frontline(
+        dir,
+        &["chat", "--as", "jan"],
+        "my vpn keeps disconnecting\nno\nconnected but slow\nsince this morning\nyes\n",
+    );
+    assert_ok(&o, "chat");
+    let shown = json(dir, &["tickets", "show", "T-1000", "--json"]);
+    let clocks = shown["clocks"].as_array().unwrap().clone();
+    assert!(!clocks.is_empty(), "{shown}");
+    let first_due = clocks[0]["due"].as_str().unwrap().to_string();
+
+    // Opening scheduled a warning and a breach for both clocks, soonest first.
+    let listed = json(dir, &["timers", "list", "--json"]);
+    let kinds: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["kind"].as_str().unwrap(), t["about"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("sla_warning", "first_response"),
+            ("sla_breach", "first_response"),
+            ("sla_warning", "resolution"),
+            ("sla_breach", "resolution")
+        ],
+        "{listed}"
+    );
+    assert_eq!(listed[1]["due"], first_due.as_str());
+    for t in listed.as_array().unwrap() {
+        assert_eq!(t["ticket"], "T-1000");
+        assert!(t["id"].as_str().unwrap().starts_with("T-1000:"), "{t}");
+    }
+
+    // Fired up to the first-response deadline (a business instant: in office hours): the
+    // warning and the breach, in that order, each once.
+    let fired = json(dir, &["timers", "fire", "--until", &first_due, "--json"]);
+    let ids: Vec<&str> = fired
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "T-1000:sla_warning:first_response",
+            "T-1000:sla_breach:first_response"
+        ]
+    );
+    let again = json(dir, &["timers", "fire", "--until", &first_due, "--json"]);
+    assert_eq!(again, serde_json::json!([]));
+    let shown = json(dir, &["tickets", "show", "T-1000", "--json"]);
+    let fired_events: Vec<&str> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["change"]["type"] == "timer_fired")
+        .map(|e| e["change"]["timer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fired_events, ids,
+        "one event per firing, carrying the timer's id"
+    );
+    // (`tickets show` reads the real clock, before that deadline: its clocks run on.)
+
+    // A claim answers it; asking the requester pauses resolution: no resolution timers then.
+    let o = frontline(
+        dir,
+        &["agent", "--as", "root"],
+        "claim T-1000\nask T-1000 which client version?\n",
+    );
+    assert_ok(&o, "agent");
+    assert_eq!(timer_ids(dir), Vec::<String>::new());
+    // The requester answers: the resolution clock runs again, and so do its timers.
+    let o = frontline(dir, &["chat", "--as", "jan"], "version 6.1\n");
+    assert_ok(&o, "chat");
+    let ids = timer_ids(dir);
+    assert!(
+        ids.contains(&"T-1000:sla_breach:resolution".to_string()),
+        "{ids:?}"
+    );
+
+    // Outside business hours a P3 breach waits for the opening instead of waking anyone.
+    let listed = json(dir, &["timers", "list", "--ticket", "T-1000", "--json"]);
+    let breach = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "T-1000:sla_breach:resolution")
+        .unwrap()
+        .clone();
+    let due = breach["due"].as_str().unwrap();
+    let due_ms = frontline::clocks::calendar::parse_instant(due).unwrap();
+    // The deadline is at the latest at closing time; 22:00 the same day is outside hours.
+    let evening = frontline::config::Config::parse(Path::new("x.toml"), &config)
+        .unwrap()
+        .calendars["office-pl"]
+        .format(due_ms - due_ms % 86_400_000 + 21 * 3_600_000);
+    let o = frontline(dir, &["timers", "fire", "--until", &evening], "");
+    assert_ok(&o, "timers fire");
+    let out = stdout(&o);
+    assert!(out.contains("moved T-1000:sla_breach:resolution"), "{out}");
+    assert!(out.contains("(outside business hours)"), "{out}");
+}
