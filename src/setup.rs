@@ -372,6 +372,15 @@ pub fn config_check(
                         "role": r.role.as_str()})
                 })
                 .collect();
+            v["calendars"] = c
+                .calendars
+                .values()
+                .map(|cal| {
+                    serde_json::json!({"name": cal.name, "timezone": cal.timezone_name(),
+                        "always": cal.hours == crate::clocks::calendar::Hours::Always,
+                        "holidays": cal.holidays.len()})
+                })
+                .collect();
             v["discord"] = match &c.discord {
                 Some(d) => serde_json::json!({"support_channels": d.support_channels}),
                 None => serde_json::Value::Null,
@@ -497,6 +506,30 @@ pub fn config_check(
                     r.platform,
                     safe(&r.id),
                     r.role.as_str()
+                )?;
+            }
+        }
+        if c.calendars.is_empty() {
+            writeln!(
+                out,
+                "calendars: none (SLA clocks count around the clock in UTC)"
+            )?;
+        } else {
+            writeln!(out, "calendars:")?;
+            for cal in c.calendars.values() {
+                let hours = match &cal.hours {
+                    crate::clocks::calendar::Hours::Always => "24x7".to_string(),
+                    crate::clocks::calendar::Hours::Weekly(week) => {
+                        let days = week.iter().filter(|d| !d.is_empty()).count();
+                        format!("{days} working day(s) a week")
+                    }
+                };
+                writeln!(
+                    out,
+                    "  {}  {}, {hours}, {} holiday(s)",
+                    safe(&cal.name),
+                    cal.timezone_name(),
+                    cal.holidays.len()
                 )?;
             }
         }
