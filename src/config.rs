@@ -190,6 +190,44 @@ pub struct IncidentSettings {
     pub p1_reports: usize,
 }
 
+/// The built-in automations (`[automations]`), each on by default and off with 0: what happens to
+/// a ticket nobody touches. Days are calendar days.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationSettings {
+    /// A ticket waiting on the requester: a reminder to them after this many days.
+    #[serde(default = "default_waiting_reminder_days")]
+    pub waiting_reminder_days: u32,
+    /// ... and closed, with a message, after this many days.
+    #[serde(default = "default_waiting_close_days")]
+    pub waiting_close_days: u32,
+    /// A resolved ticket is closed after this many days unless the requester reopens it.
+    #[serde(default = "default_resolved_close_days")]
+    pub resolved_close_days: u32,
+}
+
+impl Default for AutomationSettings {
+    fn default() -> Self {
+        AutomationSettings {
+            waiting_reminder_days: default_waiting_reminder_days(),
+            waiting_close_days: default_waiting_close_days(),
+            resolved_close_days: default_resolved_close_days(),
+        }
+    }
+}
+
+fn default_waiting_reminder_days() -> u32 {
+    3
+}
+
+fn default_waiting_close_days() -> u32 {
+    7
+}
+
+fn default_resolved_close_days() -> u32 {
+    5
+}
+
 fn default_window() -> u64 {
     60
 }
@@ -276,6 +314,8 @@ struct ConfigFile {
     platform_roles: Vec<Spanned<PlatformRoleFile>>,
     #[serde(default)]
     calendars: BTreeMap<String, Spanned<read::calendars::CalendarFile>>,
+    #[serde(default)]
+    automations: AutomationSettings,
     discord: Option<Spanned<DiscordSettings>>,
     slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
@@ -307,6 +347,8 @@ pub struct Config {
     pub platform_roles: Vec<PlatformRole>,
     /// Business-hours calendars by name (`[calendars.NAME]`).
     pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
+    /// The built-in automations (`[automations]`).
+    pub automations: AutomationSettings,
     pub discord: Option<DiscordSettings>,
     pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
@@ -406,6 +448,7 @@ impl Config {
             sla: f.sla,
             platform_roles: r.platform_roles,
             calendars: r.calendars,
+            automations: f.automations,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
             support: f.support,

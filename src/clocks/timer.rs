@@ -1,4 +1,5 @@
-//! Durable timers: everything the desk schedules (SLA warnings and breaches so far) is a
+//! Durable timers: everything the desk schedules (SLA warnings and breaches, reminders and
+//! automatic closing) is a
 //! [`Timer`] record in the store, written in the same transaction as the ticket change that made
 //! it ([`TimerWrite`] in a turn) and deleted in the transaction of its firing. Ids are
 //! deterministic (`T-1000:sla_breach:resolution`), so scheduling again moves the one timer and
@@ -14,6 +15,11 @@ pub enum TimerKind {
     SlaWarning,
     /// An SLA clock is due.
     SlaBreach,
+    /// The requester has not answered a question for `[automations] waiting_reminder_days`.
+    Reminder,
+    /// A ticket closes by itself: waiting on the requester too long, or resolved and not
+    /// reopened.
+    AutoClose,
 }
 
 impl TimerKind {
@@ -21,6 +27,8 @@ impl TimerKind {
         match self {
             TimerKind::SlaWarning => "sla_warning",
             TimerKind::SlaBreach => "sla_breach",
+            TimerKind::Reminder => "reminder",
+            TimerKind::AutoClose => "auto_close",
         }
     }
 }

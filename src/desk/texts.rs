@@ -18,6 +18,9 @@ pub enum Text {
     YourTickets,
     TicketOpenedFor,
     NothingToTicket,
+    WaitingReminder,
+    WaitingReminderNoClose,
+    ClosedNoAnswer,
     TicketUnknown,
     AgentJoined,
     TicketResolved,
@@ -106,6 +109,18 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::TicketOpenedFor => (
             "Ticket {id} is open for {name}; they are told in the message's thread.",
             "Zgłoszenie {id} otwarte dla: {name}; dostali informację w wątku wiadomości.",
+        ),
+        Text::WaitingReminder => (
+            "A reminder about ticket {id}: the technician is waiting for your answer to the question above. Without an answer the ticket will be closed on {date}; reply here to keep it open.",
+            "Przypomnienie o zgłoszeniu {id}: technik czeka na Twoją odpowiedź na pytanie powyżej. Bez odpowiedzi zgłoszenie zostanie zamknięte {date}; odpisz tutaj, żeby pozostało otwarte.",
+        ),
+        Text::WaitingReminderNoClose => (
+            "A reminder about ticket {id}: the technician is waiting for your answer to the question above.",
+            "Przypomnienie o zgłoszeniu {id}: technik czeka na Twoją odpowiedź na pytanie powyżej.",
+        ),
+        Text::ClosedNoAnswer => (
+            "Ticket {id} has been closed because we did not hear back from you. Write here if you still need help.",
+            "Zgłoszenie {id} zostało zamknięte, bo nie dostaliśmy odpowiedzi. Napisz tutaj, jeśli nadal potrzebujesz pomocy.",
         ),
         Text::NothingToTicket => (
             "That message has no text to make a ticket of.",

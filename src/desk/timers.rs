@@ -2,11 +2,12 @@
 //! breaches, see [`crate::clocks::timer`]), and what a timer does when it fires. Nothing here reads
 //! a clock: a firing is an event processed at the instant it is handed.
 
+use super::texts::{Text, fill, text};
 use super::{Cx, DeskError};
 use crate::clocks::sla::{ClockKind, ClockState};
 use crate::clocks::timer::{Timer, TimerKind, TimerWrite};
 use crate::pack::Priority;
-use crate::tickets::{Actor, Change, Ticket};
+use crate::tickets::{Actor, Change, Status, Ticket};
 
 const KINDS: [ClockKind; 3] = [
     ClockKind::FirstResponse,
@@ -41,7 +42,7 @@ impl Cx<'_> {
                         Some((ClockState::Running, c)) => {
                             let at = match kind {
                                 TimerKind::SlaWarning => c.warn_ms,
-                                TimerKind::SlaBreach => c.due_ms,
+                                _ => c.due_ms,
                             };
                             // One already due stays to fire; one ahead is set (or moved).
                             if at <= self.now || at == u64::MAX {
@@ -63,6 +64,68 @@ impl Cx<'_> {
                     self.turn.timers.push(write);
                 }
             }
+            self.schedule_automations(&t);
+        }
+    }
+
+    /// The built-in automations' timers for `t`: a reminder and the closing of a ticket waiting
+    /// on its requester, the closing of a resolved one; cancelled when the status changes.
+    fn schedule_automations(&mut self, t: &Ticket) {
+        let a = self.desk.config.automations;
+        let day = 86_400_000u64;
+        let after = |since: Option<u64>, days: u32| {
+            since
+                .filter(|_| days > 0)
+                .map(|s| s + u64::from(days) * day)
+        };
+        let waiting_since = if t.status == Status::WaitingOnUser {
+            t.clock
+                .paused
+                .last()
+                .filter(|(_, end)| end.is_none())
+                .map(|(start, _)| *start)
+        } else {
+            None
+        };
+        let resolved = (t.status == Status::Resolved)
+            .then_some(t.resolved_ms)
+            .flatten();
+        let plan = [
+            (
+                TimerKind::Reminder,
+                "waiting",
+                after(waiting_since, a.waiting_reminder_days),
+            ),
+            (
+                TimerKind::AutoClose,
+                "waiting",
+                after(waiting_since, a.waiting_close_days),
+            ),
+            (
+                TimerKind::AutoClose,
+                "resolved",
+                after(resolved, a.resolved_close_days),
+            ),
+        ];
+        for (kind, about, at) in plan {
+            let id = Timer::id_of(&t.id, kind, about);
+            let written = self.turn.timers.iter().any(|w| match w {
+                TimerWrite::Set(x) => x.id == id,
+                TimerWrite::Cancel(x) => *x == id,
+            });
+            if written {
+                continue;
+            }
+            self.turn.timers.push(match at {
+                Some(due_ms) => TimerWrite::Set(Timer {
+                    id,
+                    ticket: t.id.clone(),
+                    kind,
+                    about: about.to_string(),
+                    due_ms,
+                }),
+                None => TimerWrite::Cancel(id),
+            });
         }
     }
 
@@ -81,7 +144,73 @@ impl Cx<'_> {
         };
         match timer.kind {
             TimerKind::SlaWarning | TimerKind::SlaBreach => self.sla_timer(&timer, &t),
+            TimerKind::Reminder | TimerKind::AutoClose => self.automation_timer(&timer, &t),
         }
+    }
+
+    /// A reminder or an automatic closing, if the ticket is still as it was when scheduled.
+    fn automation_timer(&mut self, timer: &Timer, t: &Ticket) -> Result<(), DeskError> {
+        let waiting = timer.about == "waiting";
+        let still = if waiting {
+            t.status == Status::WaitingOnUser
+        } else {
+            t.status == Status::Resolved
+        };
+        if !still {
+            return Ok(());
+        }
+        let fired = Change::TimerFired {
+            timer: timer.id.clone(),
+            kind: timer.kind.as_str().to_string(),
+            about: timer.about.clone(),
+        };
+        let requester = t.requester.clone();
+        let c = self.desk.load(&requester)?;
+        let lang = if t.detection.language.is_empty() {
+            "en".to_string()
+        } else {
+            t.detection.language.clone()
+        };
+        let t = self.change(t, Actor::Bot, fired)?;
+        match (timer.kind, waiting) {
+            (TimerKind::Reminder, _) => {
+                let a = self.desk.config.automations;
+                let close_at = t
+                    .clock
+                    .paused
+                    .last()
+                    .map(|(since, _)| since + u64::from(a.waiting_close_days) * 86_400_000);
+                let cal = self
+                    .desk
+                    .config
+                    .calendar_for(t.organisation.as_deref(), &t.queue);
+                let date = close_at
+                    .filter(|_| a.waiting_close_days > 0)
+                    .map(|at| cal.format(at).chars().take(10).collect::<String>());
+                let text = match date {
+                    Some(d) => fill(
+                        text(&lang, Text::WaitingReminder),
+                        &[("id", &t.id), ("date", &d)],
+                    ),
+                    None => fill(text(&lang, Text::WaitingReminderNoClose), &[("id", &t.id)]),
+                };
+                self.reply(&requester, &c, text);
+            }
+            (_, true) => {
+                let t = self.change(&t, Actor::Bot, Change::Closed)?;
+                self.card_update(&t)?;
+                self.reply(
+                    &requester,
+                    &c,
+                    fill(text(&lang, Text::ClosedNoAnswer), &[("id", &t.id)]),
+                );
+            }
+            (_, false) => {
+                let t = self.change(&t, Actor::Bot, Change::Closed)?;
+                self.card_update(&t)?;
+            }
+        }
+        Ok(())
     }
 
     fn sla_timer(&mut self, timer: &Timer, t: &Ticket) -> Result<(), DeskError> {
@@ -126,7 +255,7 @@ impl Cx<'_> {
         let tell = t.status.is_open()
             && match timer.kind {
                 TimerKind::SlaWarning => clock.state == ClockState::Running,
-                TimerKind::SlaBreach => clock.state == ClockState::Breached,
+                _ => clock.state == ClockState::Breached,
             };
         if !tell {
             return Ok(());
@@ -140,7 +269,7 @@ impl Cx<'_> {
                 clock.remaining_ms.max(0) / 60_000,
                 t.subject
             ),
-            TimerKind::SlaBreach => format!(
+            _ => format!(
                 "[{}] SLA breached: {what} was due {due}: {}",
                 t.id, t.subject
             ),

@@ -125,8 +125,21 @@ fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
         "claim T-1000\nask T-1000 which client version?\n",
     );
     assert_ok(&o, "agent");
-    assert_eq!(timer_ids(dir), Vec::<String>::new());
-    // The requester answers: the resolution clock runs again, and so do its timers.
+    // Waiting on Jan: no SLA timer runs; the built-in automations remind him after 3 days and
+    // close the ticket after 7.
+    assert_eq!(
+        timer_ids(dir),
+        ["T-1000:reminder:waiting", "T-1000:auto_close:waiting"]
+    );
+    let listed = json(dir, &["timers", "list", "--json"]);
+    let reminder_due = listed[0]["due"].as_str().unwrap().to_string();
+    let fired = json(dir, &["timers", "fire", "--until", &reminder_due, "--json"]);
+    assert_eq!(fired.as_array().unwrap().len(), 1, "{fired}");
+    let o = frontline(dir, &["chat", "--as", "jan"], "");
+    let said = stdout(&o);
+    assert!(said.contains("A reminder about ticket T-1000"), "{said}");
+    assert!(said.contains("will be closed on"), "{said}");
+    // The requester answers: the reminders go, the resolution clock runs again with its timers.
     let o = frontline(dir, &["chat", "--as", "jan"], "version 6.1\n");
     assert_ok(&o, "chat");
     let ids = timer_ids(dir);
@@ -134,6 +147,7 @@ fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
         ids.contains(&"T-1000:sla_breach:resolution".to_string()),
         "{ids:?}"
     );
+    assert!(!ids.iter().any(|i| i.contains("waiting")), "{ids:?}");
 
     // Outside business hours a P3 breach waits for the opening instead of waking anyone.
     let listed = json(dir, &["timers", "list", "--ticket", "T-1000", "--json"]);
@@ -156,4 +170,20 @@ fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
     let out = stdout(&o);
     assert!(out.contains("moved T-1000:sla_breach:resolution"), "{out}");
     assert!(out.contains("(outside business hours)"), "{out}");
+
+    // Resolved: closed by itself 5 days later unless Jan reopens it.
+    let o = frontline(
+        dir,
+        &["agent", "--as", "root"],
+        "resolve T-1000 10 updated the client\n",
+    );
+    assert_ok(&o, "agent");
+    let listed = json(dir, &["timers", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["id"], "T-1000:auto_close:resolved");
+    let due = listed[0]["due"].as_str().unwrap().to_string();
+    json(dir, &["timers", "fire", "--until", &due, "--json"]);
+    let shown = json(dir, &["tickets", "show", "T-1000", "--json"]);
+    assert_eq!(shown["ticket"]["status"], "closed", "{}", shown["ticket"]);
+    assert_eq!(timer_ids(dir), Vec::<String>::new());
 }
