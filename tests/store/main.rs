@@ -9,4 +9,5 @@ mod store_conformance;
 mod store_durability;
 mod store_faults;
 mod store_kill;
+mod store_timers;
 mod support;
