@@ -191,7 +191,7 @@ pub struct IncidentSettings {
 }
 
 /// The built-in automations (`[automations]`), each on by default and off with 0: what happens to
-/// a ticket nobody touches. Days are calendar days.
+/// a ticket nobody touches. Days are calendar days; minutes are business minutes.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AutomationSettings {
@@ -204,6 +204,21 @@ pub struct AutomationSettings {
     /// A resolved ticket is closed after this many days unless the requester reopens it.
     #[serde(default = "default_resolved_close_days")]
     pub resolved_close_days: u32,
+    /// A ticket nobody has claimed is re-announced in its queue after this many business
+    /// minutes (of its calendar), and again after as many more.
+    #[serde(default = "default_unclaimed_bump_minutes")]
+    pub unclaimed_bump_minutes: u32,
+    /// After this many re-announcements an L2 ticket goes to the L3 queue (0: never).
+    #[serde(default = "default_unclaimed_escalate_after")]
+    pub unclaimed_escalate_after: u32,
+}
+
+fn default_unclaimed_bump_minutes() -> u32 {
+    60
+}
+
+fn default_unclaimed_escalate_after() -> u32 {
+    2
 }
 
 impl Default for AutomationSettings {
@@ -212,6 +227,8 @@ impl Default for AutomationSettings {
             waiting_reminder_days: default_waiting_reminder_days(),
             waiting_close_days: default_waiting_close_days(),
             resolved_close_days: default_resolved_close_days(),
+            unclaimed_bump_minutes: default_unclaimed_bump_minutes(),
+            unclaimed_escalate_after: default_unclaimed_escalate_after(),
         }
     }
 }

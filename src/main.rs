@@ -637,7 +637,8 @@ fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
             let mut fired = vec![];
             // A firing may schedule another that is due too (a warning before its breach).
             loop {
-                let due = store.timers(until, None, 256)?;
+                // One at a time: a firing may schedule another due before the rest.
+                let due = store.timers(until, None, 1)?;
                 if due.is_empty() {
                     break;
                 }
@@ -654,12 +655,18 @@ fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
                         ),
                         until,
                     )?;
+                    // Fired: its event is on the ticket (a re-announcement schedules the next one).
+                    let logged = store.events(&t.ticket)?.iter().rev().any(|e| {
+                        matches!(&e.change, frontline::tickets::Change::TimerFired { timer, .. }
+                            if *timer == t.id)
+                            && e.at_ms == until
+                    });
                     match store.timer(&t.id)? {
                         Some(now) if now.due_ms == t.due_ms => {
                             anyhow::bail!("timer {} did not fire", t.id)
                         }
                         // Outside business hours (not P1): moved to the next opening.
-                        Some(moved) => {
+                        Some(moved) if !logged => {
                             let later = timer_json(&setup.config, store.as_ref(), &moved);
                             if !json {
                                 outln!(
@@ -671,7 +678,7 @@ fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
                             }
                             continue;
                         }
-                        None => {}
+                        Some(_) | None => {}
                     }
                     if !json {
                         outln!(

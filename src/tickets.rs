@@ -227,6 +227,17 @@ pub struct ClockFacts {
     /// The last such wait that was answered: (since, answered at).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_answered: Option<(u64, u64)>,
+    /// Since when the ticket has waited in a queue with nobody on it (opened, escalated,
+    /// unclaimed, transferred to a queue); none while someone has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unclaimed_since: Option<u64>,
+    /// How often it was re-announced since then (`[automations] unclaimed_bump_minutes`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bumps: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl ClockFacts {
@@ -242,6 +253,11 @@ impl ClockFacts {
         {
             *b = Some(now.max(*a));
         }
+    }
+
+    fn unclaimed(&mut self, now: Option<u64>) {
+        self.unclaimed_since = now;
+        self.bumps = 0;
     }
 
     fn answered(&mut self, now: u64) {
@@ -459,6 +475,7 @@ impl Ticket {
                 self.assignee = None;
                 self.assignee_user = None;
                 self.status = Status::Escalated;
+                self.clock.unclaimed(Some(now));
             }
             Change::Claimed { agent, user } => match (&self.assignee, self.status) {
                 (Some(by), _) => {
@@ -472,6 +489,7 @@ impl Ticket {
                     self.assignee_user = user.clone();
                     self.status = Status::Claimed;
                     self.first_response_ms.get_or_insert(now);
+                    self.clock.unclaimed(None);
                 }
                 _ => return Err(bad(self, "claimed")),
             },
@@ -484,6 +502,7 @@ impl Ticket {
                 self.assignee = None;
                 self.assignee_user = None;
                 self.status = Status::Escalated;
+                self.clock.unclaimed(Some(now));
             }
             Change::Transferred {
                 to_agent,
@@ -505,11 +524,13 @@ impl Ticket {
                         self.assignee = Some(a.clone());
                         self.assignee_user = to_user.clone();
                         self.status = Status::Claimed;
+                        self.clock.unclaimed(None);
                     }
                     None => {
                         self.assignee = None;
                         self.assignee_user = None;
                         self.status = Status::Escalated;
+                        self.clock.unclaimed(Some(now));
                     }
                 }
             }
@@ -568,6 +589,7 @@ impl Ticket {
                 self.minutes_spent += minutes;
                 // Resolving stops every clock; the time until a reopening does not count.
                 self.clock.awaiting_since = None;
+                self.clock.unclaimed(None);
                 self.clock.pause(now);
             }
             Change::TimeLogged { minutes } => {
@@ -585,6 +607,9 @@ impl Ticket {
                 };
                 self.resolved_ms = None;
                 self.clock.resume(now);
+                if self.assignee.is_none() {
+                    self.clock.unclaimed(Some(now));
+                }
                 // The next resolution is rated afresh; the log keeps the earlier rating.
                 self.rating = None;
                 self.rating_comment = None;
@@ -621,8 +646,12 @@ impl Ticket {
                 }
                 self.incident = Some(incident.clone());
             }
-            // A record of what the desk did on time; the ticket itself is unchanged.
-            Change::TimerFired { .. } => {}
+            // A record of what the desk did on time; a re-announcement is counted.
+            Change::TimerFired { kind, .. } => {
+                if kind == "unclaimed_bump" {
+                    self.clock.bumps += 1;
+                }
+            }
             Change::ReportLinked { report } => {
                 if !self.status.is_open() || self.incident.is_some() {
                     return Err(bad(self, "given reports"));

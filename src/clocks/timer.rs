@@ -20,6 +20,8 @@ pub enum TimerKind {
     /// A ticket closes by itself: waiting on the requester too long, or resolved and not
     /// reopened.
     AutoClose,
+    /// A ticket nobody claimed is announced again (and after enough times, escalated).
+    UnclaimedBump,
 }
 
 impl TimerKind {
@@ -29,6 +31,7 @@ impl TimerKind {
             TimerKind::SlaBreach => "sla_breach",
             TimerKind::Reminder => "reminder",
             TimerKind::AutoClose => "auto_close",
+            TimerKind::UnclaimedBump => "unclaimed_bump",
         }
     }
 }

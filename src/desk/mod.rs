@@ -382,6 +382,9 @@ impl Cx<'_> {
 
     /// Adds a new ticket (its number already reserved from the store) with its `Opened` event.
     fn open(&mut self, mut t: Ticket, actor: Actor) -> Ticket {
+        if t.assignee.is_none() {
+            t.clock.unclaimed_since = Some(self.now);
+        }
         self.refresh_due(&mut t);
         let event = TicketEvent {
             ticket: t.id.clone(),

@@ -90,7 +90,21 @@ impl Cx<'_> {
         let resolved = (t.status == Status::Resolved)
             .then_some(t.resolved_ms)
             .flatten();
+        let bump = match t.clock.unclaimed_since {
+            Some(since)
+                if t.status.is_open() && t.assignee.is_none() && a.unclaimed_bump_minutes > 0 =>
+            {
+                let cal = self
+                    .desk
+                    .config
+                    .calendar_for(t.organisation.as_deref(), &t.queue);
+                let minutes = u64::from(a.unclaimed_bump_minutes) * u64::from(t.clock.bumps + 1);
+                cal.due(since, minutes, &[]).ok()
+            }
+            _ => None,
+        };
         let plan = [
+            (TimerKind::UnclaimedBump, "queue", bump),
             (
                 TimerKind::Reminder,
                 "waiting",
@@ -109,11 +123,22 @@ impl Cx<'_> {
         ];
         for (kind, about, at) in plan {
             let id = Timer::id_of(&t.id, kind, about);
-            let written = self.turn.timers.iter().any(|w| match w {
-                TimerWrite::Set(x) => x.id == id,
-                TimerWrite::Cancel(x) => *x == id,
-            });
-            if written {
+            // A timer this turn set stands; one it cancelled (its own firing) comes back only
+            // for a later instant, never for the same one.
+            let set = self
+                .turn
+                .timers
+                .iter()
+                .any(|w| matches!(w, TimerWrite::Set(x) if x.id == id));
+            let cancelled = self
+                .turn
+                .timers
+                .iter()
+                .any(|w| matches!(w, TimerWrite::Cancel(x) if *x == id));
+            // (The next re-announcement is a later instant than the one that fired, so it may be
+            // due already when catching up; a reminder or a closing is the same instant again.)
+            let next_occurrence = kind == TimerKind::UnclaimedBump && at.is_some();
+            if set || (cancelled && !next_occurrence && !at.is_some_and(|at| at > self.now)) {
                 continue;
             }
             self.turn.timers.push(match at {
@@ -145,7 +170,51 @@ impl Cx<'_> {
         match timer.kind {
             TimerKind::SlaWarning | TimerKind::SlaBreach => self.sla_timer(&timer, &t),
             TimerKind::Reminder | TimerKind::AutoClose => self.automation_timer(&timer, &t),
+            TimerKind::UnclaimedBump => self.unclaimed_bump(&timer, &t),
         }
+    }
+
+    /// Nobody has claimed it: announced again in its queue (a new card), and after
+    /// `unclaimed_escalate_after` announcements an L2 ticket goes to the L3 queue.
+    fn unclaimed_bump(&mut self, timer: &Timer, t: &Ticket) -> Result<(), DeskError> {
+        if !t.status.is_open() || t.assignee.is_some() {
+            return Ok(());
+        }
+        let before_queue = t.queue.clone();
+        let t = self.change(
+            t,
+            Actor::Bot,
+            Change::TimerFired {
+                timer: timer.id.clone(),
+                kind: timer.kind.as_str().to_string(),
+                about: timer.about.clone(),
+            },
+        )?;
+        let a = self.desk.config.automations;
+        let escalate = a.unclaimed_escalate_after > 0
+            && t.clock.bumps >= a.unclaimed_escalate_after
+            && t.tier == crate::tickets::Tier::L2
+            && self.desk.config.queue(&self.desk.config.l3_queue).is_some();
+        if escalate {
+            let minutes = u64::from(a.unclaimed_bump_minutes) * u64::from(t.clock.bumps);
+            let t = self.change(
+                &t,
+                Actor::Bot,
+                Change::Escalated {
+                    queue: self.desk.config.l3_queue.clone(),
+                    tier: crate::tickets::Tier::L3,
+                    note: Some(format!(
+                        "nobody claimed it in {minutes} business minutes in {before_queue}"
+                    )),
+                },
+            )?;
+            self.card_update_in(&t, Some(&before_queue))?;
+            self.card_post(&t);
+        } else {
+            // A new message in the queue's channel: people see it again.
+            self.card_post(&t);
+        }
+        Ok(())
     }
 
     /// A reminder or an automatic closing, if the ticket is still as it was when scheduled.

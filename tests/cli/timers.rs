@@ -70,9 +70,12 @@ fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
         .iter()
         .map(|t| (t["kind"].as_str().unwrap(), t["about"].as_str().unwrap()))
         .collect();
+    // Nobody claimed it: re-announced after 60 business minutes (Monday 09:00), before the SLA
+    // warning (80% of 240 minutes: 11:12) and the breach (12:00).
     assert_eq!(
         kinds,
         [
+            ("unclaimed_bump", "queue"),
             ("sla_warning", "first_response"),
             ("sla_breach", "first_response"),
             ("sla_warning", "resolution"),
@@ -80,7 +83,8 @@ fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
         ],
         "{listed}"
     );
-    assert_eq!(listed[1]["due"], first_due.as_str());
+    assert_eq!(listed[0]["due"], "2026-11-30T09:00:00+01:00");
+    assert_eq!(listed[2]["due"], first_due.as_str());
     for t in listed.as_array().unwrap() {
         assert_eq!(t["ticket"], "T-1000");
         assert!(t["id"].as_str().unwrap().starts_with("T-1000:"), "{t}");
@@ -89,15 +93,19 @@ fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
     // Fired up to the first-response deadline (a business instant: in office hours): the
     // warning and the breach, in that order, each once.
     let fired = json(dir, &["timers", "fire", "--until", &first_due, "--json"]);
-    let ids: Vec<&str> = fired
+    let all: Vec<&str> = fired
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t["id"].as_str().unwrap())
         .collect();
+    // Re-announced at 09:00 and 10:00, then (the second time) escalated to L3; the SLA clocks
+    // go on counting from the opening.
     assert_eq!(
-        ids,
+        all,
         [
+            "T-1000:unclaimed_bump:queue",
+            "T-1000:unclaimed_bump:queue",
             "T-1000:sla_warning:first_response",
             "T-1000:sla_breach:first_response"
         ]
@@ -113,9 +121,11 @@ fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
         .map(|e| e["change"]["timer"].as_str().unwrap())
         .collect();
     assert_eq!(
-        fired_events, ids,
+        fired_events, all,
         "one event per firing, carrying the timer's id"
     );
+    assert_eq!(shown["ticket"]["tier"], "L3", "{}", shown["ticket"]);
+    assert_eq!(shown["ticket"]["queue"], "l3-engineering");
     // (`tickets show` reads the real clock, before that deadline: its clocks run on.)
 
     // A claim answers it; asking the requester pauses resolution: no resolution timers then.
