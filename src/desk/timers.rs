@@ -138,7 +138,7 @@ impl Cx<'_> {
             // (The next re-announcement is a later instant than the one that fired, so it may be
             // due already when catching up; a reminder or a closing is the same instant again.)
             let next_occurrence = kind == TimerKind::UnclaimedBump && at.is_some();
-            if set || (cancelled && !next_occurrence && !at.is_some_and(|at| at > self.now)) {
+            if set || (cancelled && !next_occurrence && at.is_none_or(|at| at <= self.now)) {
                 continue;
             }
             self.turn.timers.push(match at {
