@@ -9,6 +9,15 @@ use crate::clocks::timer::{Timer, TimerKind, TimerWrite};
 use crate::pack::Priority;
 use crate::tickets::{Actor, Change, Status, Ticket};
 
+/// The event a firing leaves on its ticket.
+fn fired(timer: &Timer) -> Change {
+    Change::TimerFired {
+        timer: timer.id.clone(),
+        kind: timer.kind.as_str().to_string(),
+        about: timer.about.clone(),
+    }
+}
+
 const KINDS: [ClockKind; 3] = [
     ClockKind::FirstResponse,
     ClockKind::NextResponse,
@@ -181,15 +190,7 @@ impl Cx<'_> {
             return Ok(());
         }
         let before_queue = t.queue.clone();
-        let t = self.change(
-            t,
-            Actor::Bot,
-            Change::TimerFired {
-                timer: timer.id.clone(),
-                kind: timer.kind.as_str().to_string(),
-                about: timer.about.clone(),
-            },
-        )?;
+        let t = self.change(t, Actor::Bot, fired(timer))?;
         let a = self.desk.config.automations;
         let escalate = a.unclaimed_escalate_after > 0
             && t.clock.bumps >= a.unclaimed_escalate_after
@@ -228,11 +229,7 @@ impl Cx<'_> {
         if !still {
             return Ok(());
         }
-        let fired = Change::TimerFired {
-            timer: timer.id.clone(),
-            kind: timer.kind.as_str().to_string(),
-            about: timer.about.clone(),
-        };
+        let fired = fired(timer);
         let requester = t.requester.clone();
         let c = self.desk.load(&requester)?;
         let lang = if t.detection.language.is_empty() {
@@ -310,15 +307,7 @@ impl Cx<'_> {
                 return Ok(());
             }
         }
-        let t = self.change(
-            t,
-            Actor::Bot,
-            Change::TimerFired {
-                timer: timer.id.clone(),
-                kind: timer.kind.as_str().to_string(),
-                about: timer.about.clone(),
-            },
-        )?;
+        let t = self.change(t, Actor::Bot, fired(timer))?;
         // People are told only what is still true: a warning for a clock that is running, a
         // breach for one that is breached (a late warning after the breach says nothing more).
         let tell = t.status.is_open()
