@@ -17,35 +17,29 @@ const MALLORY: &str = "U0MALLORY";
 /// A channel the app is in that is not a support channel.
 const CH_RANDOM: &str = "C0RANDOM";
 
-/// The escalation card of `ticket`: a new message in a queue's channel whose text names it.
-async fn card(mock: &MockSlack, ticket: &str, bot: &Bot) -> Call {
+/// Whether `c` posted the escalation card of `ticket`: a new message in a queue's channel (not
+/// the support channel, not a DM) whose text names it.
+fn is_card_of(c: &Call, ticket: &str) -> bool {
     let header = format!("{ticket} ");
-    mock.wait_for(
-        |c| {
-            c.method == "chat.postMessage"
-                && c.ok()
-                && c.thread_ts().is_none()
-                && c.body["text"].as_str().is_some_and(|t| t.contains(&header))
-                && c.channel() != CH_SUPPORT
-                && !c.channel().starts_with('D')
-        },
-        LIMIT,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("no card for {ticket}: {e:?}\n{}", bot.log()))
+    c.method == "chat.postMessage"
+        && c.ok()
+        && c.thread_ts().is_none()
+        && c.body["text"].as_str().is_some_and(|t| t.contains(&header))
+        && c.channel() != CH_SUPPORT
+        && !c.channel().starts_with('D')
+}
+
+/// The escalation card of `ticket`, waiting for it.
+async fn card(mock: &MockSlack, ticket: &str, bot: &Bot) -> Call {
+    mock.wait_for(|c| is_card_of(c, ticket), LIMIT)
+        .await
+        .unwrap_or_else(|e| panic!("no card for {ticket}: {e:?}\n{}", bot.log()))
 }
 
 fn cards_of(mock: &MockSlack, ticket: &str) -> usize {
-    let header = format!("{ticket} ");
-    mock.calls_to("chat.postMessage")
+    mock.calls()
         .iter()
-        .filter(|c| {
-            c.ok()
-                && c.thread_ts().is_none()
-                && c.body["text"].as_str().is_some_and(|t| t.contains(&header))
-                && c.channel() != CH_SUPPORT
-                && !c.channel().starts_with('D')
-        })
+        .filter(|c| is_card_of(c, ticket))
         .count()
 }
 
