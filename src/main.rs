@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use frontline::config::Config;
-use frontline::desk::{AgentCommand, Desk, Event, Incoming};
+use frontline::desk::{AgentCommand, Desk, Event, Incoming, Processed};
 use frontline::pack::{Pack, PackSource};
 use frontline::platform::control::{self, Io, Reached};
 use frontline::platform::local::{Local, StoreSource};
@@ -553,7 +553,6 @@ fn ticket_command(
     let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
     let me = UserRef::local(agent);
     let id = command.ticket();
-    let before = store.ticket(&id)?;
     let processed = desk.process(
         Incoming::plain(Event::Agent {
             by: me.clone(),
@@ -562,8 +561,14 @@ fn ticket_command(
         }),
         now_ms(),
     )?;
+    // Whether this command changed the ticket is what its own turn wrote, not a comparison
+    // with a read before it: through a running bot's socket another client's command may land
+    // in between (two racing claims must not both report success).
+    let changed = match &processed {
+        Processed::Committed(c) => c.tickets.iter().any(|t| t.id == id),
+        Processed::Duplicate => false,
+    };
     let after = store.ticket(&id)?;
-    let changed = before != after;
     let message = setup.deliver(&desk, &me, processed.outbox())?;
     if json {
         outln!(
