@@ -190,26 +190,28 @@ pub struct IncidentSettings {
     pub p1_reports: usize,
 }
 
+/// A webhook automation rules may call: where, and the environment variable holding the secret
+/// its requests are signed with (read by `frontline run`, never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: String,
+    pub secret_env: String,
+}
+
 /// The built-in automations (`[automations]`), each on by default and off with 0: what happens to
 /// a ticket nobody touches. Days are calendar days; minutes are business minutes.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy)]
 pub struct AutomationSettings {
     /// A ticket waiting on the requester: a reminder to them after this many days.
-    #[serde(default = "default_waiting_reminder_days")]
     pub waiting_reminder_days: u32,
     /// ... and closed, with a message, after this many days.
-    #[serde(default = "default_waiting_close_days")]
     pub waiting_close_days: u32,
     /// A resolved ticket is closed after this many days unless the requester reopens it.
-    #[serde(default = "default_resolved_close_days")]
     pub resolved_close_days: u32,
     /// A ticket nobody has claimed is re-announced in its queue after this many business
     /// minutes (of its calendar), and again after as many more.
-    #[serde(default = "default_unclaimed_bump_minutes")]
     pub unclaimed_bump_minutes: u32,
     /// After this many re-announcements an L2 ticket goes to the L3 queue (0: never).
-    #[serde(default = "default_unclaimed_escalate_after")]
     pub unclaimed_escalate_after: u32,
 }
 
@@ -332,7 +334,7 @@ struct ConfigFile {
     #[serde(default)]
     calendars: BTreeMap<String, Spanned<read::calendars::CalendarFile>>,
     #[serde(default)]
-    automations: AutomationSettings,
+    automations: read::automations::AutomationsFile,
     discord: Option<Spanned<DiscordSettings>>,
     slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
@@ -366,6 +368,10 @@ pub struct Config {
     pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
     /// The built-in automations (`[automations]`).
     pub automations: AutomationSettings,
+    /// The automation rules (`[[automations.rules]]`), in file order.
+    pub rules: Vec<crate::desk::automation::Rule>,
+    /// The webhooks rules may call (`[automations.webhooks.NAME]`).
+    pub webhooks: BTreeMap<String, Webhook>,
     pub discord: Option<DiscordSettings>,
     pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
@@ -465,7 +471,9 @@ impl Config {
             sla: f.sla,
             platform_roles: r.platform_roles,
             calendars: r.calendars,
-            automations: f.automations,
+            automations: r.automations.settings,
+            rules: r.automations.rules,
+            webhooks: r.automations.webhooks,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
             support: f.support,
@@ -542,6 +550,39 @@ impl Config {
                         categories.join(", ")
                     ),
                 ));
+            }
+        }
+        for r in &self.rules {
+            let base = format!("automations.rules[{}]", r.index);
+            for intent in &r.conditions.intent {
+                if pack.intent(intent).is_none() {
+                    problems.push(self.problem(
+                        &format!("{base}.if.intent"),
+                        format!("no intent `{intent}` in pack `{}`", pack.name),
+                    ));
+                }
+            }
+            for category in &r.conditions.category {
+                if !categories.contains(&category.as_str()) {
+                    problems.push(self.problem(
+                        &format!("{base}.if.category"),
+                        format!(
+                            "no intent in pack `{}` has category `{category}` (categories: {})",
+                            pack.name,
+                            categories.join(", ")
+                        ),
+                    ));
+                }
+            }
+            for (j, a) in r.actions.iter().enumerate() {
+                if let crate::desk::automation::RuleAction::ReplyArticle(id) = a
+                    && !pack.articles.iter().any(|x| &x.id == id)
+                {
+                    problems.push(self.problem(
+                        &format!("{base}.then[{j}].reply_article"),
+                        format!("no FAQ article `{id}` in pack `{}`", pack.name),
+                    ));
+                }
             }
         }
         for (j, intent) in self.incidents.intents.iter().enumerate() {
@@ -670,6 +711,16 @@ impl Config {
             .filter(|p| p.platform == platform && roles.contains(&p.id))
             .map(|p| p.role)
             .max_by_key(|r| rank(*r))
+    }
+
+    /// Where a ticket at `tier` goes when escalated one tier up: L1 to the first L2 queue, L2 to
+    /// `l3_queue`; none above L3.
+    pub fn next_tier_queue(&self, tier: Tier) -> Option<&Queue> {
+        match tier {
+            Tier::L1 => self.queues.iter().find(|q| q.tier == Tier::L2),
+            Tier::L2 => self.queue(&self.l3_queue),
+            Tier::L3 => None,
+        }
     }
 
     pub fn agent_named(&self, name: &str) -> Option<&Agent> {

@@ -204,6 +204,12 @@ enum Command {
         #[command(subcommand)]
         what: TimersCommand,
     },
+    /// Automation rules (`[[automations.rules]]`): `frontline automations test --ticket ID` shows
+    /// which would fire on a ticket and why.
+    Automations {
+        #[command(subcommand)]
+        what: AutomationsCommand,
+    },
     /// Business-hours calendars (`[calendars.NAME]`): `frontline calendar due` computes a
     /// deadline the way the SLA clocks do.
     Calendar {
@@ -387,6 +393,27 @@ enum TimersCommand {
         #[arg(long)]
         until: String,
         /// One JSON array of the timers fired, `{"id", "ticket", "kind", "due"}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AutomationsCommand {
+    /// Every rule checked against a ticket as it is now, for each event the rule listens to:
+    /// whether it would fire, each condition with what the ticket has, and what it would do.
+    Test {
+        #[command(flatten)]
+        desk: DeskArgs,
+        #[arg(long)]
+        ticket: String,
+        /// Only this event (opened, updated, message, sla_warning, sla_breach, timer).
+        #[arg(long)]
+        when: Option<String>,
+        /// With --when message: the requester's message the keywords are read in.
+        #[arg(long)]
+        message: Option<String>,
+        /// One JSON array of `{"rule", "trigger", "enabled", "fires", "checks", "actions"}`.
         #[arg(long)]
         json: bool,
     },
@@ -606,6 +633,141 @@ fn timer_json(
     })
 }
 
+/// `frontline automations test`.
+fn automations_command(what: AutomationsCommand, io: &mut Io) -> Result<i32> {
+    use frontline::desk::automation::{Facts, Trigger, check};
+    let AutomationsCommand::Test {
+        desk,
+        ticket,
+        when,
+        message,
+        json,
+    } = what;
+    let setup = local_setup(&desk, io)?;
+    let store = setup.store()?;
+    let id = ticket.trim().to_uppercase();
+    let Some(t) = store.ticket(&id)? else {
+        writeln!(io.err, "Ticket {} not found.", terminal::line(&id))?;
+        return Ok(1);
+    };
+    let only = match when.as_deref() {
+        None => None,
+        Some(w) => match Trigger::parse(w.trim()) {
+            Some(t) => Some(t),
+            None => {
+                writeln!(
+                    io.err,
+                    "--when: `{}` is not an event: one of {}",
+                    terminal::line(w),
+                    Trigger::ALL.map(Trigger::as_str).join(", ")
+                )?;
+                return Ok(2);
+            }
+        },
+    };
+    let now = now_ms();
+    let cal = setup
+        .config
+        .calendar_for(t.organisation.as_deref(), &t.queue);
+    let mut verdicts = Vec::new();
+    for rule in &setup.config.rules {
+        let triggers: Vec<Trigger> = match only {
+            Some(x) => vec![x],
+            None => rule.when.clone(),
+        };
+        // A message is the one given, else the requester's last line.
+        let last_line = t
+            .transcript
+            .iter()
+            .rev()
+            .find(|l| l.from == "user")
+            .map(|l| l.text.clone());
+        for trigger in triggers {
+            let said = match trigger {
+                Trigger::Message => message.clone().or_else(|| last_line.clone()),
+                _ => None,
+            };
+            let facts = Facts {
+                ticket: &t,
+                trigger,
+                message: said.as_deref(),
+                timer: None,
+                now,
+                in_hours: cal.is_open(now),
+            };
+            verdicts.push((trigger, check(rule, &facts)));
+        }
+    }
+    if json {
+        let shown: Vec<serde_json::Value> = verdicts
+            .iter()
+            .map(|(trigger, v)| {
+                serde_json::json!({
+                    "rule": v.rule,
+                    "trigger": trigger.as_str(),
+                    "enabled": v.enabled,
+                    "fires": v.fires,
+                    "trigger_matches": v.trigger_matches,
+                    "checks": v.checks,
+                    "actions": v.actions,
+                })
+            })
+            .collect();
+        outln!(io, "{}", terminal::json(&shown)?);
+        return Ok(0);
+    }
+    if setup.config.rules.is_empty() {
+        outln!(
+            io,
+            "no automation rules in {}",
+            setup.config.source.display()
+        );
+        return Ok(0);
+    }
+    outln!(
+        io,
+        "{} ({}, {}, {}, queue {}):",
+        t.id,
+        t.status.as_str(),
+        t.priority,
+        terminal::line(&t.detection.intent),
+        terminal::line(&t.queue)
+    );
+    for (trigger, v) in &verdicts {
+        let verdict = if !v.enabled {
+            "disabled: never fires".to_string()
+        } else if !v.trigger_matches {
+            format!("does not listen to {}", trigger.as_str())
+        } else if v.fires {
+            "WOULD FIRE".to_string()
+        } else {
+            "would not fire".to_string()
+        };
+        outln!(
+            io,
+            "  {} on {}: {verdict}",
+            terminal::line(&v.rule),
+            trigger.as_str()
+        );
+        for c in &v.checks {
+            outln!(
+                io,
+                "    [{}] {} (has: {})",
+                if c.passed { "x" } else { " " },
+                terminal::line(&c.condition),
+                terminal::line(&c.found)
+            );
+        }
+        if v.checks.is_empty() {
+            outln!(io, "    (no conditions)");
+        }
+        if v.fires {
+            outln!(io, "    then: {}", terminal::line(&v.actions.join(", ")));
+        }
+    }
+    Ok(0)
+}
+
 /// `frontline timers list` and `fire`.
 fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
     match what {
@@ -757,6 +919,9 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
         | Command::Events { desk, .. }
         | Command::Timers {
             what: TimersCommand::List { desk, .. } | TimersCommand::Fire { desk, .. },
+        }
+        | Command::Automations {
+            what: AutomationsCommand::Test { desk, .. },
         } => Some((desk.clone(), StoreUse::OneShot)),
         Command::Backup { store, .. } => Some((store.desk(), StoreUse::OneShot)),
         // Through a running bot when there is one, else on the store opened to examine it.
@@ -901,6 +1066,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             return setup::config_check(config.as_deref(), intents, json, &mut *io.out);
         }
         Command::Timers { what } => return timers_command(what, io),
+        Command::Automations { what } => return automations_command(what, io),
         Command::Calendar {
             what:
                 CalendarCommand::Due {
@@ -1075,9 +1241,9 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             let setup = local_setup(&desk, io)?;
             let discord = setup.config.discord.clone();
             let slack = setup.config.slack.clone();
-            if discord.is_none() && slack.is_none() {
+            if discord.is_none() && slack.is_none() && setup.config.webhooks.is_empty() {
                 anyhow::bail!(
-                    "nothing to run: the configuration has no [discord] or [slack] section (see README, \"Discord\" and \"Slack\"); for the terminal use `frontline chat`"
+                    "nothing to run: the configuration has no [discord], [slack] or [automations.webhooks] section (see README, \"Discord\", \"Slack\" and \"Automation rules\"); for the terminal use `frontline chat`"
                 );
             }
             let served: Vec<Platform> = [
@@ -1103,6 +1269,16 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     Some(frontline::platform::slack::SlackTokens::from_env(settings)?)
                 }
                 None => None,
+            };
+            // Webhook secrets come from the environment: a missing one is said now.
+            let webhooks = if setup.config.webhooks.is_empty() {
+                None
+            } else {
+                Some(Arc::new(
+                    frontline::platform::webhook::WebhookDelivery::from_env(
+                        &setup.config.webhooks,
+                    )?,
+                ))
             };
             let shards = match shards.as_str() {
                 "auto" => frontline::platform::discord::Shards::Auto,
@@ -1171,6 +1347,12 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     desk.clone(),
                     stopped(stopping.clone()),
                 ));
+                // Webhooks of automation rules, from the outbox, with retries.
+                let webhook_worker = webhooks.map(|w| {
+                    let worker = frontline::platform::worker::Outbox::new(desk.clone(), w);
+                    tokio::spawn(worker.run(stopping.clone()))
+                });
+                let discord_absent = discord.is_none();
                 let discord_run = async {
                     match (discord, discord_token) {
                         (Some(settings), Some(token)) => {
@@ -1187,7 +1369,12 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                         _ => Ok(()),
                     }
                 };
+                // With neither platform the process runs its timers and webhooks until stopped.
+                let only_background = discord_absent && slack.is_none();
                 let slack_run = async {
+                    if only_background {
+                        stopped(stopping.clone()).await;
+                    }
                     match (slack, slack_tokens) {
                         (Some(settings), Some(tokens)) => {
                             frontline::platform::slack::run(
@@ -1222,6 +1409,9 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 let ran = d.and(s);
                 let _ = stop.send(true);
                 let _ = timers.await;
+                if let Some(w) = webhook_worker {
+                    let _ = w.await;
+                }
                 if let Some(l) = listener {
                     l.stop().await;
                 }

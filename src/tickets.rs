@@ -16,6 +16,8 @@ pub enum Platform {
     Discord,
     Slack,
     Web,
+    /// Not a place people are: outbox entries for the webhooks of `[automations.webhooks]`.
+    Webhook,
 }
 
 impl Platform {
@@ -32,6 +34,7 @@ impl Platform {
             Platform::Discord => "discord",
             Platform::Slack => "slack",
             Platform::Web => "web",
+            Platform::Webhook => "webhook",
         }
     }
 
@@ -211,6 +214,9 @@ pub struct Ticket {
     /// What the SLA clocks are worked out from (see `clocks::sla`).
     #[serde(default)]
     pub clock: ClockFacts,
+    /// Labels automation rules put on it (`vip`, `printer`), in the order added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// The facts the SLA clocks are computed from, kept up to date by [`Ticket::apply`].
@@ -358,6 +364,21 @@ pub enum Change {
         #[serde(default)]
         about: String,
     },
+    /// An automation rule's conditions held: what started it and what it does (its changes
+    /// follow as events of their own).
+    AutomationRan {
+        rule: String,
+        trigger: String,
+        actions: Vec<String>,
+    },
+    /// A label put on by an automation rule.
+    Tagged {
+        tag: String,
+    },
+    /// The category changed (by an automation rule).
+    CategorySet {
+        category: String,
+    },
 }
 
 impl Change {
@@ -398,6 +419,9 @@ impl Change {
             Change::LinkedToIncident { .. } => "linked_to_incident",
             Change::ReportLinked { .. } => "report_linked",
             Change::TimerFired { .. } => "timer_fired",
+            Change::AutomationRan { .. } => "automation_ran",
+            Change::Tagged { .. } => "tagged",
+            Change::CategorySet { .. } => "category_set",
         }
     }
 }
@@ -464,7 +488,10 @@ impl Ticket {
                 if !self.status.is_open() {
                     return Err(bad(self, "escalated"));
                 }
-                if matches!(self.status, Status::Claimed | Status::WaitingOnUser) {
+                // The desk itself (an automation rule) may escalate a claimed ticket.
+                if matches!(self.status, Status::Claimed | Status::WaitingOnUser)
+                    && *actor != Actor::Bot
+                {
                     must_be_assignee(self)?;
                 }
                 if *tier == Tier::L3 {
@@ -660,6 +687,13 @@ impl Ticket {
                     self.linked.push(report.clone());
                 }
             }
+            Change::AutomationRan { .. } => {}
+            Change::Tagged { tag } => {
+                if !self.tags.contains(tag) {
+                    self.tags.push(tag.clone());
+                }
+            }
+            Change::CategorySet { category } => self.category = category.clone(),
             Change::Closed => {
                 if self.status == Status::Closed {
                     return Err(bad(self, "closed"));
@@ -831,6 +865,7 @@ mod transitions {
             l3_note: None,
             notes: vec![],
             clock: Default::default(),
+            tags: vec![],
         }
     }
 

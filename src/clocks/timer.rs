@@ -25,6 +25,23 @@ pub enum TimerKind {
 }
 
 impl TimerKind {
+    pub const ALL: [TimerKind; 5] = [
+        TimerKind::SlaWarning,
+        TimerKind::SlaBreach,
+        TimerKind::Reminder,
+        TimerKind::AutoClose,
+        TimerKind::UnclaimedBump,
+    ];
+
+    pub fn parse(s: &str) -> Option<TimerKind> {
+        TimerKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Every kind's name, for messages: `sla_warning, sla_breach, ...`.
+    pub fn names() -> String {
+        TimerKind::ALL.map(TimerKind::as_str).join(", ")
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TimerKind::SlaWarning => "sla_warning",

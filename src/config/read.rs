@@ -12,6 +12,7 @@ use toml::Spanned;
 use super::*;
 use crate::pack::{key_at, line_of, names_a_value};
 
+pub(super) mod automations;
 pub(super) mod calendars;
 
 // The file as written. Text fields are read as strings and checked here rather than by serde, so
@@ -298,6 +299,7 @@ pub(super) struct Read {
     pub organisations: Vec<Organisation>,
     pub platform_roles: Vec<PlatformRole>,
     pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
+    pub automations: automations::Automations,
     pub lines: BTreeMap<String, usize>,
     pub problems: Vec<PackError>,
 }
@@ -370,6 +372,8 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     if let Some(inc) = &f.incidents {
         incidents(&mut c, inc);
     }
+    let automations =
+        automations::automations(&mut c, &f.automations, &queues, &agents, &organisations);
     let mut problems = c.problems;
     problems.sort_by_key(|p| p.line);
     Read {
@@ -382,6 +386,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         organisations,
         platform_roles,
         calendars,
+        automations,
         lines: c.lines,
         problems,
     }

@@ -74,6 +74,20 @@ pub enum Action {
         empty: String,
         tickets: Vec<TicketLine>,
     },
+    /// Post a message in a channel (an automation rule's `notify`).
+    Announce {
+        platform: Platform,
+        channel: String,
+        text: String,
+    },
+    /// Send signed JSON to a webhook of `[automations.webhooks]`; `delivery` is the id the
+    /// receiver deduplicates retries by, `body` the JSON text (fixed at commit, so every retry
+    /// sends the same bytes).
+    Webhook {
+        hook: String,
+        delivery: String,
+        body: String,
+    },
 }
 
 /// One ticket as its requester sees it in a list.
@@ -97,7 +111,9 @@ impl Action {
             | Action::ShowTickets { to, .. } => to.platform,
             Action::PostCard { platform, .. }
             | Action::UpdateCard { platform, .. }
-            | Action::OpenAgentThread { platform, .. } => *platform,
+            | Action::OpenAgentThread { platform, .. }
+            | Action::Announce { platform, .. } => *platform,
+            Action::Webhook { .. } => Platform::Webhook,
         }
     }
 
@@ -114,7 +130,9 @@ impl Action {
     /// The text a person reads, for replies and notices.
     pub fn text(&self) -> Option<&str> {
         match self {
-            Action::Reply { text, .. } | Action::Notify { text, .. } => Some(text),
+            Action::Reply { text, .. }
+            | Action::Notify { text, .. }
+            | Action::Announce { text, .. } => Some(text),
             _ => None,
         }
     }
@@ -135,6 +153,10 @@ impl Action {
             } => format!("open agent thread for {ticket} in channel {channel}"),
             Action::ShowTickets { to, tickets, .. } => {
                 format!("show {} ticket(s) to {}", tickets.len(), to.key())
+            }
+            Action::Announce { channel, .. } => format!("post in channel {channel}"),
+            Action::Webhook { hook, delivery, .. } => {
+                format!("webhook {hook} (delivery {delivery})")
             }
         }
     }

@@ -590,6 +590,13 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         Change::LinkedToIncident { incident } => format!("linked to incident {incident}"),
         Change::ReportLinked { report } => format!("report {report} linked"),
         Change::TimerFired { timer, .. } => format!("timer {timer} fired"),
+        Change::AutomationRan {
+            rule,
+            trigger,
+            actions,
+        } => format!("automation {rule} ran ({trigger}): {}", actions.join(", ")),
+        Change::Tagged { tag } => format!("tagged {tag}"),
+        Change::CategorySet { category } => format!("category set to {category}"),
     };
     format!(
         "{}  {}  {}",

@@ -14,6 +14,7 @@
 
 pub mod action;
 mod agent;
+pub mod automation;
 pub mod card;
 pub mod conversation;
 pub mod event;
@@ -33,6 +34,7 @@ use crate::store::{Store, StoreError};
 use crate::tickets::{Actor, Change, Ticket, TicketError, TicketEvent, UserRef};
 use crate::triage::Triage;
 pub use action::{Action, Delivery, OutboxEntry, TicketLine};
+pub use agent::agent_ref;
 pub use card::Card;
 use conversation::Conversation;
 pub use event::{Address, AgentCommand, Choice, Event, Incoming, Interaction, Placed, Quoted};
@@ -203,6 +205,7 @@ impl Desk {
             } => cx.placed(*platform, ticket.as_deref(), placed),
         }
         if !cx.turn.tickets.is_empty() {
+            cx.run_rules()?;
             cx.schedule_timers();
         }
         Ok(cx.turn)

@@ -1801,6 +1801,7 @@ impl Cx<'_> {
             l3_note: None,
             notes: vec![],
             clock: Default::default(),
+            tags: vec![],
         };
         let t = self.open(t, Actor::User(user.key()));
         c.ticket = Some(t.id.clone());

@@ -198,6 +198,29 @@ impl Local {
         self.deliver(desk, me, &waiting)
     }
 
+    /// Takes what automation rules posted in local channels (`notify` with `platform = "local"`):
+    /// an agent's `inbox` shows them, once.
+    pub fn channel_posts(&self, desk: &Desk) -> Result<Vec<(String, String)>> {
+        let waiting = desk.store().outbox(&OutboxFilter {
+            pending: true,
+            platform: Some(Platform::Local),
+            recipient: None,
+            limit: None,
+        })?;
+        let mut posts = Vec::new();
+        for e in waiting {
+            if let Action::Announce { channel, text, .. } = &e.action {
+                desk.store()
+                    .record_delivery(e.id, &Outcome::Delivered, now_ms())?;
+                posts.push((channel.clone(), text.clone()));
+            }
+        }
+        if !posts.is_empty() {
+            desk.store().flush()?;
+        }
+        Ok(posts)
+    }
+
     /// One turn from this terminal: commits it and returns what is for the terminal's person.
     fn turn(&self, desk: &Desk, me: &UserRef, event: Event) -> Result<Vec<String>> {
         let processed = desk.process(Incoming::plain(event), now_ms())?;
@@ -329,6 +352,14 @@ impl Local {
                 "inbox" => {
                     for m in self.inbox(&desk, &me)? {
                         writeln!(out, "{}", terminal::message(&m, AGENT_INDENT))?;
+                    }
+                    for (channel, m) in self.channel_posts(&desk)? {
+                        writeln!(
+                            out,
+                            "[#{}] {}",
+                            terminal::line(&channel),
+                            terminal::message(&m, AGENT_INDENT)
+                        )?;
                     }
                 }
                 "help" => writeln!(out, "see the first line for the commands")?,

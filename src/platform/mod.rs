@@ -10,6 +10,7 @@ pub mod observe;
 pub mod slack;
 pub mod terminal;
 pub mod timers;
+pub mod webhook;
 pub mod worker;
 
 /// `text` in parts of at most `limit` characters for a platform's message size, cut at line breaks

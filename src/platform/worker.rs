@@ -20,6 +20,12 @@ use crate::tickets::{Platform, now_ms};
 pub trait Deliver: Send + Sync + 'static {
     fn platform(&self) -> Platform;
 
+    /// How long the background loop leaves a new entry to the handler whose turn committed it
+    /// (which delivers a person's replies in order); zero where no handler delivers.
+    fn fresh_grace(&self) -> Duration {
+        FRESH
+    }
+
     /// Performs the entry; `Ok(Some(placed))` reports where a card or thread now lives. An error
     /// is retried after a backoff.
     fn deliver(
@@ -268,7 +274,7 @@ impl<D: Deliver> Outbox<D> {
     /// the handlers' turns in flight, drains once more, and flushes the store.
     pub async fn run(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         loop {
-            while self.drain_due(FRESH).await == BATCH {}
+            while self.drain_due(self.deliver.fresh_grace()).await == BATCH {}
             tokio::select! {
                 _ = shutdown.changed() => break,
                 _ = self.wake.notified() => {}

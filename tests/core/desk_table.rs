@@ -182,6 +182,8 @@ fn summary(a: &Action) -> String {
                 .collect();
             format!("show {} [{}]", to.key(), t.join(", "))
         }
+        Action::Announce { channel, text, .. } => format!("post in {channel} {text:?}"),
+        Action::Webhook { hook, .. } => format!("webhook {hook}"),
     }
 }
 

@@ -828,8 +828,11 @@ async fn sigkill_during_200_conversations_loses_and_duplicates_nothing() {
             Action::PostCard { .. } | Action::OpenAgentThread { .. } => {
                 vec![shown(format!("fl{}", e.id))]
             }
-            // Slack's App Home only; never made for Discord.
-            Action::ShowTickets { .. } => vec![],
+            // Slack's App Home only; never made for Discord. No automation rules here.
+            Action::ShowTickets { .. } | Action::Webhook { .. } => vec![],
+            Action::Announce { text, .. } => (0..text.len().div_ceil(2000).max(1))
+                .map(|n| shown(format!("fl{}.{n}", e.id)))
+                .collect(),
             Action::UpdateCard { channel, card, .. } => {
                 // An edit of the card (edits repeat harmlessly), or a new card posted once when
                 // where the card was is unknown.

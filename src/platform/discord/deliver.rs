@@ -349,6 +349,24 @@ impl Deliver for DiscordDelivery {
             }
             // Discord has no page of the app for a person; nothing asks for one there.
             Action::ShowTickets { .. } => Ok(None),
+            Action::Announce { channel, text, .. } => {
+                let http = self.http()?;
+                let ch = channel_id(channel)?;
+                for (n, part) in split_message(&mention_ids(text)).into_iter().enumerate() {
+                    ch.send_message(
+                        http,
+                        CreateMessage::new()
+                            .content(part)
+                            .nonce(Nonce::String(format!("fl{id}.{n}")))
+                            .enforce_nonce(true),
+                    )
+                    .await
+                    .map_err(err("posting in a channel"))?;
+                }
+                Ok(None)
+            }
+            // Delivered by the webhook worker, never handed to Discord.
+            Action::Webhook { .. } => Err("a webhook entry reached the Discord worker".into()),
         }
     }
 }

@@ -279,6 +279,12 @@ impl Deliver for SlackDelivery {
                 .await
                 .map(|()| None)
                 .map_err(|e| format!("publishing the App Home: {e}")),
+            Action::Announce { channel, text, .. } => self
+                .post(channel, None, text, reply_blocks(text, &[], ""))
+                .await
+                .map(|()| None),
+            // Delivered by the webhook worker, never handed to Slack.
+            Action::Webhook { .. } => Err("a webhook entry reached the Slack worker".into()),
         }
     }
 }
