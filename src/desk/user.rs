@@ -412,8 +412,10 @@ impl Cx<'_> {
             .and_then(|id| open.iter().find(|t| &t.id == id))
             .or(open.first())
             .map(|t| (*t).clone());
+        // A security report is never folded into an unrelated ticket; more about an open
+        // security ticket ("the sender was ...") may belong to it: the person is asked.
         if let Some(t) = current
-            && d.intent != SECURITY
+            && (d.intent != SECURITY || t.detection.intent == SECURITY)
             && !CONVERSATIONAL.contains(&d.intent.as_str())
         {
             if has_signal(&detection, "frustrated") {
@@ -424,8 +426,10 @@ impl Cx<'_> {
                 || t.transcript
                     .last()
                     .is_some_and(|l| l.from.starts_with("agent:"));
+            // Two security reports may be two incidents (a phishing mail, then a stolen
+            // laptop): asked, not guessed.
             if d.is_out_of_scope()
-                || d.intent == t.detection.intent
+                || (d.intent == t.detection.intent && d.intent != SECURITY)
                 || t.incident.is_some()
                 || agent_spoke_last
             {
