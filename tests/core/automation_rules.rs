@@ -368,3 +368,124 @@ fn mistakes_in_rules_name_the_file_line_and_field() {
         "{err}"
     );
 }
+
+/// Fires every timer due up to `until`, in due order, each at its own instant (as `timers fire`
+/// does); returns what the firings asked the platforms to do.
+fn fire_until(desk: &Desk, until: u64) -> Vec<Action> {
+    let mut out = Vec::new();
+    for _ in 0..1000 {
+        let due = desk.store().timers(until, None, 1).unwrap();
+        let Some(timer) = due.first().cloned() else {
+            return out;
+        };
+        let p = desk
+            .process(
+                Incoming::keyed(
+                    format!("timer:{}:{}", timer.id, timer.due_ms),
+                    Event::TimerFired {
+                        id: timer.id.clone(),
+                        ticket: timer.ticket.clone(),
+                        due_ms: timer.due_ms,
+                    },
+                ),
+                timer.due_ms,
+            )
+            .unwrap();
+        out.extend(actions(&p));
+    }
+    panic!("timers keep firing");
+}
+
+/// The built-in automations, on (the default) and off (each set to 0): a ticket waiting on its
+/// requester is reminded and then closed with a message (in Polish for a Polish requester); a
+/// resolved one closes by itself; with every default off nothing is scheduled, and a month of
+/// firing changes nothing.
+#[test]
+fn built_in_automations_fire_when_on_and_never_when_off() {
+    for on in [true, false] {
+        let off = "[automations]\nwaiting_reminder_days = 0\nwaiting_close_days = 0\nresolved_close_days = 0\nunclaimed_bump_minutes = 0\n";
+        let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
+        let desk = Desk::new(engine(), config(if on { "" } else { off }), store);
+        let run = |i: Incoming, when: &str| desk.process(i, at(when)).expect("processed");
+        run(
+            form(
+                "ola",
+                "drukarka",
+                "drukarka na 2 piętrze nie drukuje, pilne",
+            ),
+            "2026-11-30T10:00:00+01:00",
+        );
+        run(
+            form("jan", "VPN drops", "the vpn disconnects every few minutes"),
+            "2026-11-30T10:01:00+01:00",
+        );
+        for (id, who) in [("T-1000", "alice"), ("T-1001", "bob")] {
+            run(
+                agent(who, AgentCommand::Claim { ticket: id.into() }),
+                "2026-11-30T10:05:00+01:00",
+            );
+        }
+        run(
+            agent(
+                "alice",
+                AgentCommand::Ask {
+                    ticket: "T-1000".into(),
+                    text: "Który to model drukarki?".into(),
+                },
+            ),
+            "2026-11-30T10:10:00+01:00",
+        );
+        run(
+            agent(
+                "bob",
+                AgentCommand::Resolve {
+                    ticket: "T-1001".into(),
+                    note: "client updated".into(),
+                    minutes: 15,
+                },
+            ),
+            "2026-11-30T10:20:00+01:00",
+        );
+        let kinds: Vec<String> = desk
+            .store()
+            .timers(u64::MAX, None, usize::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|t| format!("{} {}", t.ticket, t.kind.as_str()))
+            .filter(|k| !k.contains("sla_"))
+            .collect();
+        let said: Vec<String> = fire_until(&desk, at("2026-12-30T10:00:00+01:00"))
+            .iter()
+            .filter_map(|a| match a {
+                Action::Reply { to, text, .. } => Some(format!("{}: {text}", to.id)),
+                _ => None,
+            })
+            .collect();
+        let status = |id: &str| desk.store().ticket(id).unwrap().unwrap().status;
+        if on {
+            assert_eq!(
+                kinds,
+                // Soonest first: the reminder after 3 days, the resolved ticket's closing after
+                // 5, the waiting one's after 7.
+                ["T-1000 reminder", "T-1001 auto_close", "T-1000 auto_close"]
+            );
+            assert!(
+                said.iter()
+                    .any(|s| s.starts_with("ola: ") && s.contains("T-1000")),
+                "{said:?}"
+            );
+            assert!(
+                said.iter().any(|s| s
+                    == "ola: Zgłoszenie T-1000 zostało zamknięte, bo nie dostaliśmy odpowiedzi. Napisz tutaj, jeśli nadal potrzebujesz pomocy."),
+                "{said:?}"
+            );
+            assert_eq!(status("T-1000").as_str(), "closed");
+            assert_eq!(status("T-1001").as_str(), "closed");
+        } else {
+            assert!(kinds.is_empty(), "{kinds:?}");
+            assert!(said.is_empty(), "{said:?}");
+            assert_eq!(status("T-1000").as_str(), "waiting_on_user");
+            assert_eq!(status("T-1001").as_str(), "resolved");
+        }
+    }
+}
