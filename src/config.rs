@@ -213,6 +213,8 @@ pub struct AutomationSettings {
     pub unclaimed_bump_minutes: u32,
     /// After this many re-announcements an L2 ticket goes to the L3 queue (0: never).
     pub unclaimed_escalate_after: u32,
+    /// A resolved ticket not rated after this many hours: the requester is asked once more.
+    pub csat_reminder_hours: u32,
 }
 
 fn default_unclaimed_bump_minutes() -> u32 {
@@ -231,6 +233,7 @@ impl Default for AutomationSettings {
             resolved_close_days: default_resolved_close_days(),
             unclaimed_bump_minutes: default_unclaimed_bump_minutes(),
             unclaimed_escalate_after: default_unclaimed_escalate_after(),
+            csat_reminder_hours: 24,
         }
     }
 }

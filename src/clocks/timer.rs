@@ -22,15 +22,19 @@ pub enum TimerKind {
     AutoClose,
     /// A ticket nobody claimed is announced again (and after enough times, escalated).
     UnclaimedBump,
+    /// A resolved ticket not rated yet: the requester is asked once more
+    /// (`[automations] csat_reminder_hours`).
+    Csat,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 5] = [
+    pub const ALL: [TimerKind; 6] = [
         TimerKind::SlaWarning,
         TimerKind::SlaBreach,
         TimerKind::Reminder,
         TimerKind::AutoClose,
         TimerKind::UnclaimedBump,
+        TimerKind::Csat,
     ];
 
     pub fn parse(s: &str) -> Option<TimerKind> {
@@ -49,6 +53,7 @@ impl TimerKind {
             TimerKind::Reminder => "reminder",
             TimerKind::AutoClose => "auto_close",
             TimerKind::UnclaimedBump => "unclaimed_bump",
+            TimerKind::Csat => "csat",
         }
     }
 }

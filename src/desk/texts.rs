@@ -26,6 +26,7 @@ pub enum Text {
     TicketResolved,
     TicketResolvedNote,
     AskCsat,
+    CsatReminder,
     ThanksForRating,
     ThanksForRatingComment,
     EscalatedToL3,
@@ -145,6 +146,10 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::AskCsat => (
             "How would you rate the help, 1 to 5? You can add a comment. If the problem is back, just tell me.",
             "Jak oceniasz pomoc w skali 1–5? Możesz dodać komentarz. Jeśli problem wrócił, po prostu napisz.",
+        ),
+        Text::CsatReminder => (
+            "Ticket {id} was resolved. How would you rate the help, 1 to 5? If the problem is back, just tell me.",
+            "Zgłoszenie {id} zostało rozwiązane. Jak oceniasz pomoc w skali 1–5? Jeśli problem wrócił, po prostu napisz.",
         ),
         Text::ThanksForRating => ("Thank you for the rating!", "Dziękuję za ocenę!"),
         Text::ThanksForRatingComment => (

@@ -129,6 +129,13 @@ impl Cx<'_> {
                 "resolved",
                 after(resolved, a.resolved_close_days),
             ),
+            (
+                TimerKind::Csat,
+                "rating",
+                resolved
+                    .filter(|_| a.csat_reminder_hours > 0 && t.rating.is_none())
+                    .map(|r| r + u64::from(a.csat_reminder_hours) * 3_600_000),
+            ),
         ];
         for (kind, about, at) in plan {
             let id = Timer::id_of(&t.id, kind, about);
@@ -180,7 +187,36 @@ impl Cx<'_> {
             TimerKind::SlaWarning | TimerKind::SlaBreach => self.sla_timer(&timer, &t),
             TimerKind::Reminder | TimerKind::AutoClose => self.automation_timer(&timer, &t),
             TimerKind::UnclaimedBump => self.unclaimed_bump(&timer, &t),
+            TimerKind::Csat => self.csat_reminder(&timer, &t),
         }
+    }
+
+    /// Still resolved and not rated: the requester is asked once more, with the rating buttons.
+    fn csat_reminder(&mut self, timer: &Timer, t: &Ticket) -> Result<(), DeskError> {
+        if t.status != Status::Resolved || t.rating.is_some() {
+            return Ok(());
+        }
+        let t = self.change(t, Actor::Bot, fired(timer))?;
+        let lang = if t.detection.language.is_empty() {
+            "en".to_string()
+        } else {
+            t.detection.language.clone()
+        };
+        let mut c = self.desk.load(&t.requester)?;
+        c.language = lang.clone();
+        self.reply_with(
+            &t.requester,
+            &c,
+            fill(text(&lang, Text::CsatReminder), &[("id", &t.id)]),
+            (1..=5).map(crate::desk::Choice::Rate).collect(),
+        );
+        self.turn.note(
+            &t.requester.key(),
+            super::log::BotEvent::CsatAsked {
+                ticket: t.id.clone(),
+            },
+        );
+        Ok(())
     }
 
     /// Nobody has claimed it: announced again in its queue (a new card), and after

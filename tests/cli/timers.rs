@@ -181,13 +181,25 @@ fn sla_timers_fire_once_in_order_and_go_away_with_their_reason() {
     assert!(out.contains("moved T-1000:sla_breach:resolution"), "{out}");
     assert!(out.contains("(outside business hours)"), "{out}");
 
-    // Resolved: closed by itself 5 days later unless Jan reopens it.
+    // Resolved: asked for a rating again a day later (Jan rates: that timer goes), closed by
+    // itself 5 days later unless Jan reopens it.
     let o = frontline(
         dir,
         &["agent", "--as", "root"],
         "resolve T-1000 10 updated the client\n",
     );
     assert_ok(&o, "agent");
+    assert_eq!(
+        timer_ids(dir),
+        ["T-1000:csat:rating", "T-1000:auto_close:resolved"]
+    );
+    let o = frontline(dir, &["chat", "--as", "jan"], "4\n");
+    assert_ok(&o, "rating");
+    assert!(
+        stdout(&o).contains("Thank you for the rating!"),
+        "{}",
+        stdout(&o)
+    );
     let listed = json(dir, &["timers", "list", "--json"]);
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["id"], "T-1000:auto_close:resolved");

@@ -398,12 +398,12 @@ fn fire_until(desk: &Desk, until: u64) -> Vec<Action> {
 
 /// The built-in automations, on (the default) and off (each set to 0): a ticket waiting on its
 /// requester is reminded and then closed with a message (in Polish for a Polish requester); a
-/// resolved one closes by itself; with every default off nothing is scheduled, and a month of
+/// resolved one is asked for a rating once more and closes by itself; with every default off nothing is scheduled, and a month of
 /// firing changes nothing.
 #[test]
 fn built_in_automations_fire_when_on_and_never_when_off() {
     for on in [true, false] {
-        let off = "[automations]\nwaiting_reminder_days = 0\nwaiting_close_days = 0\nresolved_close_days = 0\nunclaimed_bump_minutes = 0\n";
+        let off = "[automations]\nwaiting_reminder_days = 0\nwaiting_close_days = 0\nresolved_close_days = 0\nunclaimed_bump_minutes = 0\ncsat_reminder_hours = 0\n";
         let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
         let desk = Desk::new(engine(), config(if on { "" } else { off }), store);
         let run = |i: Incoming, when: &str| desk.process(i, at(when)).expect("processed");
@@ -465,9 +465,14 @@ fn built_in_automations_fire_when_on_and_never_when_off() {
         if on {
             assert_eq!(
                 kinds,
-                // Soonest first: the reminder after 3 days, the resolved ticket's closing after
-                // 5, the waiting one's after 7.
-                ["T-1000 reminder", "T-1001 auto_close", "T-1000 auto_close"]
+                // Soonest first: the rating asked again after 24 hours, the reminder after 3
+                // days, the resolved ticket's closing after 5, the waiting one's after 7.
+                [
+                    "T-1001 csat",
+                    "T-1000 reminder",
+                    "T-1001 auto_close",
+                    "T-1000 auto_close"
+                ]
             );
             assert!(
                 said.iter()
@@ -477,6 +482,11 @@ fn built_in_automations_fire_when_on_and_never_when_off() {
             assert!(
                 said.iter().any(|s| s
                     == "ola: Zgłoszenie T-1000 zostało zamknięte, bo nie dostaliśmy odpowiedzi. Napisz tutaj, jeśli nadal potrzebujesz pomocy."),
+                "{said:?}"
+            );
+            assert!(
+                said.iter().any(|s| s
+                    == "jan: Ticket T-1001 was resolved. How would you rate the help, 1 to 5? If the problem is back, just tell me."),
                 "{said:?}"
             );
             assert_eq!(status("T-1000").as_str(), "closed");

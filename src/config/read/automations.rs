@@ -27,6 +27,8 @@ pub(in crate::config) struct AutomationsFile {
     unclaimed_bump_minutes: u32,
     #[serde(default = "d::unclaimed_escalate_after")]
     unclaimed_escalate_after: u32,
+    #[serde(default = "d::csat_reminder_hours")]
+    csat_reminder_hours: u32,
     #[serde(default)]
     rules: Vec<Spanned<RuleFile>>,
     #[serde(default)]
@@ -42,6 +44,7 @@ impl Default for AutomationsFile {
             resolved_close_days: a.resolved_close_days,
             unclaimed_bump_minutes: a.unclaimed_bump_minutes,
             unclaimed_escalate_after: a.unclaimed_escalate_after,
+            csat_reminder_hours: a.csat_reminder_hours,
             rules: vec![],
             webhooks: BTreeMap::new(),
         }
@@ -64,6 +67,9 @@ mod d {
     }
     pub fn unclaimed_escalate_after() -> u32 {
         AutomationSettings::default().unclaimed_escalate_after
+    }
+    pub fn csat_reminder_hours() -> u32 {
+        AutomationSettings::default().csat_reminder_hours
     }
 }
 
@@ -193,6 +199,7 @@ pub(super) fn automations(
         resolved_close_days: f.resolved_close_days,
         unclaimed_bump_minutes: f.unclaimed_bump_minutes,
         unclaimed_escalate_after: f.unclaimed_escalate_after,
+        csat_reminder_hours: f.csat_reminder_hours,
     };
     let mut webhooks = BTreeMap::new();
     for (name, w) in &f.webhooks {
