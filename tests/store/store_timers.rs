@@ -38,12 +38,24 @@ fn fire(dir: &std::path::Path) -> Command {
 
 #[test]
 fn a_burst_of_firings_killed_midway_loses_none_and_doubles_none() {
+    burst(TICKETS, 200);
+}
+
+/// The target's size: 100,000 pending timers written, the store closed, `timers fire` (a new
+/// process: a restart) SIGKILLed after 5,000 firings and run again: each fired exactly once, in
+/// due order.
+#[test]
+fn a_hundred_thousand_timers_survive_restarts_and_fire_once_each() {
+    burst(100_000, 5_000);
+}
+
+fn burst(tickets: usize, kill_after: usize) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("store");
     {
         let store = SledStore::open(&data).unwrap();
         let mut turn = Turn::default();
-        for i in 0..TICKETS {
+        for i in 0..tickets {
             let number = store.next_ticket_number().unwrap();
             let mut t = draft(&format!("user{i}"), "l2-general")(number);
             t.event_count = 1;
@@ -67,7 +79,7 @@ fn a_burst_of_firings_killed_midway_loses_none_and_doubles_none() {
                 kind: TimerKind::SlaBreach,
                 about: "resolution".into(),
                 // Due in the reverse order of the tickets: the log must follow due order.
-                due_ms: BASE + (TICKETS - i) as u64 * 1_000,
+                due_ms: BASE + (tickets - i) as u64 * 1_000,
             }));
         }
         store.commit(&turn, 1_000, true).unwrap();
@@ -82,18 +94,18 @@ fn a_burst_of_firings_killed_midway_loses_none_and_doubles_none() {
         if let Some(id) = line.strip_prefix("fired ") {
             printed.push(id.split_whitespace().next().unwrap().to_string());
         }
-        if printed.len() == 200 {
+        if printed.len() == kill_after {
             break;
         }
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(printed.len(), 200, "the burst ended before the kill");
+    assert_eq!(printed.len(), kill_after, "the burst ended before the kill");
     {
         let store = SledStore::open(&data).unwrap();
         let left = store.timers(u64::MAX, None, usize::MAX).unwrap().len();
         assert!(
-            left > 0 && left <= TICKETS - 200,
+            left > 0 && left <= tickets - kill_after,
             "{left} left after the kill: not mid-burst, or printed before committed"
         );
     }
@@ -114,7 +126,7 @@ fn a_burst_of_firings_killed_midway_loses_none_and_doubles_none() {
     }
     assert_eq!(
         fired_order.len(),
-        TICKETS,
+        tickets,
         "one firing per timer, no more, no fewer"
     );
     // Due order is the reverse ticket order.
