@@ -16,6 +16,29 @@ use crate::tickets::{Platform, Tier, UserRef};
 
 mod read;
 
+/// `[approvals]`: requests of these intents wait for an approver before anyone may claim them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalSettings {
+    /// Intents whose tickets need approval (default `hardware_request`, `access_request`).
+    pub intents: Vec<String>,
+    /// The agent role that approves when the requester's organisation names no approver
+    /// (default admin); admins may always decide.
+    pub role: Role,
+    /// Business hours (of the ticket's calendar) after which the approver is reminded, and as
+    /// often again; 0: no reminders. Default 24.
+    pub remind_after_hours: u32,
+}
+
+impl Default for ApprovalSettings {
+    fn default() -> Self {
+        ApprovalSettings {
+            intents: vec!["hardware_request".into(), "access_request".into()],
+            role: Role::Admin,
+            remind_after_hours: 24,
+        }
+    }
+}
+
 use read::{AgentFile, OrganisationFile, PlatformRoleFile, QueueFile, RouteFile, Text};
 
 /// The configuration used when none is given: queues for the default pack, four local agents
@@ -88,6 +111,8 @@ pub struct Organisation {
     pub calendar: Option<String>,
     /// Its contract's SLA targets by priority, instead of `[sla]`'s.
     pub sla: BTreeMap<Priority, SlaTarget>,
+    /// Who approves its people's requests, instead of `[approvals] role`.
+    pub approver: Option<UserRef>,
 }
 
 /// A platform role (a Discord role id, a Slack user group id) whose members are agents.
@@ -333,6 +358,7 @@ struct ConfigFile {
     calendars: BTreeMap<String, Spanned<read::calendars::CalendarFile>>,
     #[serde(default)]
     automations: AutomationSettings,
+    approvals: Option<Spanned<read::approvals::ApprovalsFile>>,
     discord: Option<Spanned<DiscordSettings>>,
     slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
@@ -366,6 +392,8 @@ pub struct Config {
     pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
     /// The built-in automations (`[automations]`).
     pub automations: AutomationSettings,
+    /// Which requests need an approver's yes, and who gives it (`[approvals]`).
+    pub approvals: ApprovalSettings,
     pub discord: Option<DiscordSettings>,
     pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
@@ -466,6 +494,7 @@ impl Config {
             platform_roles: r.platform_roles,
             calendars: r.calendars,
             automations: f.automations,
+            approvals: r.approvals,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
             support: f.support,
@@ -541,6 +570,14 @@ impl Config {
                         pack.name,
                         categories.join(", ")
                     ),
+                ));
+            }
+        }
+        for (j, intent) in self.approvals.intents.iter().enumerate() {
+            if pack.intent(intent).is_none() {
+                problems.push(self.problem(
+                    &format!("approvals.intents[{j}]"),
+                    format!("no intent `{intent}` in pack `{}`", pack.name),
                 ));
             }
         }
@@ -681,7 +718,7 @@ impl Config {
         self.organisations.iter().find(|o| o.users.contains(&key))
     }
 
-    fn organisation(&self, id: Option<&str>) -> Option<&Organisation> {
+    pub fn organisation(&self, id: Option<&str>) -> Option<&Organisation> {
         id.and_then(|id| self.organisations.iter().find(|o| o.id == id))
     }
 

@@ -1,5 +1,5 @@
-//! Durable timers: everything the desk schedules (SLA warnings and breaches, reminders and
-//! automatic closing) is a
+//! Durable timers: everything the desk schedules (SLA warnings and breaches, reminders, automatic
+//! closing, approval reminders) is a
 //! [`Timer`] record in the store, written in the same transaction as the ticket change that made
 //! it ([`TimerWrite`] in a turn) and deleted in the transaction of its firing. Ids are
 //! deterministic (`T-1000:sla_breach:resolution`), so scheduling again moves the one timer and
@@ -22,6 +22,9 @@ pub enum TimerKind {
     AutoClose,
     /// A ticket nobody claimed is announced again (and after enough times, escalated).
     UnclaimedBump,
+    /// A request still waits for its approver: they are reminded (`[approvals]
+    /// remind_after_hours` business hours after the request, and as often again).
+    ApprovalReminder,
 }
 
 impl TimerKind {
@@ -32,6 +35,7 @@ impl TimerKind {
             TimerKind::Reminder => "reminder",
             TimerKind::AutoClose => "auto_close",
             TimerKind::UnclaimedBump => "unclaimed_bump",
+            TimerKind::ApprovalReminder => "approval_reminder",
         }
     }
 }

@@ -63,6 +63,14 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee: Option<UserRef>,
     },
+    /// Ask one person to approve or deny a request: a direct message with Approve / Deny buttons
+    /// where the platform has buttons (Deny opens a form for the reason); the text says the
+    /// commands for a terminal.
+    AskApproval {
+        to: UserRef,
+        ticket: String,
+        text: String,
+    },
     /// Show a person their tickets where the platform has a page of the app for them (Slack's
     /// App Home), newest first, in their language.
     ShowTickets {
@@ -94,6 +102,7 @@ impl Action {
         match self {
             Action::Reply { to, .. }
             | Action::Notify { to, .. }
+            | Action::AskApproval { to, .. }
             | Action::ShowTickets { to, .. } => to.platform,
             Action::PostCard { platform, .. }
             | Action::UpdateCard { platform, .. }
@@ -106,6 +115,7 @@ impl Action {
         match self {
             Action::Reply { to, .. }
             | Action::Notify { to, .. }
+            | Action::AskApproval { to, .. }
             | Action::ShowTickets { to, .. } => Some(to),
             _ => None,
         }
@@ -114,7 +124,9 @@ impl Action {
     /// The text a person reads, for replies and notices.
     pub fn text(&self) -> Option<&str> {
         match self {
-            Action::Reply { text, .. } | Action::Notify { text, .. } => Some(text),
+            Action::Reply { text, .. }
+            | Action::Notify { text, .. }
+            | Action::AskApproval { text, .. } => Some(text),
             _ => None,
         }
     }
@@ -124,6 +136,9 @@ impl Action {
         match self {
             Action::Reply { to, .. } => format!("reply to {}", to.key()),
             Action::Notify { to, .. } => format!("notice to {}", to.key()),
+            Action::AskApproval { to, ticket, .. } => {
+                format!("approval of {ticket} asked of {}", to.key())
+            }
             Action::PostCard { card, queue, .. } => {
                 format!("post card {} in queue {queue}", card.ticket)
             }

@@ -1801,6 +1801,7 @@ impl Cx<'_> {
             l3_note: None,
             notes: vec![],
             clock: Default::default(),
+            approval: None,
         };
         let t = self.open(t, Actor::User(user.key()));
         c.ticket = Some(t.id.clone());
@@ -1809,6 +1810,14 @@ impl Cx<'_> {
         if let Some(inc) = incident {
             return self.link_to_incident(user, c, t, inc, &lang);
         }
+        // A request that needs approval waits for it before anyone may claim it (approvals.rs).
+        let approval = if self.needs_approval(&t.detection.intent) {
+            let why = format!("{} needs approval", t.detection.intent.replace('_', " "));
+            self.approval_requested(&t, &why)
+        } else {
+            None
+        };
+        let t = approval.clone().unwrap_or(t);
         // The card first: once the user knows the ticket id, anything they add updates that card.
         self.card_post(&t);
         self.reply(
@@ -1819,6 +1828,11 @@ impl Cx<'_> {
                 &[("id", &t.id), ("priority", &t.priority.to_string())],
             ),
         );
+        if approval.is_some() {
+            let mut said = c.clone();
+            said.language = lang.clone();
+            self.announce_approval(&t, Some(&said))?;
+        }
         Ok(())
     }
 

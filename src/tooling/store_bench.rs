@@ -473,6 +473,7 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
         l3_note: None,
         notes: vec![],
         clock: Default::default(),
+        approval: None,
     };
     (ticket, Actor::User(requester.key()))
 }

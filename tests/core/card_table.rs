@@ -102,6 +102,7 @@ fn vpn_pl() -> Ticket {
         l3_note: None,
         notes: vec![],
         clock: Default::default(),
+        approval: None,
     }
 }
 

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod approvals;
 mod calendar_table;
 mod card_table;
 mod desk_conversations;

@@ -51,6 +51,7 @@ pub(crate) fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
         l3_note: None,
         notes: vec![],
         clock: Default::default(),
+        approval: None,
     }
 }
 

@@ -155,6 +155,7 @@ fn draft(number: u64, requester: &str, queue: &str) -> Ticket {
         l3_note: None,
         notes: vec![],
         clock: Default::default(),
+        approval: None,
     }
 }
 
