@@ -345,11 +345,12 @@ impl Cx<'_> {
                 },
                 Actor::Agent(by.key()),
             ),
+            // A named approver who is no agent: their name on their platform.
             None => (
-                if a.approver_name.trim().is_empty() {
+                if by.name.trim().is_empty() {
                     by.key()
                 } else {
-                    a.approver_name.clone()
+                    by.name.clone()
                 },
                 Actor::User(by.key()),
             ),

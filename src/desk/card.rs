@@ -535,11 +535,14 @@ pub fn list_line(t: &Ticket, now: u64) -> String {
         (Some(u), _) if !u.name.is_empty() => u.name.as_str(),
         (_, a) => a.as_deref().unwrap_or("-"),
     };
-    let links = match (&t.incident, t.linked.len()) {
+    let mut links = match (&t.incident, t.linked.len()) {
         (Some(i), _) => format!("  (report of {i})"),
         (None, 0) => String::new(),
         (None, n) => format!("  (incident: +{n} reports)"),
     };
+    if let Some(a) = t.approval.as_ref().filter(|a| a.is_pending()) {
+        links.push_str(&format!("  ({})", super::approvals::card_line(a)));
+    }
     format!(
         "{}  {}  {}  {}  {} old  {}  {}  {}  {}{links}",
         t.id,

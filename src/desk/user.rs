@@ -1812,7 +1812,10 @@ impl Cx<'_> {
         }
         // A request that needs approval waits for it before anyone may claim it (approvals.rs).
         let approval = if self.needs_approval(&t.detection.intent) {
-            let why = format!("{} needs approval", t.detection.intent.replace('_', " "));
+            let why = format!(
+                "{} is approved before work starts",
+                intent_title(pack, &t.detection.intent, "en")
+            );
             self.approval_requested(&t, &why)
         } else {
             None
@@ -1900,7 +1903,13 @@ impl Cx<'_> {
         let mine = self.my_tickets(user)?;
         let asked = words::ticket_id(msg);
         let line = |t: &Ticket| {
-            let mut s = format!("- {} ({}) {}", t.id, status_name(lang, t.status), t.subject);
+            let waiting = t.status.is_open() && t.approval.as_ref().is_some_and(|a| a.is_pending());
+            let status = match (waiting, lang) {
+                (true, "pl") => "czeka na zatwierdzenie",
+                (true, _) => "waiting for approval",
+                _ => status_name(lang, t.status),
+            };
+            let mut s = format!("- {} ({status}) {}", t.id, t.subject);
             if let Some(a) = &t.assignee {
                 s.push_str(&format!(" · {a}"));
             }

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod approvals;
 mod calendar;
 mod chat_conversations;
 mod cli;

@@ -394,7 +394,7 @@ fn the_organisations_named_approver_decides_and_nobody_else() {
             &[
                 ("local:dana", "T-1000 approved"),
                 ("local:jan", "T-1000"),
-                ("card l2-workplace", "approved by local:dana"),
+                ("card l2-workplace", "approved by dana"),
             ],
         );
         let events = s.desk.store().events("T-1000").unwrap();

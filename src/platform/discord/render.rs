@@ -175,7 +175,8 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
     }
     fields.push(Field::new("Requester", requester, true));
     if let Some(a) = &card.approval {
-        fields.push(Field::new("Approval", e(a), false));
+        // A named approver (`discord:…`) reads as a mention.
+        fields.push(Field::new("Approval", mention_ids(&e(a)), false));
     }
     fields.push(Field::new(
         "Organisation",

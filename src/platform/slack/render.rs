@@ -302,7 +302,7 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
         long.push(("Follow-up answers", a.join("\n"), false));
     }
     if let Some(a) = &card.approval {
-        long.push(("Approval", escape(a), false));
+        long.push(("Approval", mrkdwn(a), false));
     }
     if let Some(n) = &card.l3_note {
         long.push(("L3 note", escape(n), false));
