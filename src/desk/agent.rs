@@ -319,9 +319,17 @@ impl Cx<'_> {
                 );
                 self.resolve_linked(&t, &shown, note)?;
             }
-            AgentCommand::Reopen { .. } | AgentCommand::TransferToQueue { .. } => {
-                self.card_post(&t)
+            AgentCommand::Reopen { .. } => {
+                // Denied once: nobody works on it before a new decision.
+                match self.approval_again_if_denied(&t) {
+                    Some(t) => {
+                        self.card_post(&t);
+                        self.announce_approval(&t, None)?;
+                    }
+                    None => self.card_post(&t),
+                }
             }
+            AgentCommand::TransferToQueue { .. } => self.card_post(&t),
             AgentCommand::Unclaim { .. }
             | AgentCommand::TransferToAgent { .. }
             | AgentCommand::LogTime { .. } => self.card_update(&t)?,

@@ -177,6 +177,19 @@ impl Cx<'_> {
         .ok()
     }
 
+    /// A denied request that is reopened needs a new decision: it waits for its approver again
+    /// (the `approval_requested` event alone; the caller posts the card and announces it).
+    pub(super) fn approval_again_if_denied(&mut self, t: &Ticket) -> Option<Ticket> {
+        let denied = t
+            .approval
+            .as_ref()
+            .is_some_and(|a| a.state == ApprovalState::Denied);
+        if !denied {
+            return None;
+        }
+        self.approval_requested(t, "reopened after it was denied")
+    }
+
     /// Tells the requester their request waits for approval (in `c`, their conversation as this
     /// turn has it, else as stored) and asks the approver.
     pub(super) fn announce_approval(

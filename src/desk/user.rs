@@ -1439,8 +1439,14 @@ impl Cx<'_> {
                     )?
                 };
                 c.transcript.clear();
+                // Denied once: nobody works on it before a new decision.
+                let again = self.approval_again_if_denied(&t);
+                let t = again.clone().unwrap_or(t);
                 self.say(user, c, Text::Reopened, &[("id", &t.id)]);
                 self.card_post(&t);
+                if again.is_some() {
+                    self.announce_approval(&t, Some(c))?;
+                }
                 self.tell_assignee(
                     &t,
                     &format!("[{}] {} reopened the ticket.", t.id, user.name),

@@ -357,6 +357,32 @@ fn a_denial_closes_the_ticket_with_the_reason() {
             ["opened", "approval_requested", "denied", "closed"]
         );
         assert_eq!(s.timers(), []);
+        // Reopened, a denied request waits for a new decision: no claim before it.
+        check(
+            &s.by("root", reopen(), "2026-11-30T09:40:00Z"),
+            &[
+                ("local:root", "T-1000 reopened"),
+                ("local:jan", l.needs_admin),
+                ("ask local:root T-1000", "Approval needed for T-1000."),
+                (
+                    "card l2-workplace",
+                    "T-1000 escalated [Approve,Deny] awaiting approval by an admin",
+                ),
+            ],
+        );
+        check(
+            &s.by("alice", claim(), "2026-11-30T09:41:00Z"),
+            &[("local:alice", "T-1000 is awaiting approval by an admin")],
+        );
+        assert_eq!(s.approval().0, ApprovalState::Pending);
+        assert_eq!(s.timers().len(), 1, "reminded again");
+    }
+}
+
+fn reopen() -> AgentCommand {
+    AgentCommand::Reopen {
+        ticket: "T-1000".into(),
+        reason: "the budget was found".into(),
     }
 }
 
