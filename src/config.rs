@@ -16,6 +16,29 @@ use crate::tickets::{Platform, Tier, UserRef};
 
 mod read;
 
+/// `[approvals]`: requests of these intents wait for an approver before anyone may claim them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalSettings {
+    /// Intents whose tickets need approval (default `hardware_request`, `access_request`).
+    pub intents: Vec<String>,
+    /// The agent role that approves when the requester's organisation names no approver
+    /// (default admin); admins may always decide.
+    pub role: Role,
+    /// Business hours (of the ticket's calendar) after which the approver is reminded, and as
+    /// often again; 0: no reminders. Default 24.
+    pub remind_after_hours: u32,
+}
+
+impl Default for ApprovalSettings {
+    fn default() -> Self {
+        ApprovalSettings {
+            intents: vec!["hardware_request".into(), "access_request".into()],
+            role: Role::Admin,
+            remind_after_hours: 24,
+        }
+    }
+}
+
 use read::{AgentFile, OrganisationFile, PlatformRoleFile, QueueFile, RouteFile, Text};
 
 /// The configuration used when none is given: queues for the default pack, four local agents
@@ -88,6 +111,8 @@ pub struct Organisation {
     pub calendar: Option<String>,
     /// Its contract's SLA targets by priority, instead of `[sla]`'s.
     pub sla: BTreeMap<Priority, SlaTarget>,
+    /// Who approves its people's requests, instead of `[approvals] role`.
+    pub approver: Option<UserRef>,
 }
 
 /// A platform role (a Discord role id, a Slack user group id) whose members are agents.
@@ -338,6 +363,7 @@ struct ConfigFile {
     calendars: BTreeMap<String, Spanned<read::calendars::CalendarFile>>,
     #[serde(default)]
     automations: read::automations::AutomationsFile,
+    approvals: Option<Spanned<read::approvals::ApprovalsFile>>,
     discord: Option<Spanned<DiscordSettings>>,
     slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
@@ -375,6 +401,8 @@ pub struct Config {
     pub rules: Vec<crate::desk::automation::Rule>,
     /// The webhooks rules may call (`[automations.webhooks.NAME]`).
     pub webhooks: BTreeMap<String, Webhook>,
+    /// Which requests need an approver's yes, and who gives it (`[approvals]`).
+    pub approvals: ApprovalSettings,
     pub discord: Option<DiscordSettings>,
     pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
@@ -477,6 +505,7 @@ impl Config {
             automations: r.automations.settings,
             rules: r.automations.rules,
             webhooks: r.automations.webhooks,
+            approvals: r.approvals,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
             support: f.support,
@@ -586,6 +615,14 @@ impl Config {
                         format!("no FAQ article `{id}` in pack `{}`", pack.name),
                     ));
                 }
+            }
+        }
+        for (j, intent) in self.approvals.intents.iter().enumerate() {
+            if pack.intent(intent).is_none() {
+                problems.push(self.problem(
+                    &format!("approvals.intents[{j}]"),
+                    format!("no intent `{intent}` in pack `{}`", pack.name),
+                ));
             }
         }
         for (j, intent) in self.incidents.intents.iter().enumerate() {
@@ -735,7 +772,7 @@ impl Config {
         self.organisations.iter().find(|o| o.users.contains(&key))
     }
 
-    fn organisation(&self, id: Option<&str>) -> Option<&Organisation> {
+    pub fn organisation(&self, id: Option<&str>) -> Option<&Organisation> {
         id.and_then(|id| self.organisations.iter().find(|o| o.id == id))
     }
 

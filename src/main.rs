@@ -332,6 +332,36 @@ enum TicketsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Approve a request waiting for approval, as its approver (or an admin).
+    Approve {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
+        id: String,
+        /// Who decides: a configured agent's name, or the local person named as approver.
+        #[arg(long = "as")]
+        agent: String,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deny a request waiting for approval, with the reason the requester is told; the ticket
+    /// is closed.
+    Deny {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
+        id: String,
+        /// Who decides: a configured agent's name, or the local person named as approver.
+        #[arg(long = "as")]
+        agent: String,
+        /// Why, in words the requester reads.
+        #[arg(long)]
+        reason: String,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Resolve a ticket, logging the time spent.
     Resolve {
         #[command(flatten)]
@@ -911,6 +941,8 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
                 TicketsCommand::List { desk, .. }
                 | TicketsCommand::Show { desk, .. }
                 | TicketsCommand::Claim { desk, .. }
+                | TicketsCommand::Approve { desk, .. }
+                | TicketsCommand::Deny { desk, .. }
                 | TicketsCommand::Resolve { desk, .. },
         }
         | Command::Outbox {
@@ -1616,6 +1648,35 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 json,
             } => {
                 return ticket_command(&desk, &agent, AgentCommand::Claim { ticket: id }, json, io);
+            }
+            TicketsCommand::Approve {
+                desk,
+                id,
+                agent,
+                json,
+            } => {
+                return ticket_command(
+                    &desk,
+                    &agent,
+                    AgentCommand::Approve { ticket: id },
+                    json,
+                    io,
+                );
+            }
+            TicketsCommand::Deny {
+                desk,
+                id,
+                agent,
+                reason,
+                json,
+            } => {
+                return ticket_command(
+                    &desk,
+                    &agent,
+                    AgentCommand::Deny { ticket: id, reason },
+                    json,
+                    io,
+                );
             }
             TicketsCommand::Resolve {
                 desk,

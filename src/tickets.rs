@@ -217,6 +217,62 @@ pub struct Ticket {
     /// Labels automation rules put on it (`vip`, `printer`), in the order added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Whether the request waits for (or got, or was refused) an approver's decision; none for
+    /// tickets that never needed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+}
+
+/// Where a ticket's approval stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalState {
+    Pending,
+    Approved,
+    Denied,
+}
+
+impl ApprovalState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalState::Pending => "pending",
+            ApprovalState::Approved => "approved",
+            ApprovalState::Denied => "denied",
+        }
+    }
+}
+
+/// A request's approval, kept up to date by [`Ticket::apply`] from the `approval_*` changes. Until
+/// it is approved nobody can claim the ticket: L2 work starts with the approver's yes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub state: ApprovalState,
+    /// Who decides: `role:admin` (any agent of that role, by configuration or platform role) or
+    /// a person as `platform:id` (`discord:1234`, `local:dana`), who need not be an agent.
+    pub approver: String,
+    /// How the approver is shown: a person's configured name, or the role.
+    #[serde(default)]
+    pub approver_name: String,
+    /// Why approval was asked (`hardware_request needs approval`, an automation's reason).
+    #[serde(default)]
+    pub requested_because: String,
+    pub requested_ms: u64,
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    #[serde(default)]
+    pub decided_ms: Option<u64>,
+    /// The approver's reason for a denial.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Reminders sent to the approver so far (`approval_reminder` firings).
+    #[serde(default)]
+    pub reminders: u32,
+}
+
+impl Approval {
+    pub fn is_pending(&self) -> bool {
+        self.state == ApprovalState::Pending
+    }
 }
 
 /// The facts the SLA clocks are computed from, kept up to date by [`Ticket::apply`].
@@ -357,6 +413,24 @@ pub enum Change {
     ReportLinked {
         report: String,
     },
+    /// The request waits for `approver`'s decision before anyone may work on it.
+    ApprovalRequested {
+        /// `role:NAME` or `platform:id` (see [`Approval::approver`]).
+        approver: String,
+        #[serde(default)]
+        approver_name: String,
+        #[serde(default)]
+        reason: String,
+    },
+    /// The approver said yes: the ticket can be claimed.
+    Approved {
+        by: String,
+    },
+    /// The approver said no, with their reason (the desk closes the ticket in the same turn).
+    Denied {
+        by: String,
+        reason: String,
+    },
     /// A durable timer fired (`T-1000:sla_breach:resolution`): what it was and what it was about.
     TimerFired {
         timer: String,
@@ -394,6 +468,7 @@ impl Change {
             Change::Reopened { reason } => Some(reason),
             Change::InternalNote { text } => Some(text),
             Change::Rated { comment, .. } => comment.as_mut(),
+            Change::Denied { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -422,6 +497,9 @@ impl Change {
             Change::AutomationRan { .. } => "automation_ran",
             Change::Tagged { .. } => "tagged",
             Change::CategorySet { .. } => "category_set",
+            Change::ApprovalRequested { .. } => "approval_requested",
+            Change::Approved { .. } => "approved",
+            Change::Denied { .. } => "denied",
         }
     }
 }
@@ -454,6 +532,8 @@ pub enum TicketError {
         assignee: String,
         agent: String,
     },
+    #[error("{ticket} is awaiting approval by {approver}; it can be claimed once approved")]
+    AwaitingApproval { ticket: String, approver: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -503,6 +583,20 @@ impl Ticket {
                 self.assignee_user = None;
                 self.status = Status::Escalated;
                 self.clock.unclaimed(Some(now));
+            }
+            // Work starts with the approver's yes: until then nobody takes the ticket.
+            Change::Claimed { .. }
+            | Change::Transferred {
+                to_agent: Some(_), ..
+            } if self.approval.as_ref().is_some_and(Approval::is_pending) => {
+                return Err(TicketError::AwaitingApproval {
+                    ticket: self.id.clone(),
+                    approver: self
+                        .approval
+                        .as_ref()
+                        .map(|a| a.approver_name.clone())
+                        .unwrap_or_default(),
+                });
             }
             Change::Claimed { agent, user } => match (&self.assignee, self.status) {
                 (Some(by), _) => {
@@ -677,6 +771,51 @@ impl Ticket {
             Change::TimerFired { kind, .. } => {
                 if kind == "unclaimed_bump" {
                     self.clock.bumps += 1;
+                }
+                if kind == "approval_reminder"
+                    && let Some(a) = self.approval.as_mut()
+                {
+                    a.reminders += 1;
+                }
+            }
+            Change::ApprovalRequested {
+                approver,
+                approver_name,
+                reason,
+            } => {
+                if !self.status.is_open()
+                    || self.approval.as_ref().is_some_and(Approval::is_pending)
+                {
+                    return Err(bad(self, "sent for approval"));
+                }
+                self.approval = Some(Approval {
+                    state: ApprovalState::Pending,
+                    approver: approver.clone(),
+                    approver_name: approver_name.clone(),
+                    requested_because: reason.clone(),
+                    requested_ms: now,
+                    decided_by: None,
+                    decided_ms: None,
+                    reason: None,
+                    reminders: 0,
+                });
+                // Nobody can take it yet: the queue's wait starts with the approval.
+                self.clock.unclaimed(None);
+            }
+            Change::Approved { by } | Change::Denied { by, .. } => {
+                let Some(a) = self.approval.as_mut().filter(|a| a.is_pending()) else {
+                    return Err(bad(self, "decided"));
+                };
+                a.decided_by = Some(by.clone());
+                a.decided_ms = Some(now);
+                if let Change::Denied { reason, .. } = change {
+                    a.state = ApprovalState::Denied;
+                    a.reason = Some(reason.clone());
+                } else {
+                    a.state = ApprovalState::Approved;
+                    if self.status.is_open() && self.assignee.is_none() {
+                        self.clock.unclaimed(Some(now));
+                    }
                 }
             }
             Change::ReportLinked { report } => {
@@ -866,6 +1005,7 @@ mod transitions {
             notes: vec![],
             clock: Default::default(),
             tags: vec![],
+            approval: None,
         }
     }
 

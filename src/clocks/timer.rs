@@ -1,5 +1,5 @@
-//! Durable timers: everything the desk schedules (SLA warnings and breaches, reminders and
-//! automatic closing) is a
+//! Durable timers: everything the desk schedules (SLA warnings and breaches, reminders, automatic
+//! closing, approval reminders) is a
 //! [`Timer`] record in the store, written in the same transaction as the ticket change that made
 //! it ([`TimerWrite`] in a turn) and deleted in the transaction of its firing. Ids are
 //! deterministic (`T-1000:sla_breach:resolution`), so scheduling again moves the one timer and
@@ -25,16 +25,20 @@ pub enum TimerKind {
     /// A resolved ticket not rated yet: the requester is asked once more
     /// (`[automations] csat_reminder_hours`).
     Csat,
+    /// A request still waits for its approver: they are reminded (`[approvals]
+    /// remind_after_hours` business hours after the request, and as often again).
+    ApprovalReminder,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 6] = [
+    pub const ALL: [TimerKind; 7] = [
         TimerKind::SlaWarning,
         TimerKind::SlaBreach,
         TimerKind::Reminder,
         TimerKind::AutoClose,
         TimerKind::UnclaimedBump,
         TimerKind::Csat,
+        TimerKind::ApprovalReminder,
     ];
 
     pub fn parse(s: &str) -> Option<TimerKind> {
@@ -54,6 +58,7 @@ impl TimerKind {
             TimerKind::AutoClose => "auto_close",
             TimerKind::UnclaimedBump => "unclaimed_bump",
             TimerKind::Csat => "csat",
+            TimerKind::ApprovalReminder => "approval_reminder",
         }
     }
 }

@@ -12,6 +12,7 @@ use toml::Spanned;
 use super::*;
 use crate::pack::{key_at, line_of, names_a_value};
 
+pub(super) mod approvals;
 pub(super) mod automations;
 pub(super) mod calendars;
 
@@ -60,6 +61,8 @@ pub(super) struct OrganisationFile {
     /// Its contract's SLA targets by priority (`sla.P1 = { ... }`).
     #[serde(default)]
     sla: BTreeMap<Priority, SlaTarget>,
+    /// Who approves its people's requests (`platform:user-id`), instead of `[approvals] role`.
+    approver: Text,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +303,7 @@ pub(super) struct Read {
     pub platform_roles: Vec<PlatformRole>,
     pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
     pub automations: automations::Automations,
+    pub approvals: ApprovalSettings,
     pub lines: BTreeMap<String, usize>,
     pub problems: Vec<PackError>,
 }
@@ -327,6 +331,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     let agents = agents(&mut c, &f.agents);
     let organisations = organisations(&mut c, &f.organisations);
     let platform_roles = platform_roles(&mut c, &f.platform_roles);
+    let approvals = approvals::approvals(&mut c, f.approvals.as_ref());
     // Every calendar named by a queue or an organisation is defined.
     let named = f
         .queues
@@ -387,6 +392,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         platform_roles,
         calendars,
         automations,
+        approvals,
         lines: c.lines,
         problems,
     }
@@ -711,15 +717,50 @@ fn organisations(c: &mut Checker, raw: &[Spanned<OrganisationFile>]) -> Vec<Orga
             continue;
         }
         org_ids.insert(id.get_ref().clone(), c.line(id.span().start));
+        let approver = c
+            .optional(&o.approver, &field("approver"))
+            .cloned()
+            .and_then(|a| approver(c, &a, &field("approver")));
         organisations.push(Organisation {
             id: id.get_ref().clone(),
             name: name.get_ref().clone(),
             users: o.users.iter().map(|u| u.get_ref().clone()).collect(),
             calendar: o.calendar.as_ref().map(|v| v.get_ref().clone()),
             sla: o.sla.clone(),
+            approver,
         });
     }
     organisations
+}
+
+/// An organisation's approver: a person as `platform:user-id` (`discord:234567890123456789`,
+/// `slack:U024BE7LH`, `local:dana`); they need not be an agent.
+fn approver(c: &mut Checker, v: &Spanned<String>, field: &str) -> Option<UserRef> {
+    let s = v.get_ref().trim();
+    let person = s.split_once(':').and_then(|(p, id)| {
+        let id = id.trim();
+        let platform = Platform::parse(p)?;
+        let ok = match platform {
+            Platform::Discord => is_snowflake(id),
+            Platform::Slack => is_slack_id(id, "UW"),
+            _ => !id.is_empty(),
+        };
+        ok.then(|| UserRef {
+            platform,
+            id: id.to_string(),
+            name: id.to_string(),
+        })
+    });
+    if person.is_none() {
+        c.at(
+            v.span().start,
+            field,
+            format!(
+                "`{s}` is not a person as `platform:user-id` (discord:234567890123456789, slack:U024BE7LH, local:dana)"
+            ),
+        );
+    }
+    person
 }
 
 /// `[[platform_roles]]`: on Discord, numeric role ids; on Slack, user group ids (S…) or user ids;

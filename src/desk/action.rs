@@ -63,6 +63,14 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee: Option<UserRef>,
     },
+    /// Ask one person to approve or deny a request: a direct message with Approve / Deny buttons
+    /// where the platform has buttons (Deny opens a form for the reason); the text says the
+    /// commands for a terminal.
+    AskApproval {
+        to: UserRef,
+        ticket: String,
+        text: String,
+    },
     /// Show a person their tickets where the platform has a page of the app for them (Slack's
     /// App Home), newest first, in their language.
     ShowTickets {
@@ -108,6 +116,7 @@ impl Action {
         match self {
             Action::Reply { to, .. }
             | Action::Notify { to, .. }
+            | Action::AskApproval { to, .. }
             | Action::ShowTickets { to, .. } => to.platform,
             Action::PostCard { platform, .. }
             | Action::UpdateCard { platform, .. }
@@ -122,6 +131,7 @@ impl Action {
         match self {
             Action::Reply { to, .. }
             | Action::Notify { to, .. }
+            | Action::AskApproval { to, .. }
             | Action::ShowTickets { to, .. } => Some(to),
             _ => None,
         }
@@ -133,6 +143,7 @@ impl Action {
             Action::Reply { text, .. }
             | Action::Notify { text, .. }
             | Action::Announce { text, .. } => Some(text),
+            Action::AskApproval { text, .. } => Some(text),
             _ => None,
         }
     }
@@ -142,6 +153,9 @@ impl Action {
         match self {
             Action::Reply { to, .. } => format!("reply to {}", to.key()),
             Action::Notify { to, .. } => format!("notice to {}", to.key()),
+            Action::AskApproval { to, ticket, .. } => {
+                format!("approval of {ticket} asked of {}", to.key())
+            }
             Action::PostCard { card, queue, .. } => {
                 format!("post card {} in queue {queue}", card.ticket)
             }

@@ -50,6 +50,8 @@ fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
         ),
         AgentCommand::Reopen { .. } => format!("{} reopened ({}).", t.id, t.status.as_str()),
         AgentCommand::Note { .. } => format!("{}: internal note added (not sent to {who}).", t.id),
+        // Said by `approvals.rs`, which decides these.
+        AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => String::new(),
     }
 }
 
@@ -109,6 +111,13 @@ impl Cx<'_> {
         confirm: bool,
     ) -> Result<(), DeskError> {
         let desk = self.desk;
+        // The approver need not be an agent: approvals check who may decide themselves.
+        if matches!(
+            command,
+            AgentCommand::Approve { .. } | AgentCommand::Deny { .. }
+        ) {
+            return self.decide_approval(by, roles, &command);
+        }
         // A configured agent, or a platform user whose platform roles the configuration maps.
         let agent = match desk.config.agent(by) {
             Some(a) => a.clone(),
@@ -231,6 +240,8 @@ impl Cx<'_> {
                 reason: reason.clone(),
             },
             AgentCommand::Note { text, .. } => Change::InternalNote { text: text.clone() },
+            // Decided above, before the agent check.
+            AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => return Ok(()),
         };
         let t = match self.change(&before, Actor::Agent(name.clone()), change) {
             Ok(t) => t,
@@ -308,12 +319,21 @@ impl Cx<'_> {
                 );
                 self.resolve_linked(&t, &shown, note)?;
             }
-            AgentCommand::Reopen { .. } | AgentCommand::TransferToQueue { .. } => {
-                self.card_post(&t)
+            AgentCommand::Reopen { .. } => {
+                // Denied once: nobody works on it before a new decision.
+                match self.approval_again_if_denied(&t) {
+                    Some(t) => {
+                        self.card_post(&t);
+                        self.announce_approval(&t, None)?;
+                    }
+                    None => self.card_post(&t),
+                }
             }
+            AgentCommand::TransferToQueue { .. } => self.card_post(&t),
             AgentCommand::Unclaim { .. }
             | AgentCommand::TransferToAgent { .. }
             | AgentCommand::LogTime { .. } => self.card_update(&t)?,
+            AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => {}
         }
         Ok(())
     }

@@ -103,6 +103,8 @@ pub enum RuleAction {
     Webhook(String),
     /// Escalate to the next tier, with a note for it.
     Escalate(String),
+    /// Wait for an approver (`[approvals]`) before L2 work, with the reason.
+    RequestApproval(String),
     /// Answer the requester with a FAQ article of the pack.
     ReplyArticle(String),
     /// Close the ticket, telling the requester `text` (nothing when empty).
@@ -124,6 +126,7 @@ impl RuleAction {
             RuleAction::Dm { to, .. } => format!("message {}", to.key()),
             RuleAction::Webhook(h) => format!("call webhook {h}"),
             RuleAction::Escalate(_) => "escalate to the next tier".into(),
+            RuleAction::RequestApproval(_) => "request approval".into(),
             RuleAction::ReplyArticle(a) => format!("answer with article {a}"),
             RuleAction::Close(_) => "close".into(),
         }
@@ -524,6 +527,14 @@ impl Cx<'_> {
                         delivery: id,
                         body: body.to_string(),
                     });
+                }
+                RuleAction::RequestApproval(reason) => {
+                    let why = render(reason, &t, &rule.name);
+                    let n = self.request_approval(&t, &why)?;
+                    if n != t {
+                        t = n;
+                        card_changed = true;
+                    }
                 }
                 RuleAction::ReplyArticle(article) => {
                     let pack = self.desk.triage.pack();

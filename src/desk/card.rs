@@ -90,6 +90,10 @@ pub struct Card {
     /// The requester's latest earlier tickets, newest first.
     #[serde(default)]
     pub previous: Vec<PreviousTicket>,
+    /// Where the request's approval stands, in words (`awaiting approval by an admin`), when it
+    /// needed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<String>,
     /// The SLA clocks when the card was drawn (business hours of the ticket's calendar).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<CardClock>,
@@ -243,6 +247,7 @@ impl Card {
             linked: t.linked.clone(),
             notes: t.notes.clone(),
             previous: cx.previous.clone(),
+            approval: t.approval.as_ref().map(super::approvals::card_line),
             clocks: cx
                 .clocks
                 .iter()
@@ -275,6 +280,10 @@ impl Card {
     pub fn actions_for(t: &Ticket) -> Vec<CardAction> {
         if !t.status.is_open() {
             return vec![];
+        }
+        // Nobody works on a request before its approver says yes.
+        if t.approval.as_ref().is_some_and(|a| a.is_pending()) {
+            return vec![CardAction::Approve, CardAction::Deny];
         }
         let claim = if t.assignee.is_some() {
             CardAction::Unclaim
@@ -352,6 +361,9 @@ impl Card {
         }
         s.push_str(&who);
         s.push('\n');
+        if let Some(a) = &self.approval {
+            s.push_str(&format!("approval: {}\n", p(a)));
+        }
         s.push_str(&format!(
             "priority: {} ({})\nqueue: {}  assignee: {}\n",
             self.priority,
@@ -523,11 +535,14 @@ pub fn list_line(t: &Ticket, now: u64) -> String {
         (Some(u), _) if !u.name.is_empty() => u.name.as_str(),
         (_, a) => a.as_deref().unwrap_or("-"),
     };
-    let links = match (&t.incident, t.linked.len()) {
+    let mut links = match (&t.incident, t.linked.len()) {
         (Some(i), _) => format!("  (report of {i})"),
         (None, 0) => String::new(),
         (None, n) => format!("  (incident: +{n} reports)"),
     };
+    if let Some(a) = t.approval.as_ref().filter(|a| a.is_pending()) {
+        links.push_str(&format!("  ({})", super::approvals::card_line(a)));
+    }
     format!(
         "{}  {}  {}  {}  {} old  {}  {}  {}  {}{links}",
         t.id,
@@ -597,6 +612,9 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         } => format!("automation {rule} ran ({trigger}): {}", actions.join(", ")),
         Change::Tagged { tag } => format!("tagged {tag}"),
         Change::CategorySet { category } => format!("category set to {category}"),
+        Change::ApprovalRequested { approver, .. } => format!("approval requested of {approver}"),
+        Change::Approved { by } => format!("approved by {by}"),
+        Change::Denied { by, reason } => format!("denied by {by}: {reason}"),
     };
     format!(
         "{}  {}  {}",

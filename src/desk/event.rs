@@ -73,6 +73,16 @@ pub enum AgentCommand {
         ticket: String,
         text: String,
     },
+    /// The approver (or an admin) says yes to a request waiting for approval. Not only agents:
+    /// an organisation's named approver may be anyone.
+    Approve {
+        ticket: String,
+    },
+    /// ... or no, with the reason the requester is told.
+    Deny {
+        ticket: String,
+        reason: String,
+    },
 }
 
 impl AgentCommand {
@@ -89,7 +99,9 @@ impl AgentCommand {
             | AgentCommand::Resolve { ticket, .. }
             | AgentCommand::LogTime { ticket, .. }
             | AgentCommand::Reopen { ticket, .. }
-            | AgentCommand::Note { ticket, .. } => ticket.trim().to_uppercase(),
+            | AgentCommand::Note { ticket, .. }
+            | AgentCommand::Approve { ticket }
+            | AgentCommand::Deny { ticket, .. } => ticket.trim().to_uppercase(),
         }
     }
 }

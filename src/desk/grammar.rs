@@ -27,6 +27,10 @@ pub enum ActionId {
     EscalateForm(String),
     ResolveForm(String),
     TicketForm,
+    Approve(String),
+    /// Deny opens a form for the reason.
+    Deny(String),
+    DenyForm(String),
 }
 
 impl ActionId {
@@ -50,6 +54,9 @@ impl ActionId {
             ActionId::EscalateForm(t) => format!("fl:escalate-form:{t}"),
             ActionId::ResolveForm(t) => format!("fl:resolve-form:{t}"),
             ActionId::TicketForm => "fl:ticket-form".into(),
+            ActionId::Approve(t) => format!("fl:approve:{t}"),
+            ActionId::Deny(t) => format!("fl:deny:{t}"),
+            ActionId::DenyForm(t) => format!("fl:deny-form:{t}"),
         }
     }
 
@@ -61,6 +68,7 @@ impl ActionId {
                 | ActionId::ResolveForm(_)
                 | ActionId::EscalateForm(_)
                 | ActionId::TransferForm(_)
+                | ActionId::DenyForm(_)
         )
     }
 
@@ -102,6 +110,9 @@ impl ActionId {
             ("transfer-form", Some(t)) => ActionId::TransferForm(t),
             ("escalate-form", Some(t)) => ActionId::EscalateForm(t),
             ("resolve-form", Some(t)) => ActionId::ResolveForm(t),
+            ("approve", Some(t)) => ActionId::Approve(t),
+            ("deny", Some(t)) => ActionId::Deny(t),
+            ("deny-form", Some(t)) => ActionId::DenyForm(t),
             _ => return None,
         })
     }
@@ -121,6 +132,7 @@ impl ActionId {
             ActionId::Rate(n) => Pressed::Choice(Choice::Rate(*n)),
             ActionId::Claim(t) => Pressed::Agent(AgentCommand::Claim { ticket: t.clone() }),
             ActionId::Unclaim(t) => Pressed::Agent(AgentCommand::Unclaim { ticket: t.clone() }),
+            ActionId::Approve(t) => Pressed::Agent(AgentCommand::Approve { ticket: t.clone() }),
             _ => return None,
         })
     }
@@ -148,6 +160,11 @@ impl ActionId {
                 title: format!("Transfer {t}"),
                 fields: vec![field("target", "@agent name or queue id", false)],
             },
+            ActionId::Deny(t) => Form {
+                id: ActionId::DenyForm(t.clone()),
+                title: format!("Deny {t}"),
+                fields: vec![field("reason", "Reason (the requester is told)", true)],
+            },
             _ => return None,
         })
     }
@@ -172,6 +189,13 @@ impl ActionId {
                 note: field("note").trim().to_string(),
             }),
             ActionId::TransferForm(ticket) => transfer(ticket.clone(), &field("target")),
+            ActionId::DenyForm(ticket) => match field("reason").trim() {
+                "" => Err("Say why: the requester is told the reason.".into()),
+                reason => Ok(AgentCommand::Deny {
+                    ticket: ticket.clone(),
+                    reason: reason.to_string(),
+                }),
+            },
             _ => return None,
         })
     }
@@ -251,6 +275,10 @@ pub enum CardAction {
     Transfer,
     Escalate,
     Resolve,
+    /// While a request waits for approval: the approver's yes...
+    Approve,
+    /// ... or no (a form for the reason).
+    Deny,
 }
 
 impl CardAction {
@@ -261,6 +289,8 @@ impl CardAction {
             CardAction::Transfer => "Transfer",
             CardAction::Escalate => "Escalate to L3",
             CardAction::Resolve => "Resolve",
+            CardAction::Approve => "Approve",
+            CardAction::Deny => "Deny",
         }
     }
 
@@ -272,6 +302,8 @@ impl CardAction {
             CardAction::Transfer => ActionId::Transfer(t),
             CardAction::Escalate => ActionId::Escalate(t),
             CardAction::Resolve => ActionId::Resolve(t),
+            CardAction::Approve => ActionId::Approve(t),
+            CardAction::Deny => ActionId::Deny(t),
         }
     }
 }
@@ -317,7 +349,7 @@ impl Choice {
 /// Agent commands as typed in a terminal or chat: `claim T-1042`, `reply T-1042 text`,
 /// `resolve T-1042 15 note`, `escalate T-1042 note`, `transfer T-1042 @bob|queue`, `log T-1042 30`,
 /// `unclaim T-1042`, `ask T-1042 text`, `reopen T-1042 reason`, `note T-1042 text` (internal:
-/// agents only).
+/// agents only), `approve T-1042`, `deny T-1042 reason` (the approver).
 pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
     let mut parts = line.trim().splitn(3, char::is_whitespace);
     let verb = parts.next().unwrap_or("").to_lowercase();
@@ -381,6 +413,11 @@ pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
             }
         }
         "transfer" => transfer(ticket, &rest)?,
+        "approve" => AgentCommand::Approve { ticket },
+        "deny" => AgentCommand::Deny {
+            ticket,
+            reason: need_text("a reason for the requester: `deny T-1042 REASON`")?,
+        },
         other => return Err(format!("unknown command `{other}`")),
     })
 }
@@ -395,6 +432,9 @@ mod tests {
             ActionId::Solved,
             ActionId::Claim("T-1042".into()),
             ActionId::ResolveForm("T-7".into()),
+            ActionId::Approve("T-7".into()),
+            ActionId::Deny("T-7".into()),
+            ActionId::DenyForm("T-7".into()),
             ActionId::TicketForm,
         ] {
             assert_eq!(ActionId::decode(&id.encode()), Some(id));
@@ -410,6 +450,9 @@ mod tests {
             "fl:nuke:T-1",
             "xx:claim:T-1",
             "fl:claim:T-1:extra",
+            "fl:approve",
+            "fl:approve:1000",
+            "fl:deny-form:T-x",
         ] {
             assert_eq!(ActionId::decode(forged), None, "{forged}");
         }

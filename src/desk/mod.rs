@@ -8,12 +8,14 @@
 //! - `event.rs`: what comes in; `action.rs`: what goes out (outbox entries);
 //! - `user.rs`: a user's conversation (FAQ, follow-up questions, tickets, CSAT);
 //! - `agent.rs`: agent commands and who may do them;
+//! - `approvals.rs`: requests that wait for an approver's decision before L2 work starts;
 //! - `grammar.rs`: button and form ids, forms, labels and the typed command grammar;
 //! - `turn.rs`, `log.rs`: the unit of commit and the event log's records;
 //! - `card.rs`, `conversation.rs`, `redact.rs`, `texts.rs`: the pieces those use.
 
 pub mod action;
 mod agent;
+pub mod approvals;
 pub mod automation;
 pub mod card;
 pub mod conversation;

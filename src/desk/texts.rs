@@ -64,6 +64,9 @@ pub enum Text {
     HowCanIHelp,
     VagueProblem,
     OneUserOutage,
+    ApprovalNeeded,
+    ApprovalGranted,
+    ApprovalDenied,
 }
 
 pub fn text(language: &str, t: Text) -> &'static str {
@@ -118,6 +121,18 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::WaitingReminderNoClose => (
             "A reminder about ticket {id}: the technician is waiting for your answer to the question above.",
             "Przypomnienie o zgłoszeniu {id}: technik czeka na Twoją odpowiedź na pytanie powyżej.",
+        ),
+        Text::ApprovalNeeded => (
+            "Your request {id} needs approval by {approver} before an agent can start on it. I'll tell you when it is decided.",
+            "Twoje zgłoszenie {id} wymaga zatwierdzenia przez: {approver}, zanim konsultant się nim zajmie. Dam znać, gdy zapadnie decyzja.",
+        ),
+        Text::ApprovalGranted => (
+            "Good news: your request {id} was approved by {by}. It is now waiting for an agent.",
+            "Dobra wiadomość: Twoje zgłoszenie {id} zostało zatwierdzone (zatwierdził(a): {by}). Czeka teraz na konsultanta.",
+        ),
+        Text::ApprovalDenied => (
+            "Your request {id} was not approved by {by}: {reason}\nThe ticket is closed; write to me if you have questions.",
+            "Twoje zgłoszenie {id} nie zostało zatwierdzone (odmówił(a): {by}): {reason}\nZgłoszenie jest zamknięte; napisz, jeśli masz pytania.",
         ),
         Text::ClosedNoAnswer => (
             "Ticket {id} has been closed because we did not hear back from you. Write here if you still need help.",

@@ -10,7 +10,7 @@ use crate::pack::Priority;
 use crate::tickets::{Actor, Change, Status, Ticket};
 
 /// The event a firing leaves on its ticket.
-fn fired(timer: &Timer) -> Change {
+pub(super) fn fired(timer: &Timer) -> Change {
     Change::TimerFired {
         timer: timer.id.clone(),
         kind: timer.kind.as_str().to_string(),
@@ -74,6 +74,7 @@ impl Cx<'_> {
                 }
             }
             self.schedule_automations(&t);
+            self.schedule_approval(&t);
         }
     }
 
@@ -188,6 +189,7 @@ impl Cx<'_> {
             TimerKind::Reminder | TimerKind::AutoClose => self.automation_timer(&timer, &t),
             TimerKind::UnclaimedBump => self.unclaimed_bump(&timer, &t),
             TimerKind::Csat => self.csat_reminder(&timer, &t),
+            TimerKind::ApprovalReminder => self.approval_reminder(&timer, &t),
         }
     }
 

@@ -1443,8 +1443,14 @@ impl Cx<'_> {
                     )?
                 };
                 c.transcript.clear();
+                // Denied once: nobody works on it before a new decision.
+                let again = self.approval_again_if_denied(&t);
+                let t = again.clone().unwrap_or(t);
                 self.say(user, c, Text::Reopened, &[("id", &t.id)]);
                 self.card_post(&t);
+                if again.is_some() {
+                    self.announce_approval(&t, Some(c))?;
+                }
                 self.tell_assignee(
                     &t,
                     &format!("[{}] {} reopened the ticket.", t.id, user.name),
@@ -1806,6 +1812,7 @@ impl Cx<'_> {
             notes: vec![],
             clock: Default::default(),
             tags: vec![],
+            approval: None,
         };
         let t = self.open(t, Actor::User(user.key()));
         c.ticket = Some(t.id.clone());
@@ -1814,6 +1821,17 @@ impl Cx<'_> {
         if let Some(inc) = incident {
             return self.link_to_incident(user, c, t, inc, &lang);
         }
+        // A request that needs approval waits for it before anyone may claim it (approvals.rs).
+        let approval = if self.needs_approval(&t.detection.intent) {
+            let why = format!(
+                "{} is approved before work starts",
+                intent_title(pack, &t.detection.intent, "en")
+            );
+            self.approval_requested(&t, &why)
+        } else {
+            None
+        };
+        let t = approval.clone().unwrap_or(t);
         // The card first: once the user knows the ticket id, anything they add updates that card.
         self.card_post(&t);
         self.reply(
@@ -1824,6 +1842,11 @@ impl Cx<'_> {
                 &[("id", &t.id), ("priority", &t.priority.to_string())],
             ),
         );
+        if approval.is_some() {
+            let mut said = c.clone();
+            said.language = lang.clone();
+            self.announce_approval(&t, Some(&said))?;
+        }
         Ok(())
     }
 
@@ -1891,7 +1914,13 @@ impl Cx<'_> {
         let mine = self.my_tickets(user)?;
         let asked = words::ticket_id(msg);
         let line = |t: &Ticket| {
-            let mut s = format!("- {} ({}) {}", t.id, status_name(lang, t.status), t.subject);
+            let waiting = t.status.is_open() && t.approval.as_ref().is_some_and(|a| a.is_pending());
+            let status = match (waiting, lang) {
+                (true, "pl") => "czeka na zatwierdzenie",
+                (true, _) => "waiting for approval",
+                _ => status_name(lang, t.status),
+            };
+            let mut s = format!("- {} ({status}) {}", t.id, t.subject);
             if let Some(a) = &t.assignee {
                 s.push_str(&format!(" · {a}"));
             }

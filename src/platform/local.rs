@@ -161,7 +161,9 @@ impl Local {
         let mut recorded = false;
         for e in entries {
             let done = match &e.action {
-                Action::Reply { to, text, .. } | Action::Notify { to, text, .. }
+                Action::Reply { to, text, .. }
+                | Action::Notify { to, text, .. }
+                | Action::AskApproval { to, text, .. }
                     if to.same_person(me) =>
                 {
                     mine.push(text.clone());
@@ -291,7 +293,7 @@ impl Local {
         let role = self.config.agent(&me).map(|a| format!("{:?}", a.role));
         writeln!(
             out,
-            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), quit",
+            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), approve ID, deny ID REASON, quit",
             terminal::line(name),
             role.as_deref()
                 .unwrap_or("not an agent: actions will be refused")

@@ -474,6 +474,7 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
         notes: vec![],
         clock: Default::default(),
         tags: vec![],
+        approval: None,
     };
     (ticket, Actor::User(requester.key()))
 }

@@ -41,6 +41,8 @@ struct Lang {
     sorry: &'static str,
     /// Polish status names in the list, English ones otherwise.
     waiting: &'static str,
+    /// An access request's status until it is approved.
+    awaiting_approval: &'static str,
 }
 
 const EN: Lang = Lang {
@@ -75,6 +77,7 @@ const EN: Lang = Lang {
     frustrated: "third time I'm writing and nobody helps!!!",
     sorry: "I'm sorry this has been so frustrating",
     waiting: "waiting for an agent",
+    awaiting_approval: "waiting for approval",
 };
 
 const PL: Lang = Lang {
@@ -109,6 +112,7 @@ const PL: Lang = Lang {
     frustrated: "to już trzeci raz piszę i nikt nie pomaga",
     sorry: "Przepraszam, że to tyle trwa",
     waiting: "czeka na konsultanta",
+    awaiting_approval: "czeka na zatwierdzenie",
 };
 
 const LANGS: [&Lang; 2] = [&EN, &PL];
@@ -205,7 +209,7 @@ fn same_and_new_typed_in_the_terminal() {
         assert_in_order(
             &out,
             &[
-                &format!("- {second} ({})", l.waiting),
+                &format!("- {second} ({})", l.awaiting_approval),
                 &format!("- {id} ({}) {}", l.waiting, l.broken),
             ],
         );

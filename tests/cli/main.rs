@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod approvals;
 mod automations;
 mod calendar;
 mod chat_conversations;

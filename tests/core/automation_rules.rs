@@ -499,3 +499,67 @@ fn built_in_automations_fire_when_on_and_never_when_off() {
         }
     }
 }
+
+/// A rule may ask for approval for any request: the ticket waits for the approver (claims are
+/// refused) and the requester is told who decides.
+#[test]
+fn a_rule_requests_approval_for_a_software_install() {
+    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
+    let rules = r#"
+[[automations.rules]]
+name = "paid software needs a yes"
+when = "opened"
+if = { intent = "software_install", keywords = ["adobe", "photoshop"] }
+then = [{ request_approval = "paid licence ({rule})" }]
+"#;
+    let desk = Desk::new(engine(), config(rules), store);
+    let p = desk
+        .process(
+            form(
+                "jan",
+                "Photoshop",
+                "please install adobe photoshop on my laptop",
+            ),
+            at("2026-11-30T10:00:00+01:00"),
+        )
+        .unwrap();
+    let t = desk.store().ticket("T-1000").unwrap().unwrap();
+    assert_eq!(t.detection.intent, "software_install");
+    let a = t.approval.clone().expect("waiting for approval");
+    assert_eq!(a.state.as_str(), "pending");
+    assert_eq!(
+        a.requested_because,
+        "paid licence (paid software needs a yes)"
+    );
+    let told: Vec<String> = actions(&p)
+        .iter()
+        .filter_map(|a| match a {
+            Action::Reply { to, text, .. } if to.id == "jan" => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        told.iter().any(|t| t.contains("needs approval")),
+        "{told:?}"
+    );
+    let p = desk
+        .process(
+            agent(
+                "alice",
+                AgentCommand::Claim {
+                    ticket: "T-1000".into(),
+                },
+            ),
+            at("2026-11-30T10:05:00+01:00"),
+        )
+        .unwrap();
+    assert!(
+        actions(&p)
+            .iter()
+            .any(|a| matches!(a, Action::Notify { text, .. }
+            if text.contains("awaiting approval"))),
+        "{:#?}",
+        actions(&p)
+    );
+    assert_eq!(ran(&desk, "T-1000"), ["paid software needs a yes (opened)"]);
+}

@@ -103,6 +103,7 @@ fn vpn_pl() -> Ticket {
         notes: vec![],
         clock: Default::default(),
         tags: vec![],
+        approval: None,
     }
 }
 

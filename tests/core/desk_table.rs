@@ -158,6 +158,9 @@ fn summary(a: &Action) -> String {
             s
         }
         Action::Notify { to, text, .. } => format!("notice {} {text:?}", to.key()),
+        Action::AskApproval { to, ticket, text } => {
+            format!("ask approval {ticket} of {} {text:?}", to.key())
+        }
         Action::PostCard { queue, card, .. } => {
             format!(
                 "post card {} in queue {queue} ({})",

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod approvals;
 mod automation_rules;
 mod calendar_table;
 mod card_table;

@@ -822,7 +822,8 @@ async fn sigkill_during_200_conversations_loses_and_duplicates_nothing() {
                     })
                     .collect()
             }
-            Action::Reply { .. } | Action::Notify { .. } => (0..parts(e).len())
+            Action::Reply { .. } | Action::Notify { .. } | Action::AskApproval { .. } => (0
+                ..parts(e).len())
                 .map(|n| shown(format!("fl{}.{n}", e.id)))
                 .collect(),
             Action::PostCard { .. } | Action::OpenAgentThread { .. } => {

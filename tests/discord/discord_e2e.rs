@@ -30,28 +30,28 @@ const CH_GENERAL: u64 = 220_000_000_000_000_001;
 const CH_ACCOUNTS: u64 = 220_000_000_000_000_002;
 pub(crate) const CH_NETWORK: u64 = 220_000_000_000_000_003;
 const CH_COLLAB: u64 = 220_000_000_000_000_004;
-const CH_WORKPLACE: u64 = 220_000_000_000_000_005;
+pub(crate) const CH_WORKPLACE: u64 = 220_000_000_000_000_005;
 const CH_SECURITY: u64 = 220_000_000_000_000_006;
 const CH_L3: u64 = 220_000_000_000_000_007;
 pub(crate) const L2_ROLE: u64 = 300_000_000_000_000_002;
 const L3_ROLE: u64 = 300_000_000_000_000_003;
 const OTHER_ROLE: u64 = 300_000_000_000_000_009;
 
-const JAN: u64 = 400_000_000_000_000_001;
-const JAN_DM: u64 = 410_000_000_000_000_001;
-const EVE: u64 = 400_000_000_000_000_002;
+pub(crate) const JAN: u64 = 400_000_000_000_000_001;
+pub(crate) const JAN_DM: u64 = 410_000_000_000_000_001;
+pub(crate) const EVE: u64 = 400_000_000_000_000_002;
 const ALICE: u64 = 400_000_000_000_000_003;
 const CAROL: u64 = 400_000_000_000_000_004;
 
-fn jan() -> Person {
+pub(crate) fn jan() -> Person {
     Person::user(JAN, "jan")
 }
 /// Not an agent: a member with an unrelated role.
-fn eve() -> Person {
+pub(crate) fn eve() -> Person {
     Person::user(EVE, "eve").with_roles(&[OTHER_ROLE])
 }
 /// An L2 agent by Discord role.
-fn alice() -> Person {
+pub(crate) fn alice() -> Person {
     Person::user(ALICE, "alice").with_roles(&[OTHER_ROLE, L2_ROLE])
 }
 
@@ -70,7 +70,7 @@ fn config(mock: &MockDiscord) -> Config {
     parse_config(&config_toml(mock))
 }
 
-fn parse_config(toml: &str) -> Config {
+pub(crate) fn parse_config(toml: &str) -> Config {
     let c = Config::parse(Path::new("discord_e2e.toml"), toml).expect("test config parses");
     c.check_against(triage().pack())
         .expect("every intent routes to a queue");
@@ -165,7 +165,7 @@ resolution_minutes = 4320
 }
 
 /// The adapter under test, running against the mock.
-struct Bot {
+pub(crate) struct Bot {
     task: JoinHandle<serenity::Result<()>>,
     shards: Arc<ShardManager>,
     outbox: JoinHandle<()>,
@@ -179,7 +179,7 @@ impl Bot {
         Bot::start_with(mock, store, ready_no, config(mock)).await
     }
 
-    async fn start_with(
+    pub(crate) async fn start_with(
         mock: &MockDiscord,
         store: Arc<dyn Store>,
         ready_no: usize,
@@ -213,7 +213,7 @@ impl Bot {
     }
 
     /// Stops as `frontline run` does: intake first, then the outbox drains and the store flushes.
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.shards.shutdown_all().await;
         self.task.abort();
         let _ = self.task.await;
@@ -222,12 +222,12 @@ impl Bot {
     }
 }
 
-fn store() -> Arc<dyn Store> {
+pub(crate) fn store() -> Arc<dyn Store> {
     Arc::new(SledStore::temporary().expect("temporary store"))
 }
 
 /// Injects `event` and waits for the first request matching `what` that was not recorded before.
-async fn inject_then(
+pub(crate) async fn inject_then(
     mock: &MockDiscord,
     event: Value,
     what: impl Fn(&Recorded) -> bool,
@@ -242,7 +242,11 @@ async fn inject_then(
 }
 
 /// Waits for the `n`-th (1-based, counting all so far) request matching `what`.
-async fn nth(mock: &MockDiscord, what: impl Fn(&Recorded) -> bool, n: usize) -> Recorded {
+pub(crate) async fn nth(
+    mock: &MockDiscord,
+    what: impl Fn(&Recorded) -> bool,
+    n: usize,
+) -> Recorded {
     mock.wait_for_n(&what, n, WAIT)
         .await
         .expect("the expected request")
@@ -255,11 +259,11 @@ fn since(mock: &MockDiscord, mark: usize) -> Vec<Recorded> {
     mock.requests().into_iter().skip(mark).collect()
 }
 
-fn dump(rs: &[Recorded]) -> String {
+pub(crate) fn dump(rs: &[Recorded]) -> String {
     rs.iter().map(|r| format!("\n  {r}")).collect()
 }
 
-fn post_in(channel: u64) -> impl Fn(&Recorded) -> bool {
+pub(crate) fn post_in(channel: u64) -> impl Fn(&Recorded) -> bool {
     let path = format!("/channels/{channel}/messages");
     move |r| r.is("POST", &path)
 }
@@ -272,19 +276,19 @@ fn interaction_of(event: &Value) -> (String, String) {
     )
 }
 
-fn callback_of(event: &Value) -> impl Fn(&Recorded) -> bool {
+pub(crate) fn callback_of(event: &Value) -> impl Fn(&Recorded) -> bool {
     let (id, token) = interaction_of(event);
     let path = format!("/interactions/{id}/{token}/callback");
     move |r| r.is("POST", &path)
 }
 
-fn followup_of(mock: &MockDiscord, event: &Value) -> impl Fn(&Recorded) -> bool {
+pub(crate) fn followup_of(mock: &MockDiscord, event: &Value) -> impl Fn(&Recorded) -> bool {
     let (_, token) = interaction_of(event);
     let path = format!("/webhooks/{}/{token}", mock.application_id());
     move |r| r.is("POST", &path)
 }
 
-fn ticket(store: &Arc<dyn Store>, id: &str) -> Ticket {
+pub(crate) fn ticket(store: &Arc<dyn Store>, id: &str) -> Ticket {
     store
         .ticket(id)
         .expect("store reads")
@@ -292,7 +296,7 @@ fn ticket(store: &Arc<dyn Store>, id: &str) -> Ticket {
 }
 
 /// `T-1234` in a text.
-fn ticket_id_in(text: &str) -> String {
+pub(crate) fn ticket_id_in(text: &str) -> String {
     let start = text
         .find("T-")
         .unwrap_or_else(|| panic!("no ticket id in {text:?}"));
@@ -320,7 +324,7 @@ fn embed_fields(r: &Recorded) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn field(r: &Recorded, name: &str) -> String {
+pub(crate) fn field(r: &Recorded, name: &str) -> String {
     embed_fields(r)
         .into_iter()
         .find(|(n, _)| n.starts_with(name))
@@ -328,7 +332,7 @@ fn field(r: &Recorded, name: &str) -> String {
         .unwrap_or_else(|| panic!("no field {name} on the card: {r}"))
 }
 
-fn labels(r: &Recorded) -> Vec<String> {
+pub(crate) fn labels(r: &Recorded) -> Vec<String> {
     let mut out = Vec::new();
     for row in r.body["components"].as_array().into_iter().flatten() {
         for c in row["components"].as_array().into_iter().flatten() {
@@ -401,7 +405,7 @@ async fn open_vpn_ticket(mock: &MockDiscord, user: &Person, dm: u64) -> (String,
 }
 
 /// The id of the message the mock created for a card post (matched by the ticket id in its title).
-fn card_message_id(mock: &MockDiscord, card: &Recorded, ticket: &str) -> u64 {
+pub(crate) fn card_message_id(mock: &MockDiscord, card: &Recorded, ticket: &str) -> u64 {
     assert!(
         card.body["embeds"][0]["title"]
             .as_str()

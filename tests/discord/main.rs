@@ -7,6 +7,7 @@
 #[path = "../mock_discord/mod.rs"]
 mod mock_discord;
 
+mod approvals;
 mod bot_process;
 mod control_socket;
 mod crash_safety;

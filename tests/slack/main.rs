@@ -9,6 +9,7 @@ mod mock_slack;
 #[allow(unused_imports)]
 mod mock_discord;
 
+mod approvals;
 mod bot;
 mod cross;
 mod mock_slack_smoke;

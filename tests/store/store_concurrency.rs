@@ -52,6 +52,7 @@ pub(crate) fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
         notes: vec![],
         clock: Default::default(),
         tags: vec![],
+        approval: None,
     }
 }
 

@@ -156,6 +156,7 @@ fn draft(number: u64, requester: &str, queue: &str) -> Ticket {
         notes: vec![],
         clock: Default::default(),
         tags: vec![],
+        approval: None,
     }
 }
 

@@ -146,6 +146,7 @@ enum ActionFile {
     },
     Webhook(String),
     Escalate(String),
+    RequestApproval(String),
     ReplyArticle(String),
     Close(String),
 }
@@ -559,6 +560,9 @@ pub(super) fn automations(
                     }
                 }
                 ActionFile::Escalate(note) => Some(RuleAction::Escalate(note.clone())),
+                ActionFile::RequestApproval(reason) => {
+                    Some(RuleAction::RequestApproval(reason.clone()))
+                }
                 ActionFile::ReplyArticle(a) if !a.trim().is_empty() => {
                     c.lines.insert(format!("{afield}.reply_article"), then_line);
                     Some(RuleAction::ReplyArticle(a.trim().to_string()))

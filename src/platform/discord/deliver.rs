@@ -14,7 +14,9 @@ use serenity::all::{
 use serenity::builder::Builder;
 
 use super::parse_id;
-use super::render::{card_buttons, card_embed, mention_ids, split_message, user_buttons};
+use super::render::{
+    approval_buttons, card_buttons, card_embed, mention_ids, split_message, user_buttons,
+};
 use crate::desk::{Action, Address, Card, Choice, Interaction, OutboxEntry, Placed};
 use crate::platform::worker::{Deliver, PostedCards};
 use crate::tickets::{Platform, UserRef};
@@ -104,9 +106,23 @@ impl DiscordDelivery {
         language: &str,
         interaction: Option<&Interaction>,
     ) -> Result<()> {
+        let components = user_buttons(buttons, language);
+        self.say_with(id, to, address, text, components, interaction)
+            .await
+    }
+
+    /// [`DiscordDelivery::say`] with the components given.
+    async fn say_with(
+        &self,
+        id: u64,
+        to: &UserRef,
+        address: &Address,
+        text: &str,
+        components: Vec<serenity::all::CreateActionRow>,
+        interaction: Option<&Interaction>,
+    ) -> Result<()> {
         let http = self.http()?;
         let text = mention_ids(text);
-        let components = user_buttons(buttons, language);
         let parts = split_message(&text);
         let last = parts.len() - 1;
         if let Some(i) = interaction {
@@ -314,6 +330,18 @@ impl Deliver for DiscordDelivery {
                     &[],
                     "",
                     interaction.as_ref(),
+                )
+                .await
+                .map(|()| None),
+            // A DM with the buttons: the approver may not be in the queue's channel.
+            Action::AskApproval { to, ticket, text } => self
+                .say_with(
+                    id,
+                    to,
+                    &Address::direct(),
+                    text,
+                    approval_buttons(ticket),
+                    None,
                 )
                 .await
                 .map(|()| None),

@@ -174,6 +174,10 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
         requester.push_str(&format!("\nlanguage: {}", e(&card.language)));
     }
     fields.push(Field::new("Requester", requester, true));
+    if let Some(a) = &card.approval {
+        // A named approver (`discord:…`) reads as a mention.
+        fields.push(Field::new("Approval", mention_ids(&e(a)), false));
+    }
     fields.push(Field::new(
         "Organisation",
         card.organisation
@@ -342,8 +346,8 @@ pub fn card_buttons(card: &Card) -> Vec<CreateActionRow> {
             let style = match a {
                 CardAction::Claim => ButtonStyle::Primary,
                 CardAction::Unclaim | CardAction::Transfer => ButtonStyle::Secondary,
-                CardAction::Escalate => ButtonStyle::Danger,
-                CardAction::Resolve => ButtonStyle::Success,
+                CardAction::Escalate | CardAction::Deny => ButtonStyle::Danger,
+                CardAction::Resolve | CardAction::Approve => ButtonStyle::Success,
             };
             CreateButton::new(a.id(&card.ticket).encode())
                 .label(a.label())
@@ -351,6 +355,22 @@ pub fn card_buttons(card: &Card) -> Vec<CreateActionRow> {
         })
         .collect();
     vec![CreateActionRow::Buttons(buttons)]
+}
+
+/// Approve / Deny under an approver's request (Deny opens the reason form).
+pub fn approval_buttons(ticket: &str) -> Vec<CreateActionRow> {
+    let b = [
+        (CardAction::Approve, ButtonStyle::Success),
+        (CardAction::Deny, ButtonStyle::Danger),
+    ]
+    .into_iter()
+    .map(|(a, style)| {
+        CreateButton::new(a.id(ticket).encode())
+            .label(a.label())
+            .style(style)
+    })
+    .collect();
+    vec![CreateActionRow::Buttons(b)]
 }
 
 pub fn user_buttons(buttons: &[Choice], language: &str) -> Vec<CreateActionRow> {

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 
 use super::api::SlackApi;
-use super::render::{card_blocks, card_fallback, fallback, home_view, reply_blocks};
+use super::render::{
+    approval_blocks, card_blocks, card_fallback, fallback, home_view, reply_blocks,
+};
 use crate::desk::{Action, Address, Card, Choice, Interaction, OutboxEntry, Placed};
 use crate::platform::worker::{Deliver, PostedCards};
 use crate::tickets::{Platform, UserRef};
@@ -249,6 +251,13 @@ impl Deliver for SlackDelivery {
                 )
                 .await
                 .map(|()| None),
+            // A DM with the buttons: the approver may not be in the queue's channel.
+            Action::AskApproval { to, ticket, text } => {
+                let channel = self.dm(&to.id).await?;
+                self.post(&channel, None, text, approval_blocks(text, ticket))
+                    .await
+                    .map(|()| None)
+            }
             Action::PostCard { channel, card, .. } => self.post_card(channel, card).await,
             Action::UpdateCard {
                 channel,

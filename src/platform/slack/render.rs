@@ -129,6 +129,20 @@ pub fn reply_blocks(text: &str, buttons: &[Choice], language: &str) -> Vec<Value
     blocks
 }
 
+/// An approver's request: its text, then Approve / Deny (Deny opens the reason form).
+pub fn approval_blocks(text: &str, ticket: &str) -> Vec<Value> {
+    let mut blocks = sections(&mrkdwn(text), MAX_BLOCKS - 1);
+    let elements: Vec<Value> = [
+        (CardAction::Approve, Some("primary")),
+        (CardAction::Deny, Some("danger")),
+    ]
+    .into_iter()
+    .map(|(a, style)| button(a.label(), &a.id(ticket).encode(), ticket, style))
+    .collect();
+    blocks.push(json!({ "type": "actions", "elements": elements }));
+    blocks
+}
+
 /// The most blocks an App Home view holds.
 const HOME_BLOCKS: usize = 100;
 
@@ -287,6 +301,9 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
             .collect();
         long.push(("Follow-up answers", a.join("\n"), false));
     }
+    if let Some(a) = &card.approval {
+        long.push(("Approval", mrkdwn(a), false));
+    }
     if let Some(n) = &card.l3_note {
         long.push(("L3 note", escape(n), false));
     }
@@ -340,8 +357,10 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
             .iter()
             .map(|a| {
                 let style = match a {
-                    CardAction::Claim | CardAction::Resolve => Some("primary"),
-                    CardAction::Escalate => Some("danger"),
+                    CardAction::Claim | CardAction::Resolve | CardAction::Approve => {
+                        Some("primary")
+                    }
+                    CardAction::Escalate | CardAction::Deny => Some("danger"),
                     CardAction::Unclaim | CardAction::Transfer => None,
                 };
                 button(a.label(), &a.id(&card.ticket).encode(), &card.ticket, style)
