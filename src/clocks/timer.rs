@@ -22,6 +22,8 @@ pub enum TimerKind {
     AutoClose,
     /// A ticket nobody claimed is announced again (and after enough times, escalated).
     UnclaimedBump,
+    /// The next security tip is posted (`[security]`); belongs to no ticket.
+    SecurityTip,
 }
 
 impl TimerKind {
@@ -32,6 +34,7 @@ impl TimerKind {
             TimerKind::Reminder => "reminder",
             TimerKind::AutoClose => "auto_close",
             TimerKind::UnclaimedBump => "unclaimed_bump",
+            TimerKind::SecurityTip => "security_tip",
         }
     }
 }
@@ -40,6 +43,8 @@ impl TimerKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timer {
     pub id: String,
+    /// The ticket it belongs to; empty for the desk's own timers (the security tips), which
+    /// carry no ticket and log their firing in the bot's log instead.
     pub ticket: String,
     pub kind: TimerKind,
     /// What it is about (`first_response`, `next_response`, `resolution`).
@@ -49,6 +54,14 @@ pub struct Timer {
 }
 
 impl Timer {
+    /// The id of the one timer of the security tips.
+    pub const SECURITY_TIP: &'static str = "security:tip";
+
+    /// Whether it belongs to a ticket (the security tips' does not).
+    pub fn has_ticket(&self) -> bool {
+        !self.ticket.is_empty()
+    }
+
     /// The id of `ticket`'s timer of `kind` about `about`.
     pub fn id_of(ticket: &str, kind: TimerKind, about: &str) -> String {
         format!("{ticket}:{}:{about}", kind.as_str())

@@ -13,6 +13,7 @@ use super::*;
 use crate::pack::{key_at, line_of, names_a_value};
 
 pub(super) mod calendars;
+pub(super) mod security;
 
 // The file as written. Text fields are read as strings and checked here rather than by serde, so
 // that one pass reports every mistake (serde stops at the first) and each names its own line.
@@ -298,6 +299,7 @@ pub(super) struct Read {
     pub organisations: Vec<Organisation>,
     pub platform_roles: Vec<PlatformRole>,
     pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
+    pub security: crate::config::security::SecuritySettings,
     pub lines: BTreeMap<String, usize>,
     pub problems: Vec<PackError>,
 }
@@ -370,6 +372,12 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     if let Some(inc) = &f.incidents {
         incidents(&mut c, inc);
     }
+    let names: Vec<&str> = f.calendars.keys().map(String::as_str).collect();
+    let security = f
+        .security
+        .as_ref()
+        .map(|s| security::security(&mut c, s, &names))
+        .unwrap_or_default();
     let mut problems = c.problems;
     problems.sort_by_key(|p| p.line);
     Read {
@@ -382,6 +390,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         organisations,
         platform_roles,
         calendars,
+        security,
         lines: c.lines,
         problems,
     }

@@ -74,6 +74,12 @@ pub enum Action {
         empty: String,
         tickets: Vec<TicketLine>,
     },
+    /// Post a message in a channel, for everyone in it (a security tip): no person, no ticket.
+    Post {
+        platform: Platform,
+        channel: String,
+        text: String,
+    },
 }
 
 /// One ticket as its requester sees it in a list.
@@ -97,7 +103,8 @@ impl Action {
             | Action::ShowTickets { to, .. } => to.platform,
             Action::PostCard { platform, .. }
             | Action::UpdateCard { platform, .. }
-            | Action::OpenAgentThread { platform, .. } => *platform,
+            | Action::OpenAgentThread { platform, .. }
+            | Action::Post { platform, .. } => *platform,
         }
     }
 
@@ -114,7 +121,9 @@ impl Action {
     /// The text a person reads, for replies and notices.
     pub fn text(&self) -> Option<&str> {
         match self {
-            Action::Reply { text, .. } | Action::Notify { text, .. } => Some(text),
+            Action::Reply { text, .. }
+            | Action::Notify { text, .. }
+            | Action::Post { text, .. } => Some(text),
             _ => None,
         }
     }
@@ -136,6 +145,7 @@ impl Action {
             Action::ShowTickets { to, tickets, .. } => {
                 format!("show {} ticket(s) to {}", tickets.len(), to.key())
             }
+            Action::Post { channel, .. } => format!("post in channel {channel}"),
         }
     }
 }

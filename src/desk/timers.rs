@@ -173,6 +173,9 @@ impl Cx<'_> {
             return Ok(());
         }
         self.turn.timers.push(TimerWrite::Cancel(timer.id.clone()));
+        if timer.kind == TimerKind::SecurityTip {
+            return self.security_tip(&timer);
+        }
         let Some(t) = self.ticket(&timer.ticket)? else {
             return Ok(());
         };
@@ -180,6 +183,8 @@ impl Cx<'_> {
             TimerKind::SlaWarning | TimerKind::SlaBreach => self.sla_timer(&timer, &t),
             TimerKind::Reminder | TimerKind::AutoClose => self.automation_timer(&timer, &t),
             TimerKind::UnclaimedBump => self.unclaimed_bump(&timer, &t),
+            // Handled above: it has no ticket.
+            TimerKind::SecurityTip => Ok(()),
         }
     }
 

@@ -31,6 +31,23 @@ const CONVERSATIONAL: &[&str] = &[
 /// The intent of security reports: never attached to another ticket, never out of scope.
 const SECURITY: &str = "security_incident";
 
+/// The intent of reports of suspicious messages: a ticket of its own in the security queue
+/// (never attached to an unrelated ticket); what follows it that looks like the reported message
+/// (pasted or forwarded) is added to it.
+pub(super) const PHISHING: &str = "phishing_report";
+
+/// A message that looks like another message pasted or forwarded: several lines, mail headers,
+/// or a link.
+fn looks_pasted(said: &str) -> bool {
+    let folded = crate::triage::normalize::normalize(said).text;
+    said.lines().filter(|l| !l.trim().is_empty()).count() >= 3
+        || folded.contains("http")
+        || folded.contains("www.")
+        || ["from:", "subject:", "od:", "temat:", "fw:", "fwd:", "pd:"]
+            .iter()
+            .any(|h| folded.contains(h))
+}
+
 /// One priority step more urgent.
 fn raised(p: Priority) -> Priority {
     match p {
@@ -85,7 +102,7 @@ fn already_answered(question: &str, original: &str) -> bool {
 
 impl Cx<'_> {
     /// Loads the user's conversation and points it at the address the event came from.
-    fn conversation(
+    pub(super) fn conversation(
         &mut self,
         user: &UserRef,
         reply_to: Option<Address>,
@@ -412,8 +429,25 @@ impl Cx<'_> {
             .and_then(|id| open.iter().find(|t| &t.id == id))
             .or(open.first())
             .map(|t| (*t).clone());
+        // The message a phishing report is about, pasted after it: part of that report.
+        if let Some(t) = &current
+            && t.detection.intent == PHISHING
+            && d.intent != SECURITY
+            && looks_pasted(said)
+        {
+            let id = t.id.clone();
+            return self.add_to_ticket(user, c, &id, said);
+        }
+        // "I already clicked it" after a phishing report: an incident of its own, which says so.
+        let mut detection = detection;
+        if d.intent == SECURITY
+            && let Some(t) = current.as_ref().filter(|t| t.detection.intent == PHISHING)
+        {
+            detection.why = format!("after phishing report {}; {}", t.id, detection.why);
+        }
         if let Some(t) = current
             && d.intent != SECURITY
+            && !(d.intent == PHISHING && t.detection.intent != PHISHING)
             && !CONVERSATIONAL.contains(&d.intent.as_str())
         {
             if has_signal(&detection, "frustrated") {
@@ -1705,7 +1739,7 @@ impl Cx<'_> {
         })
     }
 
-    fn open_ticket(
+    pub(super) fn open_ticket(
         &mut self,
         user: &UserRef,
         c: &mut Conversation,
@@ -2064,7 +2098,7 @@ fn adopt_language(c: &mut Conversation, d: &Decision, said: &str) {
 }
 
 /// What a ticket records of a triage decision.
-fn detection_of(d: &Decision) -> Detection {
+pub(super) fn detection_of(d: &Decision) -> Detection {
     Detection {
         intent: d.intent.clone(),
         confidence: d.confidence,

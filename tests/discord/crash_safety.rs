@@ -825,7 +825,7 @@ async fn sigkill_during_200_conversations_loses_and_duplicates_nothing() {
             Action::Reply { .. } | Action::Notify { .. } => (0..parts(e).len())
                 .map(|n| shown(format!("fl{}.{n}", e.id)))
                 .collect(),
-            Action::PostCard { .. } | Action::OpenAgentThread { .. } => {
+            Action::PostCard { .. } | Action::OpenAgentThread { .. } | Action::Post { .. } => {
                 vec![shown(format!("fl{}", e.id))]
             }
             // Slack's App Home only; never made for Discord.

@@ -349,6 +349,17 @@ impl Deliver for DiscordDelivery {
             }
             // Discord has no page of the app for a person; nothing asks for one there.
             Action::ShowTickets { .. } => Ok(None),
+            Action::Post { channel, text, .. } => channel_id(channel)?
+                .send_message(
+                    self.http()?,
+                    CreateMessage::new()
+                        .content(text.clone())
+                        .nonce(Nonce::String(format!("fl{id}")))
+                        .enforce_nonce(true),
+                )
+                .await
+                .map(|_| None)
+                .map_err(err("posting in a channel")),
         }
     }
 }

@@ -279,6 +279,12 @@ impl Deliver for SlackDelivery {
                 .await
                 .map(|()| None)
                 .map_err(|e| format!("publishing the App Home: {e}")),
+            Action::Post { channel, text, .. } => self
+                .api
+                .post_message(json!({ "channel": channel, "text": text }))
+                .await
+                .map(|_| None)
+                .map_err(|e| format!("posting in {channel}: {e}")),
         }
     }
 }
