@@ -487,7 +487,7 @@ fn routing_names_an_unknown_category() {
         "category = \"secrity\"",
         ("secrity", None),
         "routing[0].category",
-        "no intent in pack `it-support` has category `secrity` (categories: accounts, billing, conversation, email, general, hardware, network, privacy, security, software, workplace)",
+        "no intent in pack `it-support` has category `secrity` (categories: accounts, billing, conversation, email, general, hardware, network, phishing, privacy, security, software, workplace)",
     );
 }
 
