@@ -167,7 +167,16 @@ impl Cx<'_> {
         // Secrets go no further than this line: everything below reads the redacted text.
         let said = redact(kept);
         // `faq <article-id>` says nothing about the user's language.
-        if !said.trim_start().to_lowercase().starts_with("faq") {
+        // Nor does a suspicious message pasted after reporting it: its language is its sender's.
+        let pasted_report = !c.language.is_empty()
+            && looks_pasted(&said)
+            && match &c.ticket {
+                Some(id) => self
+                    .ticket(id)?
+                    .is_some_and(|t| t.status.is_open() && t.detection.intent == PHISHING),
+                None => false,
+            };
+        if !said.trim_start().to_lowercase().starts_with("faq") && !pasted_report {
             let language = self.decide(&said);
             adopt_language(&mut c, &language, &said);
         }
@@ -398,6 +407,7 @@ impl Cx<'_> {
             return self.faq_command(user, c, rest.trim());
         }
         let d = self.decide(said);
+        let language_before = c.language.clone();
         adopt_language(c, &d, said);
         let detection = detection_of(&d);
         // "yes", "ok", "no" with nothing pending: acknowledged, not filed.
@@ -435,6 +445,10 @@ impl Cx<'_> {
             && d.intent != SECURITY
             && looks_pasted(said)
         {
+            // The pasted message's language is its sender's, not the person's.
+            if !language_before.is_empty() {
+                c.language = language_before;
+            }
             let id = t.id.clone();
             return self.add_to_ticket(user, c, &id, said);
         }

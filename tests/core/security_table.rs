@@ -145,6 +145,10 @@ fn a_weird_email_in_polish() {
                 "post card T-1000 in queue l2-security (escalated)",
                 r#"reply local:ola "T-1000""#,
             ];
+            1_500 says("ola", "Od: Bank <info@bank.example>\nTemat: Your account is locked\nhttp://bank-examp1e.com/unlock") => [
+                "update card T-1000 in queue l2-security (escalated)",
+                r#"reply local:ola "Dopisałem to do zgłoszenia T-1000""#,
+            ];
             2_000 says("ola", "kliknęłam w link z tego maila") => [
                 r#"reply local:ola "Dziękuję za zgłoszenie. Traktujemy to jako pilne""#,
                 "post card T-1001 in queue l2-security (escalated)",
