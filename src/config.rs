@@ -15,6 +15,7 @@ use crate::pack::{Pack, PackError, Priority};
 use crate::tickets::{Platform, Tier, UserRef};
 
 mod read;
+pub mod security;
 
 /// `[approvals]`: requests of these intents wait for an approver before anyone may claim them.
 #[derive(Debug, Clone, PartialEq)]
@@ -374,6 +375,8 @@ struct ConfigFile {
     backup: Option<crate::store::schedule::BackupConfig>,
     #[serde(default)]
     observability: crate::platform::observe::ObservabilitySettings,
+    /// Security awareness (`[security]`): the tips' schedule.
+    security: Option<Spanned<read::security::SecurityFile>>,
 }
 
 /// A validated configuration.
@@ -411,6 +414,8 @@ pub struct Config {
     pub backup: Option<crate::store::schedule::BackupConfig>,
     /// `[observability]`: the health and metrics listener of `frontline run`.
     pub observability: crate::platform::observe::ObservabilitySettings,
+    /// `[security]`: security tips on a schedule; none when absent or off.
+    pub security: security::SecuritySettings,
     /// Lines of the fields checked after parsing (against the pack, against the platforms a
     /// process serves): `routing[0].intent`, `incidents.intents[1]`, `queues[2]`.
     lines: BTreeMap<String, usize>,
@@ -512,6 +517,7 @@ impl Config {
             incidents: f.incidents.map(Spanned::into_inner).unwrap_or_default(),
             backup: f.backup,
             observability: f.observability,
+            security: r.security,
             lines: r.lines,
         };
         Ok((config, r.problems))
@@ -630,6 +636,29 @@ impl Config {
                 problems.push(self.problem(
                     &format!("incidents.intents[{j}]"),
                     format!("no intent `{intent}` in pack `{}`", pack.name),
+                ));
+            }
+        }
+        if let Some(tips) = &self.security.tips {
+            if pack.tips.is_empty() {
+                problems.push(self.problem(
+                    "security.tips_channel",
+                    format!(
+                        "pack `{}` has no security tips: add tips.toml to it, or write tips = false",
+                        pack.name
+                    ),
+                ));
+            }
+            if let Some(l) = &tips.language
+                && !pack.languages.contains(l)
+            {
+                problems.push(self.problem(
+                    "security.language",
+                    format!(
+                        "pack `{}` is not written in `{l}` (languages: {})",
+                        pack.name,
+                        pack.languages.join(", ")
+                    ),
                 ));
             }
         }
@@ -800,6 +829,21 @@ impl Config {
         match named {
             Some(c) => std::borrow::Cow::Borrowed(c),
             None => std::borrow::Cow::Owned(crate::clocks::calendar::Calendar::always("24x7")),
+        }
+    }
+
+    /// The calendar the security tips' schedule follows (`[security] calendar`), else UTC every
+    /// day.
+    pub fn tips_calendar(&self) -> std::borrow::Cow<'_, crate::clocks::calendar::Calendar> {
+        match self
+            .security
+            .tips
+            .as_ref()
+            .and_then(|t| t.calendar.as_deref())
+            .and_then(|n| self.calendars.get(n))
+        {
+            Some(c) => std::borrow::Cow::Borrowed(c),
+            None => std::borrow::Cow::Owned(crate::clocks::calendar::Calendar::always("UTC")),
         }
     }
 

@@ -210,6 +210,11 @@ enum Command {
         #[command(subcommand)]
         what: AutomationsCommand,
     },
+    /// Security awareness: `frontline security reports` counts phishing reports by month.
+    Security {
+        #[command(subcommand)]
+        what: SecurityCommand,
+    },
     /// Business-hours calendars (`[calendars.NAME]`): `frontline calendar due` computes a
     /// deadline the way the SLA clocks do.
     Calendar {
@@ -450,6 +455,19 @@ enum AutomationsCommand {
 }
 
 #[derive(Subcommand)]
+enum SecurityCommand {
+    /// Phishing reports (tickets of intent `phishing_report`) by the month they were made, in
+    /// UTC, oldest first.
+    Reports {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// One JSON array of `{"month": "YYYY-MM", "reports": N}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum CalendarCommand {
     /// The earliest instant at which N business minutes have elapsed since --from, not counting
     /// the pauses, printed in the calendar's UTC offset.
@@ -652,11 +670,15 @@ fn timer_json(
     let ticket = store.ticket(&t.ticket).ok().flatten();
     let cal = match &ticket {
         Some(k) => config.calendar_for(k.organisation.as_deref(), &k.queue),
+        None if t.kind == frontline::clocks::timer::TimerKind::SecurityTip => {
+            config.tips_calendar()
+        }
         None => std::borrow::Cow::Owned(frontline::clocks::calendar::Calendar::always("24x7")),
     };
     serde_json::json!({
         "id": t.id,
-        "ticket": t.ticket,
+        // The desk's own timers (the security tips) belong to no ticket.
+        "ticket": if t.has_ticket() { Some(&t.ticket) } else { None },
         "kind": t.kind.as_str(),
         "about": t.about,
         "due": cal.format(t.due_ms),
@@ -804,6 +826,9 @@ fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
         TimersCommand::List { desk, ticket, json } => {
             let setup = local_setup(&desk, io)?;
             let store = setup.store()?;
+            // The desk's own timers as the configuration wants them (the security tips).
+            Desk::new(setup.triage.clone(), setup.config.clone(), store.clone())
+                .process(Incoming::plain(Event::Schedule), now_ms())?;
             let timers = store.timers(u64::MAX, ticket.as_deref(), usize::MAX)?;
             let shown: Vec<serde_json::Value> = timers
                 .iter()
@@ -831,6 +856,8 @@ fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
             let setup = local_setup(&desk, io)?;
             let store = setup.store()?;
             let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
+            // The desk's own timers as the configuration wants them, from now (the security tips).
+            desk.process(Incoming::plain(Event::Schedule), now_ms().min(until))?;
             let mut fired = vec![];
             // A firing may schedule another that is due too (a warning before its breach).
             loop {
@@ -841,7 +868,7 @@ fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
                 }
                 for t in due {
                     let shown = timer_json(&setup.config, store.as_ref(), &t);
-                    desk.process(
+                    let processed = desk.process(
                         Incoming::keyed(
                             format!("timer:{}:{}", t.id, t.due_ms),
                             Event::TimerFired {
@@ -852,6 +879,30 @@ fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
                         ),
                         until,
                     )?;
+                    if !t.has_ticket() {
+                        // The desk's own (a security tip): fired when it is gone or re-armed.
+                        if store
+                            .timer(&t.id)?
+                            .is_some_and(|now| now.due_ms == t.due_ms)
+                        {
+                            anyhow::bail!("timer {} did not fire", t.id)
+                        }
+                        if !json {
+                            outln!(
+                                io,
+                                "fired {}  {}",
+                                terminal::line(&t.id),
+                                shown["due"].as_str().unwrap_or("")
+                            );
+                        }
+                        for posted in setup.posted(&desk, processed.outbox())? {
+                            if !json {
+                                outln!(io, "  {}", terminal::line(&posted));
+                            }
+                        }
+                        fired.push(shown);
+                        continue;
+                    }
                     // Fired: its event is on the ticket (a re-announcement schedules the next one).
                     let logged = store.events(&t.ticket)?.iter().rev().any(|e| {
                         matches!(&e.change, frontline::tickets::Change::TimerFired { timer, .. }
@@ -949,6 +1000,9 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
             what: OutboxCommand::List { desk, .. },
         }
         | Command::Events { desk, .. }
+        | Command::Security {
+            what: SecurityCommand::Reports { desk, .. },
+        }
         | Command::Timers {
             what: TimersCommand::List { desk, .. } | TimersCommand::Fire { desk, .. },
         }
@@ -1099,6 +1153,27 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
         }
         Command::Timers { what } => return timers_command(what, io),
         Command::Automations { what } => return automations_command(what, io),
+        Command::Security {
+            what: SecurityCommand::Reports { desk, json },
+        } => {
+            let setup = local_setup(&desk, io)?;
+            let store = setup.store()?;
+            let months = frontline::security::reports_by_month(store.as_ref())?;
+            if json {
+                let rows: Vec<serde_json::Value> = months
+                    .iter()
+                    .map(|(m, n)| serde_json::json!({"month": m, "reports": n}))
+                    .collect();
+                outln!(io, "{}", terminal::json(&rows)?);
+            } else if months.is_empty() {
+                outln!(io, "no phishing reports");
+            } else {
+                outln!(io, "month    phishing reports");
+                for (m, n) in &months {
+                    outln!(io, "{m}  {n}");
+                }
+            }
+        }
         Command::Calendar {
             what:
                 CalendarCommand::Due {

@@ -166,6 +166,9 @@ pub struct Pack {
     /// naming any of them carries the concept as a feature, so the classifier learns "a VPN
     /// client" from the examples rather than each client's name.
     pub lexicon: Vec<(String, Vec<String>)>,
+    /// Security tips (`tips.toml`), each in every pack language, posted in order on the
+    /// `[security]` schedule; none when the pack has no `tips.toml`.
+    pub tips: Vec<BTreeMap<String, String>>,
 }
 
 /// The impact signals a pack may define patterns for, in the order decisions list them.
@@ -321,6 +324,13 @@ struct IntentFile {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct TipsFile {
+    #[serde(default)]
+    tips: Vec<Spanned<BTreeMap<String, String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ArticleFile {
     id: Spanned<String>,
     language: Spanned<String>,
@@ -438,6 +448,44 @@ impl PackSource {
         files.sort();
         Ok(files)
     }
+}
+
+/// The pack's security tips file: not an intent.
+pub const TIPS_FILE: &str = "tips.toml";
+
+/// The security tips of `tips.toml`, if the pack has one: every tip in every pack language, none
+/// empty.
+fn load_tips(
+    source: &PackSource,
+    languages: &[String],
+) -> Result<Vec<BTreeMap<String, String>>, PackError> {
+    if !source.toml_files("")?.iter().any(|f| f == TIPS_FILE) {
+        return Ok(vec![]);
+    }
+    let path = source.path(TIPS_FILE);
+    let text = source.read(TIPS_FILE)?;
+    let src = Source {
+        path: &path,
+        text: &text,
+    };
+    let f: TipsFile = src.parse()?;
+    let mut tips = Vec::new();
+    for (i, t) in f.tips.into_iter().enumerate() {
+        for lang in languages {
+            if t.get_ref().get(lang).is_none_or(|v| v.trim().is_empty()) {
+                return Err(src.err(t.span(), &format!("tips[{i}].{lang}"), "missing language"));
+            }
+        }
+        if let Some(extra) = t.get_ref().keys().find(|k| !languages.contains(k)) {
+            return Err(src.err(
+                t.span(),
+                &format!("tips[{i}].{extra}"),
+                "not one of the pack's languages",
+            ));
+        }
+        tips.push(t.into_inner());
+    }
+    Ok(tips)
 }
 
 /// Whether a regex has an upper-case letter outside escapes (`\\W`, `\\p{Lu}` are fine).
@@ -634,7 +682,7 @@ impl Pack {
         let mut intents: Vec<Intent> = Vec::new();
         let mut widespread_spans = Vec::new();
         for rel in source.toml_files("")? {
-            if rel == "pack.toml" {
+            if rel == "pack.toml" || rel == TIPS_FILE {
                 continue;
             }
             let path = source.path(&rel);
@@ -846,6 +894,7 @@ impl Pack {
                 message: "no intent files".into(),
             });
         }
+        let tips = load_tips(source, &languages)?;
         Ok(Pack {
             name: pf.name,
             languages,
@@ -856,6 +905,7 @@ impl Pack {
             articles,
             signals,
             lexicon,
+            tips,
         })
     }
 
@@ -897,6 +947,7 @@ impl Pack {
             articles: vec![],
             signals: vec![],
             lexicon: vec![],
+            tips: vec![],
         }
     }
 

@@ -110,6 +110,26 @@ impl Calendar {
             .collect()
     }
 
+    /// The first instant after `after` that is the local time `minute` (minutes after midnight)
+    /// on a working day (one with business hours) at least `skip_days` local days after
+    /// `after`'s date: when a scheduled post (a security tip) goes out.
+    pub fn next_at(&self, after: u64, minute: u16, skip_days: u32) -> Option<u64> {
+        let mut date = self.date_of(after)?;
+        for _ in 0..skip_days {
+            date = date.tomorrow().ok()?;
+        }
+        for _ in 0..HORIZON_DAYS {
+            if !self.day(date).is_empty()
+                && let Some(at) = self.instant(date, minute)
+                && at > after
+            {
+                return Some(at);
+            }
+            date = date.tomorrow().ok()?;
+        }
+        None
+    }
+
     /// Whether `ms` is within business hours.
     pub fn is_open(&self, ms: u64) -> bool {
         self.date_of(ms)

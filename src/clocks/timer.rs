@@ -28,6 +28,8 @@ pub enum TimerKind {
     /// A request still waits for its approver: they are reminded (`[approvals]
     /// remind_after_hours` business hours after the request, and as often again).
     ApprovalReminder,
+    /// The next security tip is posted (`[security]`); belongs to no ticket.
+    SecurityTip,
 }
 
 impl TimerKind {
@@ -59,6 +61,7 @@ impl TimerKind {
             TimerKind::UnclaimedBump => "unclaimed_bump",
             TimerKind::Csat => "csat",
             TimerKind::ApprovalReminder => "approval_reminder",
+            TimerKind::SecurityTip => "security_tip",
         }
     }
 }
@@ -67,6 +70,8 @@ impl TimerKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timer {
     pub id: String,
+    /// The ticket it belongs to; empty for the desk's own timers (the security tips), which
+    /// carry no ticket and log their firing in the bot's log instead.
     pub ticket: String,
     pub kind: TimerKind,
     /// What it is about (`first_response`, `next_response`, `resolution`).
@@ -76,6 +81,14 @@ pub struct Timer {
 }
 
 impl Timer {
+    /// The id of the one timer of the security tips.
+    pub const SECURITY_TIP: &'static str = "security:tip";
+
+    /// Whether it belongs to a ticket (the security tips' does not).
+    pub fn has_ticket(&self) -> bool {
+        !self.ticket.is_empty()
+    }
+
     /// The id of `ticket`'s timer of `kind` about `about`.
     pub fn id_of(ticket: &str, kind: TimerKind, about: &str) -> String {
         format!("{ticket}:{}:{about}", kind.as_str())

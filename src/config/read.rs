@@ -15,6 +15,7 @@ use crate::pack::{key_at, line_of, names_a_value};
 pub(super) mod approvals;
 pub(super) mod automations;
 pub(super) mod calendars;
+pub(super) mod security;
 
 // The file as written. Text fields are read as strings and checked here rather than by serde, so
 // that one pass reports every mistake (serde stops at the first) and each names its own line.
@@ -304,6 +305,7 @@ pub(super) struct Read {
     pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
     pub automations: automations::Automations,
     pub approvals: ApprovalSettings,
+    pub security: crate::config::security::SecuritySettings,
     pub lines: BTreeMap<String, usize>,
     pub problems: Vec<PackError>,
 }
@@ -379,6 +381,12 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     }
     let automations =
         automations::automations(&mut c, &f.automations, &queues, &agents, &organisations);
+    let names: Vec<&str> = f.calendars.keys().map(String::as_str).collect();
+    let security = f
+        .security
+        .as_ref()
+        .map(|s| security::security(&mut c, s, &names))
+        .unwrap_or_default();
     let mut problems = c.problems;
     problems.sort_by_key(|p| p.line);
     Read {
@@ -393,6 +401,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         calendars,
         automations,
         approvals,
+        security,
         lines: c.lines,
         problems,
     }

@@ -82,8 +82,9 @@ pub enum Action {
         empty: String,
         tickets: Vec<TicketLine>,
     },
-    /// Post a message in a channel (an automation rule's `notify`).
-    Announce {
+    /// Post a message in a channel, for everyone in it: an automation rule's `notify`, a
+    /// security tip.
+    Post {
         platform: Platform,
         channel: String,
         text: String,
@@ -121,7 +122,7 @@ impl Action {
             Action::PostCard { platform, .. }
             | Action::UpdateCard { platform, .. }
             | Action::OpenAgentThread { platform, .. }
-            | Action::Announce { platform, .. } => *platform,
+            | Action::Post { platform, .. } => *platform,
             Action::Webhook { .. } => Platform::Webhook,
         }
     }
@@ -142,7 +143,7 @@ impl Action {
         match self {
             Action::Reply { text, .. }
             | Action::Notify { text, .. }
-            | Action::Announce { text, .. } => Some(text),
+            | Action::Post { text, .. } => Some(text),
             Action::AskApproval { text, .. } => Some(text),
             _ => None,
         }
@@ -168,7 +169,7 @@ impl Action {
             Action::ShowTickets { to, tickets, .. } => {
                 format!("show {} ticket(s) to {}", tickets.len(), to.key())
             }
-            Action::Announce { channel, .. } => format!("post in channel {channel}"),
+            Action::Post { channel, .. } => format!("post in channel {channel}"),
             Action::Webhook { hook, delivery, .. } => {
                 format!("webhook {hook} (delivery {delivery})")
             }

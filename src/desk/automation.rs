@@ -506,7 +506,7 @@ impl Cx<'_> {
                     platform,
                     channel,
                     text,
-                } => self.turn.say(Action::Announce {
+                } => self.turn.say(Action::Post {
                     platform: *platform,
                     channel: channel.clone(),
                     text: render(text, &t, &rule.name),

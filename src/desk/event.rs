@@ -199,6 +199,19 @@ pub enum Event {
         how: String,
         messages: Vec<Quoted>,
     },
+    /// Someone reported a message as phishing (Slack's "Report phishing" shortcut): `user`, who
+    /// reported it, is the requester of a phishing report in the security queue carrying the
+    /// reported messages (their authors are named, never made requesters: they may be the
+    /// attackers).
+    PhishingReport {
+        user: UserRef,
+        /// How it was reported, for the agent (`the Report phishing shortcut`).
+        how: String,
+        reported: Vec<Quoted>,
+    },
+    /// The desk's own timers are set, moved or removed to match the configuration (the security
+    /// tips): sent when `frontline run` starts and by `frontline timers`.
+    Schedule,
     /// A user asked for the status of their tickets (`/status`).
     StatusRequest { user: UserRef },
     /// A user opened the platform's own page for the app (Slack's App Home): it shows their
@@ -243,11 +256,12 @@ impl Event {
             | Event::StatusRequest { user }
             | Event::HomeOpened { user }
             | Event::StartFresh { user }
-            | Event::FaqSearch { user, .. } => Some(user),
+            | Event::FaqSearch { user, .. }
+            | Event::PhishingReport { user, .. } => Some(user),
             Event::Agent { by, .. }
             | Event::ThreadMessage { by, .. }
             | Event::TicketFromMessages { by, .. } => Some(by),
-            Event::Placed { .. } | Event::TimerFired { .. } => None,
+            Event::Placed { .. } | Event::TimerFired { .. } | Event::Schedule => None,
         }
     }
 
@@ -259,6 +273,9 @@ impl Event {
             Event::ThreadMessage { thread, by, .. } => {
                 format!("thread:{}:{thread}", by.platform)
             }
+            // The desk's own timers (no ticket) and their scheduling take turns.
+            Event::TimerFired { ticket, .. } if ticket.is_empty() => "schedule".into(),
+            Event::Schedule => "schedule".into(),
             Event::TimerFired { ticket, .. } => format!("ticket:{ticket}"),
             // The requester's conversation is what changes, whoever asked.
             Event::TicketFromMessages { user, .. } => format!("user:{}", user.key()),

@@ -44,6 +44,13 @@ pub enum BotEvent {
     CsatAnswered { ticket: String, score: u8 },
     /// An empty message, a refusal or anything else the bot answered without acting.
     Acknowledged { why: String },
+    /// A security tip was posted (`[security]`): which one (its place in the pack's list), where,
+    /// and the timer that fired.
+    SecurityTipPosted {
+        timer: String,
+        tip: usize,
+        channel: String,
+    },
 }
 
 impl BotEvent {

@@ -23,6 +23,7 @@ pub mod event;
 pub mod grammar;
 pub mod log;
 pub mod redact;
+mod security;
 pub mod texts;
 mod timers;
 pub mod turn;
@@ -187,6 +188,12 @@ impl Desk {
                 how,
                 messages,
             } => cx.ticket_from_messages(user, by, how, messages, reply_to)?,
+            Event::PhishingReport {
+                user,
+                how,
+                reported,
+            } => cx.phishing_report(user, how, reported, reply_to)?,
+            Event::Schedule => cx.schedule_desk_timers()?,
             Event::StatusRequest { user } => cx.status_request(user, reply_to)?,
             Event::HomeOpened { user } => cx.home_opened(user)?,
             Event::TimerFired { id, due_ms, .. } => cx.timer_fired(id, *due_ms)?,

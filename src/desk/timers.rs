@@ -181,6 +181,9 @@ impl Cx<'_> {
             return Ok(());
         }
         self.turn.timers.push(TimerWrite::Cancel(timer.id.clone()));
+        if timer.kind == TimerKind::SecurityTip {
+            return self.security_tip(&timer);
+        }
         let Some(t) = self.ticket(&timer.ticket)? else {
             return Ok(());
         };
@@ -190,6 +193,8 @@ impl Cx<'_> {
             TimerKind::UnclaimedBump => self.unclaimed_bump(&timer, &t),
             TimerKind::Csat => self.csat_reminder(&timer, &t),
             TimerKind::ApprovalReminder => self.approval_reminder(&timer, &t),
+            // Handled above: it has no ticket.
+            TimerKind::SecurityTip => Ok(()),
         }
     }
 

@@ -31,6 +31,23 @@ const CONVERSATIONAL: &[&str] = &[
 /// The intent of security reports: never attached to another ticket, never out of scope.
 const SECURITY: &str = "security_incident";
 
+/// The intent of reports of suspicious messages: a ticket of its own in the security queue
+/// (never attached to an unrelated ticket); what follows it that looks like the reported message
+/// (pasted or forwarded) is added to it.
+pub(super) const PHISHING: &str = "phishing_report";
+
+/// A message that looks like another message pasted or forwarded: several lines, mail headers,
+/// or a link.
+fn looks_pasted(said: &str) -> bool {
+    let folded = crate::triage::normalize::normalize(said).text;
+    said.lines().filter(|l| !l.trim().is_empty()).count() >= 3
+        || folded.contains("http")
+        || folded.contains("www.")
+        || ["from:", "subject:", "od:", "temat:", "fw:", "fwd:", "pd:"]
+            .iter()
+            .any(|h| folded.contains(h))
+}
+
 /// One priority step more urgent.
 fn raised(p: Priority) -> Priority {
     match p {
@@ -85,7 +102,7 @@ fn already_answered(question: &str, original: &str) -> bool {
 
 impl Cx<'_> {
     /// Loads the user's conversation and points it at the address the event came from.
-    fn conversation(
+    pub(super) fn conversation(
         &mut self,
         user: &UserRef,
         reply_to: Option<Address>,
@@ -150,7 +167,16 @@ impl Cx<'_> {
         // Secrets go no further than this line: everything below reads the redacted text.
         let said = redact(kept);
         // `faq <article-id>` says nothing about the user's language.
-        if !said.trim_start().to_lowercase().starts_with("faq") {
+        // Nor does a suspicious message pasted after reporting it: its language is its sender's.
+        let pasted_report = !c.language.is_empty()
+            && looks_pasted(&said)
+            && match &c.ticket {
+                Some(id) => self
+                    .ticket(id)?
+                    .is_some_and(|t| t.status.is_open() && t.detection.intent == PHISHING),
+                None => false,
+            };
+        if !said.trim_start().to_lowercase().starts_with("faq") && !pasted_report {
             let language = self.decide(&said);
             adopt_language(&mut c, &language, &said);
         }
@@ -381,6 +407,7 @@ impl Cx<'_> {
             return self.faq_command(user, c, rest.trim());
         }
         let d = self.decide(said);
+        let language_before = c.language.clone();
         adopt_language(c, &d, said);
         let detection = detection_of(&d);
         // "yes", "ok", "no" with nothing pending: acknowledged, not filed.
@@ -412,10 +439,31 @@ impl Cx<'_> {
             .and_then(|id| open.iter().find(|t| &t.id == id))
             .or(open.first())
             .map(|t| (*t).clone());
+        // The message a phishing report is about, pasted after it: part of that report.
+        if let Some(t) = &current
+            && t.detection.intent == PHISHING
+            && d.intent != SECURITY
+            && looks_pasted(said)
+        {
+            // The pasted message's language is its sender's, not the person's.
+            if !language_before.is_empty() {
+                c.language = language_before;
+            }
+            let id = t.id.clone();
+            return self.add_to_ticket(user, c, &id, said);
+        }
+        // "I already clicked it" after a phishing report: an incident of its own, which says so.
+        let mut detection = detection;
+        if d.intent == SECURITY
+            && let Some(t) = current.as_ref().filter(|t| t.detection.intent == PHISHING)
+        {
+            detection.why = format!("after phishing report {}; {}", t.id, detection.why);
+        }
         // A security report is never folded into an unrelated ticket; more about an open
         // security ticket ("the sender was ...") may belong to it: the person is asked.
         if let Some(t) = current
             && (d.intent != SECURITY || t.detection.intent == SECURITY)
+            && !(d.intent == PHISHING && t.detection.intent != PHISHING)
             && !CONVERSATIONAL.contains(&d.intent.as_str())
         {
             if has_signal(&detection, "frustrated") {
@@ -1715,7 +1763,7 @@ impl Cx<'_> {
         })
     }
 
-    fn open_ticket(
+    pub(super) fn open_ticket(
         &mut self,
         user: &UserRef,
         c: &mut Conversation,
@@ -2098,7 +2146,7 @@ fn adopt_language(c: &mut Conversation, d: &Decision, said: &str) {
 }
 
 /// What a ticket records of a triage decision.
-fn detection_of(d: &Decision) -> Detection {
+pub(super) fn detection_of(d: &Decision) -> Detection {
     Detection {
         intent: d.intent.clone(),
         confidence: d.confidence,

@@ -189,6 +189,37 @@ impl Local {
         Ok(mine)
     }
 
+    /// What a turn posted in channels (security tips), as `platform:channel: text` lines; posts
+    /// in local channels are printed here and recorded delivered, the rest wait for the
+    /// `frontline run` that serves their platform.
+    pub fn posted(&self, desk: &Desk, entries: &[OutboxEntry]) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        let mut recorded = false;
+        for e in entries {
+            if let Action::Post {
+                platform,
+                channel,
+                text,
+            } = &e.action
+            {
+                if *platform == Platform::Local {
+                    desk.store()
+                        .record_delivery(e.id, &Outcome::Delivered, now_ms())?;
+                    recorded = true;
+                    lines.push(format!("posted in {platform}:{channel}: {text}"));
+                } else {
+                    lines.push(format!(
+                        "to post in {platform}:{channel} (by frontline run): {text}"
+                    ));
+                }
+            }
+        }
+        if recorded {
+            desk.store().flush()?;
+        }
+        Ok(lines)
+    }
+
     /// Takes what waits in the outbox for `me` (replies given while their terminal was closed).
     pub fn inbox(&self, desk: &Desk, me: &UserRef) -> Result<Vec<String>> {
         let waiting = desk.store().outbox(&OutboxFilter {
@@ -211,7 +242,7 @@ impl Local {
         })?;
         let mut posts = Vec::new();
         for e in waiting {
-            if let Action::Announce { channel, text, .. } = &e.action {
+            if let Action::Post { channel, text, .. } = &e.action {
                 desk.store()
                     .record_delivery(e.id, &Outcome::Delivered, now_ms())?;
                 posts.push((channel.clone(), text.clone()));

@@ -20,6 +20,15 @@ const BATCH: usize = 256;
 /// Fires due timers until `shutdown` resolves.
 pub async fn run(desk: Arc<Desk>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
+    // The desk's own timers (the security tips) set, moved or removed as configured.
+    let d = desk.clone();
+    match tokio::task::spawn_blocking(move || d.process(Incoming::plain(Event::Schedule), now_ms()))
+        .await
+    {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::error!("scheduling the desk's timers: {e}"),
+        Err(e) => tracing::error!("timer task: {e}"),
+    }
     loop {
         let d = desk.clone();
         let fired = tokio::task::spawn_blocking(move || fire_due(&d, now_ms())).await;

@@ -124,6 +124,7 @@ pub fn pack(intents: usize, examples: usize, articles: usize) -> Pack {
         articles,
         signals: vec![],
         lexicon: vec![],
+        tips: vec![],
     }
 }
 

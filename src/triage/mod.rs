@@ -30,6 +30,10 @@ use signals::{Signal, SignalSet, Signals};
 /// The intent id of messages the pack does not cover.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
 
+/// The category of the pack's intent for reports of suspicious messages (`phishing_report`):
+/// security signals do not turn such a report into an incident.
+pub const PHISHING_CATEGORY: &str = "phishing";
+
 /// How many logits a rule of weight 1.0 adds to its intent.
 const RULE_SCALE: f32 = 4.0;
 
@@ -631,7 +635,18 @@ impl Triage {
         let (mut signals, security_pattern) = self.signals.detect(&n.text, text);
         // A security signal is never out of scope and never a question back: a person looks at it.
         let mut overridden = false;
-        if let Some(si) = self.security_intent {
+        // A report of a suspicious message nobody acted on (the pack's intent of category
+        // `phishing`, whose rules turn away "I clicked", "I typed my password") names the same
+        // words a security signal looks for ("pretending to be", "fake login page"): it stays a
+        // report, at its own priority, instead of becoming an incident.
+        let reported = intent.is_some_and(|i| self.pack.intents[i].category == PHISHING_CATEGORY);
+        if reported {
+            if let Some(p) = security_pattern {
+                why.push(format!(
+                    "security signal /{p}/ in a reported message: stays a report"
+                ));
+            }
+        } else if let Some(si) = self.security_intent {
             if let Some(p) = security_pattern {
                 if intent != Some(si) {
                     overridden = true;
@@ -642,6 +657,9 @@ impl Triage {
             } else if intent == Some(si) {
                 signals.add(Signal::Security);
             }
+        }
+        if reported {
+            signals.remove(Signal::Security);
         }
         let security = signals.has(Signal::Security);
         if !security
@@ -660,6 +678,9 @@ impl Triage {
             (Some(i), Some(j))
                 if !security
                     && !overridden
+                    && !reported
+                    && self.security_intent != Some(j)
+                    && self.pack.intents[j].category != PHISHING_CATEGORY
                     && s.second != s.best
                     && self.class_intent[s.best] == Some(i)
                     && s.best_p - s.second_p < CLARIFY_MARGIN =>

@@ -49,6 +49,10 @@ impl Signals {
         self.0 |= 1 << s as u8;
     }
 
+    pub fn remove(&mut self, s: Signal) {
+        self.0 &= !(1 << s as u8);
+    }
+
     /// Names in [`Signal::ALL`] order.
     pub fn names(self) -> Vec<String> {
         Signal::ALL

@@ -17,6 +17,7 @@ mod desk_bad_input;
 mod desk_stories;
 mod pack_errors;
 mod run_cli;
+mod security;
 mod setup;
 mod terminal_safety;
 mod timers;

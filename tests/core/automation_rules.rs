@@ -136,7 +136,7 @@ fn rules_route_tag_notify_and_reprioritise_as_tickets_change() {
     assert_eq!(cards, ["l2-general"], "{acts:#?}");
     assert!(
         acts.iter()
-            .any(|a| matches!(a, Action::Announce { channel, text, .. }
+            .any(|a| matches!(a, Action::Post { channel, text, .. }
             if channel == "ops" && text == "T-1000: printer PRN-3 (P2)")),
         "{acts:#?}"
     );

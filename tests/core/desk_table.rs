@@ -29,7 +29,7 @@ use frontline::triage::Triage;
 // ---------------------------------------------------------------------------------------------
 // The desk and its events
 
-fn triage() -> Arc<Triage> {
+pub(crate) fn triage() -> Arc<Triage> {
     static T: OnceLock<Arc<Triage>> = OnceLock::new();
     T.get_or_init(|| {
         let pack = Pack::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("intents"))
@@ -39,12 +39,12 @@ fn triage() -> Arc<Triage> {
     .clone()
 }
 
-fn desk_with(config: Config) -> Desk {
+pub(crate) fn desk_with(config: Config) -> Desk {
     let store: Arc<dyn Store> = Arc::new(SledStore::temporary().expect("temporary store"));
     Desk::new(triage(), config, store)
 }
 
-fn desk() -> Desk {
+pub(crate) fn desk() -> Desk {
     desk_with(Config::default_config())
 }
 
@@ -65,7 +65,7 @@ fn discord(id: &str, name: &str) -> UserRef {
 }
 
 /// `who` writes `text` (a local user).
-fn says(who: &str, text: &str) -> Incoming {
+pub(crate) fn says(who: &str, text: &str) -> Incoming {
     Incoming::plain(Event::UserMessage {
         user: UserRef::local(who),
         text: text.into(),
@@ -185,7 +185,7 @@ fn summary(a: &Action) -> String {
                 .collect();
             format!("show {} [{}]", to.key(), t.join(", "))
         }
-        Action::Announce { channel, text, .. } => format!("post in {channel} {text:?}"),
+        Action::Post { channel, text, .. } => format!("post in {channel} {text:?}"),
         Action::Webhook { hook, .. } => format!("webhook {hook}"),
     }
 }
@@ -227,7 +227,7 @@ fn actions(desk: &Desk, incoming: Incoming, now: u64) -> Vec<String> {
 }
 
 /// One row: the event, when, and what the desk must send for it.
-type Row = (Incoming, u64, Vec<&'static str>);
+pub(crate) type Row = (Incoming, u64, Vec<&'static str>);
 
 /// Rows written as a table, one per event: `time  event => [actions];`.
 macro_rules! table {
@@ -235,10 +235,11 @@ macro_rules! table {
         vec![$(($event, $now, vec![$($action),*])),*]
     };
 }
+pub(crate) use table;
 
 /// Runs the rows in order on `desk`, checking each row's actions; reports every mismatching row
 /// with what was sent instead.
-fn check(desk: &Desk, rows: Vec<Row>) {
+pub(crate) fn check(desk: &Desk, rows: Vec<Row>) {
     let mut failures = vec![];
     for (i, (incoming, now, expected)) in rows.into_iter().enumerate() {
         let what = format!("{:?}", incoming.event);
@@ -257,7 +258,7 @@ fn check(desk: &Desk, rows: Vec<Row>) {
 }
 
 /// The bot's own log events and ticket events from offset `since`, summarised.
-fn log_lines(store: &dyn Store, since: u64) -> Vec<String> {
+pub(crate) fn log_lines(store: &dyn Store, since: u64) -> Vec<String> {
     store
         .log(since, usize::MAX)
         .unwrap()
@@ -296,7 +297,7 @@ fn log_lines(store: &dyn Store, since: u64) -> Vec<String> {
         .collect()
 }
 
-fn ticket(desk: &Desk, id: &str) -> Ticket {
+pub(crate) fn ticket(desk: &Desk, id: &str) -> Ticket {
     desk.store().ticket(id).unwrap().expect("ticket stored")
 }
 

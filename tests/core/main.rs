@@ -12,6 +12,7 @@ mod card_table;
 mod desk_conversations;
 mod desk_table;
 mod redact_table;
+mod security_table;
 mod sla_clocks;
 mod triage_robustness;
 mod triage_table;

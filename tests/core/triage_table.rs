@@ -71,6 +71,11 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("ktoś włamał się na moje konto pocztowe", "security_incident", "escalate", "pl"),
     ("antywirus pokazuje alert o zlosliwym oprogramowaniu", "security_incident", "escalate", "pl"), // KNOWN MISS
     ("kliknąłem w link w podejrzanym mailu i podałem hasło", "security_incident", "escalate", "pl"), // KNOWN MISS
+    // phishing_report (nothing clicked: a report; clicked or typed: security_incident above)
+    ("I received an odd email asking me to confirm my login details", "phishing_report", "escalate", "en"),
+    ("got a suspicious sms claiming to be from our bank, deleted nothing yet", "phishing_report", "escalate", "en"),
+    ("dostałam podejrzaną wiadomość z prośbą o podanie hasła", "phishing_report", "escalate", "pl"),
+    ("przyszedł dziwny mail z linkiem do logowania do poczty", "phishing_report", "escalate", "pl"),
     // outage
     ("SAP is down for the whole finance department", "outage", "escalate", "en"),
     ("nobody in the building can reach the intranet right now", "outage", "escalate", "en"),
@@ -299,7 +304,7 @@ fn table_covers_every_intent_in_both_languages() {
         );
     }
     let pack = engine().pack();
-    assert_eq!(pack.intents.len(), 21);
+    assert_eq!(pack.intents.len(), 22);
     for intent in pack.intents.iter().map(|i| i.id.as_str()).chain([OOS]) {
         for lang in ["en", "pl"] {
             let rows = TABLE

@@ -831,7 +831,7 @@ async fn sigkill_during_200_conversations_loses_and_duplicates_nothing() {
             }
             // Slack's App Home only; never made for Discord. No automation rules here.
             Action::ShowTickets { .. } | Action::Webhook { .. } => vec![],
-            Action::Announce { text, .. } => (0..text.len().div_ceil(2000).max(1))
+            Action::Post { text, .. } => (0..text.len().div_ceil(2000).max(1))
                 .map(|n| shown(format!("fl{}.{n}", e.id)))
                 .collect(),
             Action::UpdateCard { channel, card, .. } => {

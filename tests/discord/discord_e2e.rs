@@ -895,7 +895,10 @@ async fn story_4_slash_commands() {
         .map(|c| c["name"].as_str().unwrap_or("").to_string())
         .collect();
     names.sort();
-    assert_eq!(names, ["faq", "hours", "status", "ticket"]);
+    assert_eq!(
+        names,
+        ["Report phishing", "faq", "hours", "status", "ticket"]
+    );
     let faq_cmd = mock
         .commands(None)
         .into_iter()
@@ -974,6 +977,56 @@ async fn story_4_slash_commands() {
     assert!(mine.content().contains(&id), "{mine}");
     assert!(mine.content().contains("laptop screen cracked"), "{mine}");
     assert!(mine.ephemeral(), "{mine}");
+    assert!(mock.unexpected().is_empty(), "{}", dump(&mock.unexpected()));
+    bot.stop().await;
+}
+
+/// The "Report phishing" message command (Apps → Report phishing on a message): a phishing
+/// report of whoever used it in the security queue, with the message and its author on the
+/// ticket, and the safe first answer only they see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn story_4_a_message_reported_as_phishing() {
+    let mock = MockDiscord::start().await;
+    let store = store();
+    let bot = Bot::start(&mock, store.clone(), 1).await;
+    let registered = mock
+        .commands(None)
+        .into_iter()
+        .find(|c| c["name"] == "Report phishing")
+        .expect("the message command is registered");
+    assert_eq!(registered["type"], 3, "{registered}");
+
+    let lure = "Hi, HR here: confirm your salary details at http://hr-examp1e.com/login today";
+    let message = mock.message_create(mock.guild(CH_GENERAL), &eve(), lure)["d"].clone();
+    let mid = message["id"].as_str().unwrap().to_string();
+    let data = json!({
+        "id": registered["id"], "name": "Report phishing", "type": 3, "target_id": mid,
+        "resolved": {"messages": {mid.clone(): message}},
+    });
+    let used = mock.interaction(mock.guild(CH_GENERAL), &jan(), 2, data);
+    let answer = inject_then(&mock, used.clone(), followup_of(&mock, &used)).await;
+    assert!(answer.ephemeral(), "{answer}");
+    assert!(
+        answer
+            .content()
+            .contains("do not click its links or open its attachments"),
+        "{answer}"
+    );
+    let opened = nth(&mock, followup_of(&mock, &used), 2).await;
+    let id = ticket_id_in(opened.content());
+    let card = nth(&mock, post_in(CH_SECURITY), 1).await;
+    assert!(
+        card.body["embeds"][0]["title"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(&id)),
+        "{card}"
+    );
+    let t = ticket(&store, &id);
+    assert_eq!(t.requester.id, JAN.to_string());
+    assert_eq!(t.category, "phishing");
+    assert_eq!(t.queue, "l2-security");
+    assert_eq!(t.transcript[0].from, "other:eve");
+    assert!(t.transcript[0].text.contains("confirm your salary details"));
     assert!(mock.unexpected().is_empty(), "{}", dump(&mock.unexpected()));
     bot.stop().await;
 }

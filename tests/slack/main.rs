@@ -14,4 +14,5 @@ mod bot;
 mod cross;
 mod mock_slack_smoke;
 mod native;
+mod phishing;
 mod story;

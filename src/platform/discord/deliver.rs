@@ -377,7 +377,7 @@ impl Deliver for DiscordDelivery {
             }
             // Discord has no page of the app for a person; nothing asks for one there.
             Action::ShowTickets { .. } => Ok(None),
-            Action::Announce { channel, text, .. } => {
+            Action::Post { channel, text, .. } => {
                 let http = self.http()?;
                 let ch = channel_id(channel)?;
                 for (n, part) in split_message(&mention_ids(text)).into_iter().enumerate() {

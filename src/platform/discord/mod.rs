@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, anyhow};
 use serenity::all::{
-    ActionRowComponent, ChannelId, Command, CommandInteraction, CommandOptionType,
+    ActionRowComponent, ChannelId, Command, CommandInteraction, CommandOptionType, CommandType,
     ComponentInteraction, Context, CreateActionRow, CreateCommand, CreateCommandOption,
     CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, CreateModal, CreateThread, EventHandler, GatewayIntents,
@@ -30,7 +30,7 @@ use serenity::async_trait;
 
 use crate::config::DiscordSettings;
 use crate::desk::grammar::{Form, Pressed};
-use crate::desk::{ActionId, Address, Desk, Event, Incoming, Interaction};
+use crate::desk::{ActionId, Address, Desk, Event, Incoming, Interaction, Quoted};
 use crate::platform::observe::{Metrics, Observe};
 use crate::platform::worker::Outbox;
 use crate::tickets::{Platform, UserRef};
@@ -309,6 +309,32 @@ impl Handler {
                 user: who,
                 query: "support hours".into(),
             },
+            REPORT_PHISHING => {
+                // The message the command was used on: a phishing report of whoever used it
+                // (never of its author, who may be the attacker), once per message and person.
+                let Some(serenity::all::ResolvedTarget::Message(m)) = c.data.target() else {
+                    tracing::warn!("`{REPORT_PHISHING}` without a message: ignored");
+                    return;
+                };
+                if let Err(e) = c.defer_ephemeral(&ctx.http).await {
+                    tracing::error!("cannot acknowledge a command: {e}");
+                }
+                let key = format!("discord:phishing-report:{}:{}", m.id.get(), c.user.id.get());
+                let event = Event::PhishingReport {
+                    user: who,
+                    how: "the Report phishing command".into(),
+                    reported: vec![Quoted {
+                        name: m.author.name.clone(),
+                        by_requester: m.author.id == c.user.id,
+                        text: m.content.clone(),
+                    }],
+                };
+                let incoming = Incoming::keyed(key, event)
+                    .at(Address::direct())
+                    .answering(answering(c.id, &c.token));
+                self.process(incoming).await;
+                return;
+            }
             other => {
                 tracing::warn!("unknown command /{other}");
                 return;
@@ -323,9 +349,14 @@ impl Handler {
     }
 }
 
-/// The slash commands the bot offers.
+/// The message context-menu command that reports a message as phishing (Apps → Report
+/// phishing on a message).
+pub const REPORT_PHISHING: &str = "Report phishing";
+
+/// The slash commands the bot offers, and the message command that reports phishing.
 pub fn commands() -> Vec<CreateCommand> {
     vec![
+        CreateCommand::new(REPORT_PHISHING).kind(CommandType::Message),
         CreateCommand::new("ticket").description("Open a support ticket"),
         CreateCommand::new("status").description("The status of your tickets"),
         CreateCommand::new("faq")

@@ -267,6 +267,8 @@ fn event_kind(event: &Event) -> &'static str {
         Event::Agent { .. } => "agent",
         Event::OpenTicket { .. } => "open_ticket",
         Event::TicketFromMessages { .. } => "ticket_from_messages",
+        Event::PhishingReport { .. } => "phishing_report",
+        Event::Schedule => "schedule",
         Event::StatusRequest { .. } => "status_request",
         Event::HomeOpened { .. } => "home_opened",
         Event::TimerFired { .. } => "timer_fired",

@@ -288,7 +288,7 @@ impl Deliver for SlackDelivery {
                 .await
                 .map(|()| None)
                 .map_err(|e| format!("publishing the App Home: {e}")),
-            Action::Announce { channel, text, .. } => self
+            Action::Post { channel, text, .. } => self
                 .post(channel, None, text, reply_blocks(text, &[], ""))
                 .await
                 .map(|()| None),

@@ -642,6 +642,9 @@ impl Ingress {
     /// The "Create ticket" message shortcut: the message and its thread become a ticket of the
     /// message's author; whoever used the shortcut is told its id.
     async fn on_shortcut(&self, p: Value) {
+        if s(&p["callback_id"]) == "report_phishing" {
+            return self.on_report_phishing(p).await;
+        }
         if s(&p["callback_id"]) != "create_ticket" {
             tracing::warn!(
                 "unknown shortcut `{}`: add it to the app or remove it",
@@ -674,6 +677,53 @@ impl Ingress {
         {
             self.process(incoming).await;
         }
+    }
+
+    /// The "Report phishing" message shortcut (callback id `report_phishing`): the message it is
+    /// used on becomes a phishing report of whoever used it (never of the message's author, who
+    /// may be the attacker); they get the safe first answer, visible only to them. Keyed by the
+    /// message and the reporter: a second use by the same person opens nothing new, another
+    /// person's report is a report of its own (how many people reported it counts).
+    async fn on_report_phishing(&self, p: Value) {
+        let user_id = s(&p["user"]["id"]).to_string();
+        let channel = s(&p["channel"]["id"]).to_string();
+        let m = &p["message"];
+        let (ts, text) = (s(&m["ts"]), s(&m["text"]));
+        if user_id.is_empty() || channel.is_empty() || ts.is_empty() {
+            tracing::warn!("a Report phishing shortcut without user, channel or message: ignored");
+            return;
+        }
+        let author = s(&m["user"]);
+        let name = if author.is_empty() {
+            // A message from a bot or an integration: its name as Slack shows it, if any.
+            let shown = s(&m["username"]);
+            if shown.is_empty() {
+                "unknown sender".to_string()
+            } else {
+                shown.to_string()
+            }
+        } else {
+            self.user(author).await.name
+        };
+        let user = self.user(&user_id).await;
+        let mut incoming = Incoming::keyed(
+            format!("slack:phishing-report:{channel}:{ts}:{user_id}"),
+            Event::PhishingReport {
+                user,
+                how: "the Report phishing shortcut".into(),
+                reported: vec![Quoted {
+                    name,
+                    by_requester: author == user_id,
+                    text: text.to_string(),
+                }],
+            },
+        )
+        .at(Address::direct());
+        incoming.interaction = Some(Interaction {
+            id: channel,
+            token: String::new(),
+        });
+        self.process(incoming).await;
     }
 
     /// A slash command (`/ticket`, `/status`, `/faq words`, `/hours`), as form fields.
