@@ -440,6 +440,7 @@ enum AutomationsCommand {
     Test {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The ticket to check the rules against (T-1000).
         #[arg(long)]
         ticket: String,
         /// Only this event (opened, updated, message, sla_warning, sla_breach, timer).

@@ -35,7 +35,10 @@ fn discord_config() -> tempfile::NamedTempFile {
 fn without_a_platform_section_run_says_what_to_add() {
     let (code, err) = run(&[], &[]);
     assert_eq!(code, 1);
-    assert!(err.contains("no [discord] or [slack] section"), "{err}");
+    assert!(
+        err.contains("no [discord], [slack] or [automations.webhooks] section"),
+        "{err}"
+    );
 }
 
 #[test]
