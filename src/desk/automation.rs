@@ -393,8 +393,9 @@ impl Cx<'_> {
     /// Runs the configured rules on every ticket this turn changed, once, on the events that were
     /// there before the rules ran.
     pub(super) fn run_rules(&mut self) -> Result<(), DeskError> {
-        let rules = &self.desk.config.rules;
-        if rules.is_empty() {
+        // The desk outlives the turn: its rules are read without copying them.
+        let desk = self.desk;
+        if desk.config.rules.is_empty() {
             return Ok(());
         }
         let happened: Vec<(String, Vec<TicketEvent>)> = self
@@ -405,7 +406,7 @@ impl Cx<'_> {
             .collect();
         for (id, events) in happened {
             for (trigger, message, timer) in triggers(&events) {
-                for rule in self.desk.config.rules.clone() {
+                for rule in &desk.config.rules {
                     let Some(t) = self.ticket(&id)? else { break };
                     let cal = self
                         .desk
@@ -419,8 +420,8 @@ impl Cx<'_> {
                         now: self.now,
                         in_hours: cal.is_open(self.now),
                     };
-                    if check(&rule, &facts).fires {
-                        self.apply_rule(&rule, trigger, &t)?;
+                    if check(rule, &facts).fires {
+                        self.apply_rule(rule, trigger, &t)?;
                     }
                 }
             }

@@ -240,40 +240,18 @@ fn an_sla_breach_escalates_and_calls_the_webhook_once() {
     )
     .unwrap();
     // Every timer fired in due order up to a week later, as `timers fire` does.
-    let until = at("2026-12-07T10:00:00+01:00");
-    let mut webhooks = Vec::new();
-    let mut fired = 0;
-    loop {
-        let due = desk.store().timers(until, None, 1).unwrap();
-        let Some(timer) = due.first().cloned() else {
-            break;
-        };
-        let p = desk
-            .process(
-                Incoming::keyed(
-                    format!("timer:{}:{}", timer.id, timer.due_ms),
-                    Event::TimerFired {
-                        id: timer.id.clone(),
-                        ticket: timer.ticket.clone(),
-                        due_ms: timer.due_ms,
-                    },
-                ),
-                timer.due_ms.max(at("2026-11-30T10:00:00+01:00")),
-            )
-            .unwrap();
-        fired += 1;
-        assert!(fired < 100, "timers keep firing");
-        for a in actions(&p) {
-            if let Action::Webhook {
-                hook,
-                delivery,
-                body,
-            } = a
-            {
-                webhooks.push((hook, delivery, body));
-            }
-        }
-    }
+    let webhooks: Vec<(String, String, String)> =
+        fire_until(&desk, at("2026-12-07T10:00:00+01:00"))
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::Webhook {
+                    hook,
+                    delivery,
+                    body,
+                } => Some((hook, delivery, body)),
+                _ => None,
+            })
+            .collect();
     let t = desk.store().ticket("T-1000").unwrap().unwrap();
     assert_eq!(t.queue, "l3-engineering", "{:?}", ran(&desk, "T-1000"));
     assert_eq!(t.l3_note.as_deref(), Some("SLA breached (breach goes up)"));
