@@ -561,7 +561,21 @@ pub fn config_check(
             }
             None => writeln!(out, "slack: off (no [slack] section)")?,
         }
-        if c.discord.is_none() && c.slack.is_none() {
+        if !c.rules.is_empty() || !c.webhooks.is_empty() {
+            let hooks: Vec<&str> = c.webhooks.keys().map(String::as_str).collect();
+            let on = c.rules.iter().filter(|r| r.enabled).count();
+            writeln!(
+                out,
+                "automations: {} rule(s) ({on} enabled), webhooks: {}",
+                c.rules.len(),
+                if hooks.is_empty() {
+                    "none".to_string()
+                } else {
+                    safe(&hooks.join(", "))
+                }
+            )?;
+        }
+        if c.discord.is_none() && c.slack.is_none() && c.webhooks.is_empty() {
             writeln!(
                 out,
                 "`frontline run` needs [discord] or [slack]; `frontline chat` and `agent` work without"
