@@ -83,6 +83,66 @@ pub struct Queue {
     pub channel: String,
     /// The business-hours calendar its tickets' SLAs count in, unless the organisation names one.
     pub calendar: Option<String>,
+    /// The agent on duty: tickets that land in the queue are theirs at once (a small shop that
+    /// merges L1 and L2: the bot hands straight to a person, nobody claims).
+    pub on_duty: Option<String>,
+}
+
+/// Someone outside the desk a ticket can be escalated to (tiers L4 and L5): a vendor, the
+/// manufacturer. Reached by e-mail (`[smtp]`) or by a webhook of `[automations.webhooks]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vendor {
+    pub id: String,
+    pub name: String,
+    pub tier: Tier,
+    pub reach: VendorReach,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VendorReach {
+    Email(String),
+    Webhook(String),
+}
+
+impl VendorReach {
+    /// In words, for the card and the log: `e-mail to support@acme.example`, `webhook acme`.
+    pub fn describe(&self) -> String {
+        match self {
+            VendorReach::Email(to) => format!("e-mail to {to}"),
+            VendorReach::Webhook(name) => format!("webhook {name}"),
+        }
+    }
+}
+
+/// How `[smtp]` connects: in clear (a relay on this machine), STARTTLS, or TLS from the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    None,
+    StartTls,
+    Tls,
+}
+
+/// The mail server vendors' e-mail goes through (`[smtp]`); the password comes from the
+/// environment, never the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// The sender (`Support desk <help@example.com>`).
+    pub from: String,
+    pub username: Option<String>,
+    /// The environment variable holding the password.
+    pub password_env: Option<String>,
+}
+
+/// Where escalating a ticket one tier up leads.
+#[derive(Debug, Clone)]
+pub enum NextTier<'a> {
+    Queue(&'a Queue),
+    /// The vendors of the next external tier (one or more: the agent picks).
+    Vendors(Tier, Vec<&'a Vendor>),
+    None,
 }
 
 #[derive(Debug, Clone)]
@@ -377,6 +437,10 @@ struct ConfigFile {
     observability: crate::platform::observe::ObservabilitySettings,
     /// Security awareness (`[security]`): the tips' schedule.
     security: Option<Spanned<read::security::SecurityFile>>,
+    /// Tiers L4 and L5: vendors and manufacturers.
+    #[serde(default)]
+    vendors: Vec<Spanned<read::vendors::VendorFile>>,
+    smtp: Option<Spanned<read::vendors::SmtpFile>>,
 }
 
 /// A validated configuration.
@@ -404,6 +468,10 @@ pub struct Config {
     pub rules: Vec<crate::desk::automation::Rule>,
     /// The webhooks rules may call (`[automations.webhooks.NAME]`).
     pub webhooks: BTreeMap<String, Webhook>,
+    /// Tiers L4 and L5 (`[[vendors]]`), in file order.
+    pub vendors: Vec<Vendor>,
+    /// The mail server for vendors reached by e-mail (`[smtp]`).
+    pub smtp: Option<SmtpSettings>,
     /// Which requests need an approver's yes, and who gives it (`[approvals]`).
     pub approvals: ApprovalSettings,
     pub discord: Option<DiscordSettings>,
@@ -510,6 +578,8 @@ impl Config {
             automations: r.automations.settings,
             rules: r.automations.rules,
             webhooks: r.automations.webhooks,
+            vendors: r.vendors,
+            smtp: r.smtp,
             approvals: r.approvals,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
@@ -782,14 +852,41 @@ impl Config {
             .max_by_key(|r| rank(*r))
     }
 
-    /// Where a ticket at `tier` goes when escalated one tier up: L1 to the first L2 queue, L2 to
-    /// `l3_queue`; none above L3.
+    /// Where a ticket at `tier` goes when escalated one tier up inside the desk: L1 to the
+    /// first L2 queue, L2 to `l3_queue`; none from L3 up (vendors are [`Config::next_tier`]).
     pub fn next_tier_queue(&self, tier: Tier) -> Option<&Queue> {
         match tier {
             Tier::L1 => self.queues.iter().find(|q| q.tier == Tier::L2),
             Tier::L2 => self.queue(&self.l3_queue),
-            Tier::L3 => None,
+            Tier::L3 | Tier::L4 | Tier::L5 => None,
         }
+    }
+
+    /// The whole chain: the next queue, else the vendors of the lowest external tier above
+    /// `tier` (L3 to L4, or straight to L5 when no L4 is configured).
+    pub fn next_tier(&self, tier: Tier) -> NextTier<'_> {
+        if let Some(q) = self.next_tier_queue(tier) {
+            return NextTier::Queue(q);
+        }
+        let next = self
+            .vendors
+            .iter()
+            .filter(|v| v.tier > tier)
+            .map(|v| v.tier)
+            .min();
+        match next {
+            Some(t) => NextTier::Vendors(t, self.vendors.iter().filter(|v| v.tier == t).collect()),
+            None => NextTier::None,
+        }
+    }
+
+    /// Whether escalating from `tier` leaves the desk (to a vendor).
+    pub fn vendors_next(&self, tier: Tier) -> bool {
+        matches!(self.next_tier(tier), NextTier::Vendors(..))
+    }
+
+    pub fn vendor(&self, id: &str) -> Option<&Vendor> {
+        self.vendors.iter().find(|v| v.id == id)
     }
 
     pub fn agent_named(&self, name: &str) -> Option<&Agent> {

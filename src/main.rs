@@ -367,6 +367,50 @@ enum TicketsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Send a ticket outside the desk, to a vendor or the manufacturer (tiers L4/L5, see
+    /// `[[vendors]]`): the case goes by e-mail or webhook from `frontline run`; the ticket stays
+    /// with you.
+    Vendor {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
+        id: String,
+        /// The agent's name, as configured (the ticket's assignee).
+        #[arg(long = "as")]
+        agent: String,
+        /// The vendor's id; without it, the next tier's only vendor.
+        #[arg(long)]
+        vendor: Option<String>,
+        /// What you ask them, sent with the case.
+        #[arg(long)]
+        note: String,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record what the vendor said on a ticket you sent them: their case number, their reply, or
+    /// both. The requester is not told (reply to pass it on).
+    VendorReply {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
+        id: String,
+        /// The agent's name, as configured.
+        #[arg(long = "as")]
+        agent: String,
+        /// Their case number for it.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Their reply, as text (secrets are removed before it is stored).
+        #[arg(long, conflicts_with = "file")]
+        text: Option<String>,
+        /// Their reply, from a file (`-` for standard input): an e-mail saved as text, say.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Resolve a ticket, logging the time spent.
     Resolve {
         #[command(flatten)]
@@ -995,6 +1039,8 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
                 | TicketsCommand::Claim { desk, .. }
                 | TicketsCommand::Approve { desk, .. }
                 | TicketsCommand::Deny { desk, .. }
+                | TicketsCommand::Vendor { desk, .. }
+                | TicketsCommand::VendorReply { desk, .. }
                 | TicketsCommand::Resolve { desk, .. },
         }
         | Command::Outbox {
@@ -1349,9 +1395,13 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             let setup = local_setup(&desk, io)?;
             let discord = setup.config.discord.clone();
             let slack = setup.config.slack.clone();
-            if discord.is_none() && slack.is_none() && setup.config.webhooks.is_empty() {
+            if discord.is_none()
+                && slack.is_none()
+                && setup.config.webhooks.is_empty()
+                && setup.config.smtp.is_none()
+            {
                 anyhow::bail!(
-                    "nothing to run: the configuration has no [discord], [slack] or [automations.webhooks] section (see README, \"Discord\", \"Slack\" and \"Automation rules\"); for the terminal use `frontline chat`"
+                    "nothing to run: the configuration has no [discord], [slack], [automations.webhooks] or [smtp] section (see README, \"Discord\", \"Slack\", \"Automation rules\" and \"Tiers L1 to L5\"); for the terminal use `frontline chat`"
                 );
             }
             let served: Vec<Platform> = [
@@ -1387,6 +1437,13 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                         &setup.config.webhooks,
                     )?,
                 ))
+            };
+            // So does the mail server's password.
+            let email = match &setup.config.smtp {
+                Some(smtp) => Some(Arc::new(
+                    frontline::platform::email::EmailDelivery::from_env(smtp)?,
+                )),
+                None => None,
             };
             let shards = match shards.as_str() {
                 "auto" => frontline::platform::discord::Shards::Auto,
@@ -1460,6 +1517,11 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     let worker = frontline::platform::worker::Outbox::new(desk.clone(), w);
                     tokio::spawn(worker.run(stopping.clone()))
                 });
+                // E-mail to vendors (tiers L4/L5), from the outbox, with retries.
+                let email_worker = email.map(|m| {
+                    let worker = frontline::platform::worker::Outbox::new(desk.clone(), m);
+                    tokio::spawn(worker.run(stopping.clone()))
+                });
                 let discord_absent = discord.is_none();
                 let discord_run = async {
                     match (discord, discord_token) {
@@ -1518,6 +1580,9 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 let _ = stop.send(true);
                 let _ = timers.await;
                 if let Some(w) = webhook_worker {
+                    let _ = w.await;
+                }
+                if let Some(w) = email_worker {
                     let _ = w.await;
                 }
                 if let Some(l) = listener {
@@ -1713,6 +1778,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                         &t,
                     )?;
                     cx.clocks = setup.config.clocks(&t, now_ms());
+                    cx.vendors_next = setup.config.vendors_next(t.tier);
                     let card = frontline::desk::Card::of(&t, &cx);
                     outln!(io, "{}", card.render_with_events(&events, now_ms()));
                 }
@@ -1750,6 +1816,63 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     &desk,
                     &agent,
                     AgentCommand::Deny { ticket: id, reason },
+                    json,
+                    io,
+                );
+            }
+            TicketsCommand::Vendor {
+                desk,
+                id,
+                agent,
+                vendor,
+                note,
+                json,
+            } => {
+                return ticket_command(
+                    &desk,
+                    &agent,
+                    AgentCommand::EscalateVendor {
+                        ticket: id,
+                        vendor,
+                        note,
+                    },
+                    json,
+                    io,
+                );
+            }
+            TicketsCommand::VendorReply {
+                desk,
+                id,
+                agent,
+                reference,
+                text,
+                file,
+                json,
+            } => {
+                let text = match (text, file) {
+                    (Some(t), _) => t,
+                    (None, Some(f)) if f.as_os_str() == "-" => {
+                        let mut s = String::new();
+                        io.input
+                            .read_to_string(&mut s)
+                            .context("reading the reply from standard input")?;
+                        s
+                    }
+                    (None, Some(f)) => std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading the reply from {}", f.display()))?,
+                    (None, None) => String::new(),
+                };
+                if reference.is_none() && text.trim().is_empty() {
+                    anyhow::bail!("say what the vendor said: --reference, --text or --file");
+                }
+                return ticket_command(
+                    &desk,
+                    &agent,
+                    AgentCommand::VendorReply {
+                        ticket: id,
+                        reference,
+                        text,
+                    },
                     json,
                     io,
                 );

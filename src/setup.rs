@@ -344,7 +344,18 @@ pub fn config_check(
                 .map(|q| {
                     serde_json::json!({"id": q.id, "tier": format!("{:?}", q.tier),
                         "platform": q.platform.as_str(), "platform_written": q.platform_written,
-                        "channel": q.channel})
+                        "channel": q.channel, "on_duty": q.on_duty})
+                })
+                .collect();
+            v["vendors"] = c
+                .vendors
+                .iter()
+                .map(|x| {
+                    let (how, to) = match &x.reach {
+                        crate::config::VendorReach::Email(to) => ("email", to),
+                        crate::config::VendorReach::Webhook(h) => ("webhook", h),
+                    };
+                    serde_json::json!({"id": x.id, "name": x.name, "tier": x.tier.as_str(), how: to})
                 })
                 .collect();
             v["l3_queue"] = serde_json::json!(c.l3_queue);
@@ -444,6 +455,14 @@ pub fn config_check(
                     q.tier,
                     safe(&place)
                 )?;
+                if let Some(a) = &q.on_duty {
+                    writeln!(
+                        out,
+                        "    {:<width$}      on duty: {} (tickets are theirs at once)",
+                        "",
+                        safe(a)
+                    )?;
+                }
             }
         }
         let l3 = if c.l3_queue.is_empty() {
@@ -452,6 +471,35 @@ pub fn config_check(
             &c.l3_queue
         };
         writeln!(out, "  escalation to L3 (l3_queue): {}", safe(l3))?;
+        for v in &c.vendors {
+            writeln!(
+                out,
+                "  escalation to {} (vendor {}): {}, {}",
+                v.tier.as_str(),
+                safe(&v.id),
+                safe(&v.name),
+                safe(&v.reach.describe())
+            )?;
+        }
+        if let Some(m) = &c.smtp {
+            let tls = match m.tls {
+                crate::config::SmtpTls::None => "no TLS",
+                crate::config::SmtpTls::StartTls => "STARTTLS",
+                crate::config::SmtpTls::Tls => "TLS",
+            };
+            writeln!(
+                out,
+                "  e-mail: {}:{} ({tls}) from {}{}",
+                safe(&m.host),
+                m.port,
+                safe(&m.from),
+                match (&m.username, &m.password_env) {
+                    (Some(u), Some(p)) =>
+                        format!(", as {} with the password in ${}", safe(u), safe(p)),
+                    _ => String::new(),
+                }
+            )?;
+        }
         if !table.is_empty() {
             writeln!(out, "routing (intent/category/priority -> queue):")?;
             for group in table
@@ -575,7 +623,7 @@ pub fn config_check(
                 }
             )?;
         }
-        if c.discord.is_none() && c.slack.is_none() && c.webhooks.is_empty() {
+        if c.discord.is_none() && c.slack.is_none() && c.webhooks.is_empty() && c.smtp.is_none() {
             writeln!(
                 out,
                 "`frontline run` needs [discord] or [slack]; `frontline chat` and `agent` work without"

@@ -18,6 +18,8 @@ pub enum Platform {
     Web,
     /// Not a place people are: outbox entries for the webhooks of `[automations.webhooks]`.
     Webhook,
+    /// Not a place people are: outbox entries for e-mail to vendors (`[smtp]`).
+    Email,
 }
 
 impl Platform {
@@ -35,6 +37,7 @@ impl Platform {
             Platform::Slack => "slack",
             Platform::Web => "web",
             Platform::Webhook => "webhook",
+            Platform::Email => "email",
         }
     }
 
@@ -124,9 +127,33 @@ impl Status {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Tier {
+    /// The bot.
     L1,
+    /// The support desk's agents (`[[queues]]` with `tier = "L2"`).
     L2,
+    /// Engineering (`l3_queue`).
     L3,
+    /// Outside the desk: a vendor (`[[vendors]]` with `tier = "L4"`)...
+    L4,
+    /// ... or the manufacturer (`tier = "L5"`).
+    L5,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::L1 => "L1",
+            Tier::L2 => "L2",
+            Tier::L3 => "L3",
+            Tier::L4 => "L4",
+            Tier::L5 => "L5",
+        }
+    }
+
+    /// Tiers outside the desk, reached by e-mail or webhook rather than a queue.
+    pub fn is_external(self) -> bool {
+        matches!(self, Tier::L4 | Tier::L5)
+    }
 }
 
 /// One line of a conversation, already redacted.
@@ -221,6 +248,40 @@ pub struct Ticket {
     /// tickets that never needed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<Approval>,
+    /// Escalations outside the desk (tiers L4/L5), oldest first; the last is the current one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vendors: Vec<VendorCase>,
+}
+
+/// A ticket's case with a vendor or manufacturer: who, how they were reached, their reference
+/// for it, and the replies an agent attached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VendorCase {
+    /// The vendor's id in `[[vendors]]`.
+    pub vendor: String,
+    /// Their name as configured at the time.
+    pub name: String,
+    pub tier: Tier,
+    /// How they were reached, in words (`e-mail to support@acme.example`, `webhook acme`).
+    pub via: String,
+    pub escalated_ms: u64,
+    /// Who escalated it.
+    pub by: String,
+    /// What the agent wrote to them with the case.
+    pub note: String,
+    /// Their case number, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Their replies, as agents attached them (`from` is `vendor:ID`, the text redacted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replies: Vec<Line>,
+}
+
+impl Ticket {
+    /// The vendor case now open, if the ticket is outside the desk.
+    pub fn vendor_case(&self) -> Option<&VendorCase> {
+        self.vendors.last().filter(|_| self.tier.is_external())
+    }
 }
 
 /// Where a ticket's approval stands.
@@ -453,6 +514,25 @@ pub enum Change {
     CategorySet {
         category: String,
     },
+    /// Escalated outside the desk (tier L4 or L5): the case is sent to the vendor; the ticket
+    /// stays with the agent who sent it.
+    VendorEscalated {
+        vendor: String,
+        name: String,
+        tier: Tier,
+        via: String,
+        note: String,
+    },
+    /// The vendor's case number for it.
+    VendorReference {
+        vendor: String,
+        reference: String,
+    },
+    /// A reply from the vendor, attached by an agent.
+    VendorReplied {
+        vendor: String,
+        text: String,
+    },
 }
 
 impl Change {
@@ -469,6 +549,8 @@ impl Change {
             Change::InternalNote { text } => Some(text),
             Change::Rated { comment, .. } => comment.as_mut(),
             Change::Denied { reason, .. } => Some(reason),
+            Change::VendorEscalated { note, .. } => Some(note),
+            Change::VendorReplied { text, .. } => Some(text),
             _ => None,
         }
     }
@@ -500,6 +582,9 @@ impl Change {
             Change::ApprovalRequested { .. } => "approval_requested",
             Change::Approved { .. } => "approved",
             Change::Denied { .. } => "denied",
+            Change::VendorEscalated { .. } => "vendor_escalated",
+            Change::VendorReference { .. } => "vendor_reference",
+            Change::VendorReplied { .. } => "vendor_replied",
         }
     }
 }
@@ -833,6 +918,65 @@ impl Ticket {
                 }
             }
             Change::CategorySet { category } => self.category = category.clone(),
+            Change::VendorEscalated {
+                vendor,
+                name,
+                tier,
+                via,
+                note,
+            } => {
+                if !tier.is_external() || *tier < self.tier {
+                    return Err(TicketError::Invalid(format!(
+                        "{} is at {}: a vendor case is L4 or L5, never lower",
+                        self.id,
+                        self.tier.as_str()
+                    )));
+                }
+                if !self.status.is_open() {
+                    return Err(bad(self, "escalated to a vendor"));
+                }
+                // Somebody at the desk owns the case while the vendor works on it.
+                must_be_assignee(self)?;
+                self.tier = *tier;
+                self.vendors.push(VendorCase {
+                    vendor: vendor.clone(),
+                    name: name.clone(),
+                    tier: *tier,
+                    via: via.clone(),
+                    escalated_ms: now,
+                    by: agent_name.unwrap_or("?").to_string(),
+                    note: note.clone(),
+                    reference: None,
+                    replies: vec![],
+                });
+            }
+            Change::VendorReference { vendor, reference } => {
+                let Some(case) = self.vendors.iter_mut().rev().find(|c| &c.vendor == vendor) else {
+                    return Err(TicketError::Invalid(format!(
+                        "{} was never escalated to {vendor}",
+                        self.id
+                    )));
+                };
+                case.reference = Some(reference.clone());
+            }
+            Change::VendorReplied { vendor, text } => {
+                if agent_name.is_none() {
+                    return Err(TicketError::Invalid(
+                        "only agents attach a vendor's reply".into(),
+                    ));
+                }
+                let Some(case) = self.vendors.iter_mut().rev().find(|c| &c.vendor == vendor) else {
+                    return Err(TicketError::Invalid(format!(
+                        "{} was never escalated to {vendor}",
+                        self.id
+                    )));
+                };
+                case.replies.push(Line {
+                    at_ms: now,
+                    from: format!("vendor:{vendor}"),
+                    text: text.clone(),
+                });
+            }
             Change::Closed => {
                 if self.status == Status::Closed {
                     return Err(bad(self, "closed"));
@@ -1006,6 +1150,7 @@ mod transitions {
             clock: Default::default(),
             tags: vec![],
             approval: None,
+            vendors: vec![],
         }
     }
 

@@ -16,6 +16,7 @@ pub(super) mod approvals;
 pub(super) mod automations;
 pub(super) mod calendars;
 pub(super) mod security;
+pub(super) mod vendors;
 
 // The file as written. Text fields are read as strings and checked here rather than by serde, so
 // that one pass reports every mistake (serde stops at the first) and each names its own line.
@@ -30,6 +31,8 @@ pub(super) struct QueueFile {
     channel: Text,
     /// The business-hours calendar its SLAs count in (`[calendars.NAME]`).
     calendar: Text,
+    /// The agent every ticket in it goes to at once (L1 and L2 merged).
+    on_duty: Text,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +309,8 @@ pub(super) struct Read {
     pub automations: automations::Automations,
     pub approvals: ApprovalSettings,
     pub security: crate::config::security::SecuritySettings,
+    pub vendors: Vec<Vendor>,
+    pub smtp: Option<SmtpSettings>,
     pub lines: BTreeMap<String, usize>,
     pub problems: Vec<PackError>,
 }
@@ -387,6 +392,9 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         .as_ref()
         .map(|s| security::security(&mut c, s, &names))
         .unwrap_or_default();
+    vendors::on_duty(&mut c, &f.queues, &agents);
+    let (vendors, smtp) =
+        vendors::vendors(&mut c, &f.vendors, f.smtp.as_ref(), &automations.webhooks);
     let mut problems = c.problems;
     problems.sort_by_key(|p| p.line);
     Read {
@@ -402,6 +410,8 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         automations,
         approvals,
         security,
+        vendors,
+        smtp,
         lines: c.lines,
         problems,
     }
@@ -485,6 +495,9 @@ fn queues(c: &mut Checker, raw: &[Spanned<QueueFile>]) -> (Vec<Queue>, Tiers) {
                 .map(|v| v.get_ref().clone())
                 .unwrap_or_default(),
             calendar: q.calendar.as_ref().map(|v| v.get_ref().clone()),
+            on_duty: c
+                .optional(&q.on_duty, &field("on_duty"))
+                .map(|v| v.get_ref().trim().to_string()),
         });
     }
     (queues, tiers)

@@ -97,6 +97,14 @@ pub enum Action {
         delivery: String,
         body: String,
     },
+    /// Send an e-mail through `[smtp]` (a case for a vendor); `message_id` is the same on every
+    /// retry, so the receiving side can tell a repeat.
+    Email {
+        to: String,
+        subject: String,
+        body: String,
+        message_id: String,
+    },
 }
 
 /// One ticket as its requester sees it in a list.
@@ -124,6 +132,7 @@ impl Action {
             | Action::OpenAgentThread { platform, .. }
             | Action::Post { platform, .. } => *platform,
             Action::Webhook { .. } => Platform::Webhook,
+            Action::Email { .. } => Platform::Email,
         }
     }
 
@@ -173,6 +182,7 @@ impl Action {
             Action::Webhook { hook, delivery, .. } => {
                 format!("webhook {hook} (delivery {delivery})")
             }
+            Action::Email { to, message_id, .. } => format!("e-mail to {to} ({message_id})"),
         }
     }
 }

@@ -23,7 +23,8 @@ fn allowed(role: Role, command: &AgentCommand, ticket: &Ticket) -> bool {
     match role {
         Role::Admin | Role::L3 => true,
         // L2 agents work L2 tickets; an L3 ticket is for L3 (they may still see it).
-        Role::L2 => ticket.tier != Tier::L3 || matches!(command, AgentCommand::Reopen { .. }),
+        // Past L3 (a vendor has it) likewise.
+        Role::L2 => ticket.tier <= Tier::L2 || matches!(command, AgentCommand::Reopen { .. }),
     }
 }
 
@@ -50,8 +51,11 @@ fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
         ),
         AgentCommand::Reopen { .. } => format!("{} reopened ({}).", t.id, t.status.as_str()),
         AgentCommand::Note { .. } => format!("{}: internal note added (not sent to {who}).", t.id),
-        // Said by `approvals.rs`, which decides these.
-        AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => String::new(),
+        // Said by `approvals.rs` and `vendors.rs`, which decide these.
+        AgentCommand::Approve { .. }
+        | AgentCommand::Deny { .. }
+        | AgentCommand::EscalateVendor { .. }
+        | AgentCommand::VendorReply { .. } => String::new(),
     }
 }
 
@@ -147,7 +151,8 @@ impl Cx<'_> {
             self.notify(
                 by,
                 format!(
-                    "{ticket_id} is an L3 ticket; your role ({:?}) cannot do that.",
+                    "{ticket_id} is an {} ticket; your role ({:?}) cannot do that.",
+                    before.tier.as_str(),
                     agent.role
                 ),
             );
@@ -165,6 +170,45 @@ impl Cx<'_> {
             name: shown.clone(),
             ..by.clone()
         };
+        // Tiers L4/L5: `escalate` from L3 leaves the desk when vendors are configured above it.
+        let to_vendor = match &command {
+            AgentCommand::EscalateVendor { vendor, note, .. } => Some((vendor.as_deref(), note)),
+            AgentCommand::EscalateL3 { note, .. }
+                if before.tier >= Tier::L3 && desk.config.vendors_next(before.tier) =>
+            {
+                Some((None, note))
+            }
+            _ => None,
+        };
+        if let Some((named, note)) = to_vendor {
+            let said = match self.pick_vendor(&before, named) {
+                Err(e) => e,
+                Ok(v) => match self.escalate_to_vendor(&before, &agent, &shown, &v, note)? {
+                    Ok(t) => format!(
+                        "{} sent to {} ({}, {}); {} has been told. Record their case number with `vendor-ref {} NUMBER`.",
+                        t.id,
+                        v.name,
+                        v.tier.as_str(),
+                        v.reach.describe(),
+                        t.requester.name,
+                        t.id
+                    ),
+                    Err(e) => e,
+                },
+            };
+            self.notify(by, said);
+            return Ok(());
+        }
+        if let AgentCommand::VendorReply {
+            reference, text, ..
+        } = &command
+        {
+            let said = match self.vendor_replied(&before, &agent, reference.as_deref(), text)? {
+                Ok(s) | Err(s) => s,
+            };
+            self.notify(by, said);
+            return Ok(());
+        }
         let change = match &command {
             AgentCommand::Claim { .. } => Change::Claimed {
                 agent: name.clone(),
@@ -240,8 +284,11 @@ impl Cx<'_> {
                 reason: reason.clone(),
             },
             AgentCommand::Note { text, .. } => Change::InternalNote { text: text.clone() },
-            // Decided above, before the agent check.
-            AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => return Ok(()),
+            // Decided above.
+            AgentCommand::Approve { .. }
+            | AgentCommand::Deny { .. }
+            | AgentCommand::EscalateVendor { .. }
+            | AgentCommand::VendorReply { .. } => return Ok(()),
         };
         let t = match self.change(&before, Actor::Agent(name.clone()), change) {
             Ok(t) => t,
@@ -333,7 +380,10 @@ impl Cx<'_> {
             AgentCommand::Unclaim { .. }
             | AgentCommand::TransferToAgent { .. }
             | AgentCommand::LogTime { .. } => self.card_update(&t)?,
-            AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => {}
+            AgentCommand::Approve { .. }
+            | AgentCommand::Deny { .. }
+            | AgentCommand::EscalateVendor { .. }
+            | AgentCommand::VendorReply { .. } => {}
         }
         Ok(())
     }

@@ -94,6 +94,10 @@ pub struct Card {
     /// needed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<String>,
+    /// The vendor who has the case (L4/L5), in words: who, how reached, their case number and
+    /// their latest reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
     /// The SLA clocks when the card was drawn (business hours of the ticket's calendar).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<CardClock>,
@@ -138,6 +142,9 @@ pub struct CardContext<'a> {
     pub pack: Option<&'a Pack>,
     /// The ticket's SLA clocks, when whoever draws the card knows the configuration.
     pub clocks: Vec<crate::clocks::sla::Clock>,
+    /// Whether the next tier up is outside the desk (vendors configured above the ticket's
+    /// tier): the card offers "Escalate to vendor" instead of "Escalate to L3".
+    pub vendors_next: bool,
     /// The requester's earlier tickets, newest first, at most [`PREVIOUS_SHOWN`].
     pub previous: Vec<PreviousTicket>,
 }
@@ -169,6 +176,7 @@ impl<'a> CardContext<'a> {
             pack: Some(pack),
             previous,
             clocks: vec![],
+            vendors_next: false,
         })
     }
 }
@@ -222,7 +230,7 @@ impl Card {
             queue: t.queue.clone(),
             assignee: t.assignee.clone(),
             assignee_user: t.assignee_user.clone(),
-            actions: Card::actions_for(t),
+            actions: Card::actions_for(t, cx.vendors_next),
             first_response_due_ms: t.first_response_due_ms,
             resolution_due_ms: t.resolution_due_ms,
             intent: d.intent.clone(),
@@ -248,6 +256,14 @@ impl Card {
             notes: t.notes.clone(),
             previous: cx.previous.clone(),
             approval: t.approval.as_ref().map(super::approvals::card_line),
+            // Every case, oldest first: an L5 case keeps the L4 vendor's number in sight.
+            vendor: (!t.vendors.is_empty()).then(|| {
+                t.vendors
+                    .iter()
+                    .map(vendor_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }),
             clocks: cx
                 .clocks
                 .iter()
@@ -277,7 +293,7 @@ impl Card {
 
     /// The buttons a ticket's card offers: claim or unclaim, transfer, escalate, resolve while it
     /// is open; none once it is resolved or closed.
-    pub fn actions_for(t: &Ticket) -> Vec<CardAction> {
+    pub fn actions_for(t: &Ticket, vendors_next: bool) -> Vec<CardAction> {
         if !t.status.is_open() {
             return vec![];
         }
@@ -290,12 +306,18 @@ impl Card {
         } else {
             CardAction::Claim
         };
-        vec![
-            claim,
-            CardAction::Transfer,
-            CardAction::Escalate,
-            CardAction::Resolve,
-        ]
+        let mut actions = vec![claim, CardAction::Transfer];
+        // From L3 up, the next tier may be outside: a vendor, the manufacturer.
+        if vendors_next && t.tier >= crate::tickets::Tier::L3 {
+            actions.push(CardAction::Vendor);
+        } else if !t.tier.is_external() {
+            actions.push(CardAction::Escalate);
+        }
+        if t.vendor_case().is_some() {
+            actions.push(CardAction::VendorReply);
+        }
+        actions.push(CardAction::Resolve);
+        actions
     }
 
     /// The requester's display name (cards built before it was kept show `name (key)`).
@@ -363,6 +385,11 @@ impl Card {
         s.push('\n');
         if let Some(a) = &self.approval {
             s.push_str(&format!("approval: {}\n", p(a)));
+        }
+        if let Some(v) = &self.vendor {
+            for case in v.lines() {
+                s.push_str(&format!("vendor: {}\n", p(case)));
+            }
         }
         s.push_str(&format!(
             "priority: {} ({})\nqueue: {}  assignee: {}\n",
@@ -615,6 +642,17 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         Change::ApprovalRequested { approver, .. } => format!("approval requested of {approver}"),
         Change::Approved { by } => format!("approved by {by}"),
         Change::Denied { by, reason } => format!("denied by {by}: {reason}"),
+        Change::VendorEscalated {
+            name,
+            tier,
+            via,
+            note,
+            ..
+        } => format!("escalated to {name} ({}, {via}): {note}", tier.as_str()),
+        Change::VendorReference { vendor, reference } => {
+            format!("{vendor}'s case number: {reference}")
+        }
+        Change::VendorReplied { vendor, text } => format!("{vendor} replied: {text}"),
     };
     format!(
         "{}  {}  {}",
@@ -795,4 +833,31 @@ pub fn fmt_date_time(ms: u64) -> String {
         rem / 3600,
         rem % 3600 / 60
     )
+}
+
+/// A vendor case in one line for the card: `ACME Hardware (L4, e-mail to support@acme.example),
+/// case ACME-77; 2 replies, latest: "..."`.
+pub fn vendor_line(v: &crate::tickets::VendorCase) -> String {
+    let mut s = format!("{} ({}, {})", v.name, v.tier.as_str(), v.via);
+    match &v.reference {
+        Some(r) => s.push_str(&format!(", their case {r}")),
+        None => s.push_str(", no case number yet"),
+    }
+    match v.replies.last() {
+        None => s.push_str("; no reply yet"),
+        Some(last) => {
+            let text: String = last.text.chars().take(400).collect();
+            let more = if last.text.chars().count() > 400 {
+                "…"
+            } else {
+                ""
+            };
+            s.push_str(&format!(
+                "; {} repl{}, latest: \"{text}{more}\"",
+                v.replies.len(),
+                if v.replies.len() == 1 { "y" } else { "ies" }
+            ));
+        }
+    }
+    s
 }

@@ -83,6 +83,18 @@ pub enum AgentCommand {
         ticket: String,
         reason: String,
     },
+    /// Send the case outside the desk (tier L4/L5): to `vendor`, or the next tier's only vendor.
+    EscalateVendor {
+        ticket: String,
+        vendor: Option<String>,
+        note: String,
+    },
+    /// Record what the vendor said: their case number, their reply, or both.
+    VendorReply {
+        ticket: String,
+        reference: Option<String>,
+        text: String,
+    },
 }
 
 impl AgentCommand {
@@ -101,7 +113,9 @@ impl AgentCommand {
             | AgentCommand::Reopen { ticket, .. }
             | AgentCommand::Note { ticket, .. }
             | AgentCommand::Approve { ticket }
-            | AgentCommand::Deny { ticket, .. } => ticket.trim().to_uppercase(),
+            | AgentCommand::Deny { ticket, .. }
+            | AgentCommand::EscalateVendor { ticket, .. }
+            | AgentCommand::VendorReply { ticket, .. } => ticket.trim().to_uppercase(),
         }
     }
 }

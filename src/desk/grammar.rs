@@ -31,6 +31,12 @@ pub enum ActionId {
     /// Deny opens a form for the reason.
     Deny(String),
     DenyForm(String),
+    /// Escalate to a vendor (L4/L5): a form for which vendor and the note.
+    Vendor(String),
+    VendorForm(String),
+    /// Attach a vendor's reply or case number: a form.
+    VendorReply(String),
+    VendorReplyForm(String),
 }
 
 impl ActionId {
@@ -57,6 +63,10 @@ impl ActionId {
             ActionId::Approve(t) => format!("fl:approve:{t}"),
             ActionId::Deny(t) => format!("fl:deny:{t}"),
             ActionId::DenyForm(t) => format!("fl:deny-form:{t}"),
+            ActionId::Vendor(t) => format!("fl:vendor:{t}"),
+            ActionId::VendorForm(t) => format!("fl:vendor-form:{t}"),
+            ActionId::VendorReply(t) => format!("fl:vendor-reply:{t}"),
+            ActionId::VendorReplyForm(t) => format!("fl:vendor-reply-form:{t}"),
         }
     }
 
@@ -69,6 +79,8 @@ impl ActionId {
                 | ActionId::EscalateForm(_)
                 | ActionId::TransferForm(_)
                 | ActionId::DenyForm(_)
+                | ActionId::VendorForm(_)
+                | ActionId::VendorReplyForm(_)
         )
     }
 
@@ -113,6 +125,10 @@ impl ActionId {
             ("approve", Some(t)) => ActionId::Approve(t),
             ("deny", Some(t)) => ActionId::Deny(t),
             ("deny-form", Some(t)) => ActionId::DenyForm(t),
+            ("vendor", Some(t)) => ActionId::Vendor(t),
+            ("vendor-form", Some(t)) => ActionId::VendorForm(t),
+            ("vendor-reply", Some(t)) => ActionId::VendorReply(t),
+            ("vendor-reply-form", Some(t)) => ActionId::VendorReplyForm(t),
             _ => return None,
         })
     }
@@ -165,6 +181,22 @@ impl ActionId {
                 title: format!("Deny {t}"),
                 fields: vec![field("reason", "Reason (the requester is told)", true)],
             },
+            ActionId::Vendor(t) => Form {
+                id: ActionId::VendorForm(t.clone()),
+                title: format!("{t} to a vendor"),
+                fields: vec![
+                    field("vendor", "Vendor id (empty: the next tier's)", false),
+                    field("note", "What you ask them (sent with the case)", true),
+                ],
+            },
+            ActionId::VendorReply(t) => Form {
+                id: ActionId::VendorReplyForm(t.clone()),
+                title: format!("Vendor reply on {t}"),
+                fields: vec![
+                    field("reference", "Their case number", false),
+                    field("text", "Their reply", true),
+                ],
+            },
             _ => return None,
         })
     }
@@ -196,6 +228,27 @@ impl ActionId {
                     reason: reason.to_string(),
                 }),
             },
+            ActionId::VendorForm(ticket) => match field("note").trim() {
+                "" => Err("Write what you ask the vendor: it is sent with the case.".into()),
+                note => Ok(AgentCommand::EscalateVendor {
+                    ticket: ticket.clone(),
+                    vendor: Some(field("vendor").trim().to_string()).filter(|v| !v.is_empty()),
+                    note: note.to_string(),
+                }),
+            },
+            ActionId::VendorReplyForm(ticket) => {
+                let reference = field("reference").trim().to_string();
+                let text = field("text").trim().to_string();
+                if reference.is_empty() && text.is_empty() {
+                    Err("Give their case number, their reply, or both.".into())
+                } else {
+                    Ok(AgentCommand::VendorReply {
+                        ticket: ticket.clone(),
+                        reference: Some(reference).filter(|r| !r.is_empty()),
+                        text,
+                    })
+                }
+            }
             _ => return None,
         })
     }
@@ -279,6 +332,10 @@ pub enum CardAction {
     Approve,
     /// ... or no (a form for the reason).
     Deny,
+    /// At L3 and up when vendors are configured: send the case outside (a form).
+    Vendor,
+    /// While a vendor has the case: attach their reply or case number (a form).
+    VendorReply,
 }
 
 impl CardAction {
@@ -291,6 +348,8 @@ impl CardAction {
             CardAction::Resolve => "Resolve",
             CardAction::Approve => "Approve",
             CardAction::Deny => "Deny",
+            CardAction::Vendor => "Escalate to vendor",
+            CardAction::VendorReply => "Vendor reply",
         }
     }
 
@@ -304,6 +363,8 @@ impl CardAction {
             CardAction::Resolve => ActionId::Resolve(t),
             CardAction::Approve => ActionId::Approve(t),
             CardAction::Deny => ActionId::Deny(t),
+            CardAction::Vendor => ActionId::Vendor(t),
+            CardAction::VendorReply => ActionId::VendorReply(t),
         }
     }
 }
@@ -349,7 +410,9 @@ impl Choice {
 /// Agent commands as typed in a terminal or chat: `claim T-1042`, `reply T-1042 text`,
 /// `resolve T-1042 15 note`, `escalate T-1042 note`, `transfer T-1042 @bob|queue`, `log T-1042 30`,
 /// `unclaim T-1042`, `ask T-1042 text`, `reopen T-1042 reason`, `note T-1042 text` (internal:
-/// agents only), `approve T-1042`, `deny T-1042 reason` (the approver).
+/// agents only), `approve T-1042`, `deny T-1042 reason` (the approver), `vendor T-1042 acme note`
+/// (to a vendor, L4/L5), `vendor-ref T-1042 CASE-77` and `vendor-reply T-1042 text` (what the
+/// vendor said).
 pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
     let mut parts = line.trim().splitn(3, char::is_whitespace);
     let verb = parts.next().unwrap_or("").to_lowercase();
@@ -417,6 +480,32 @@ pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
         "deny" => AgentCommand::Deny {
             ticket,
             reason: need_text("a reason for the requester: `deny T-1042 REASON`")?,
+        },
+        "vendor" => {
+            let (vendor, note) = rest
+                .split_once(char::is_whitespace)
+                .unwrap_or((rest.as_str(), ""));
+            if vendor.is_empty() || note.trim().is_empty() {
+                return Err(
+                    "`vendor T-1042 VENDOR what you ask them` (`escalate` at L3 picks the next tier's vendor)"
+                        .into(),
+                );
+            }
+            AgentCommand::EscalateVendor {
+                ticket,
+                vendor: Some(vendor.to_string()),
+                note: note.trim().to_string(),
+            }
+        }
+        "vendor-ref" => AgentCommand::VendorReply {
+            ticket,
+            reference: Some(need_text("their case number: `vendor-ref T-1042 CASE-77`")?),
+            text: String::new(),
+        },
+        "vendor-reply" => AgentCommand::VendorReply {
+            ticket,
+            reference: None,
+            text: need_text("what they replied: `vendor-reply T-1042 TEXT`")?,
         },
         other => return Err(format!("unknown command `{other}`")),
     })

@@ -28,6 +28,7 @@ pub mod texts;
 mod timers;
 pub mod turn;
 mod user;
+mod vendors;
 pub mod words;
 
 use std::sync::{Arc, Mutex};
@@ -443,6 +444,7 @@ impl Cx<'_> {
                 }
             });
         cx.clocks = self.desk.config.clocks(t, self.now);
+        cx.vendors_next = self.desk.config.vendors_next(t.tier);
         Card::of(t, &cx)
     }
 

@@ -30,6 +30,9 @@ pub enum Text {
     ThanksForRating,
     ThanksForRatingComment,
     EscalatedToL3,
+    EscalatedToVendor,
+    /// The desk's on-duty agent has the new ticket (L1 and L2 merged).
+    OnDutyHasIt,
     Reopened,
     SentToAgent,
     FaqSuggestions,
@@ -174,6 +177,14 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::EscalatedToL3 => (
             "Ticket {id} has been passed to specialists (L3).",
             "Zgłoszenie {id} trafiło do specjalistów (L3).",
+        ),
+        Text::EscalatedToVendor => (
+            "Ticket {id} needs help from {vendor}: we have sent them the case and {agent} stays on it with you. We will let you know what they say.",
+            "Zgłoszenie {id} wymaga pomocy {vendor}: przekazaliśmy im sprawę, a {agent} nadal się nią zajmuje. Damy znać, co odpowiedzą.",
+        ),
+        Text::OnDutyHasIt => (
+            "I've opened ticket {id} (priority {priority}) and handed it to {agent}, who is on duty; they will write to you here.",
+            "Otworzyłem zgłoszenie {id} (priorytet {priority}) i przekazałem je dyżurującej osobie ({agent}); odezwie się tutaj.",
         ),
         Text::Reopened => (
             "I've reopened ticket {id}; the team will pick it up again.",

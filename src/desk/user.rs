@@ -1861,6 +1861,7 @@ impl Cx<'_> {
             clock: Default::default(),
             tags: vec![],
             approval: None,
+            vendors: vec![],
         };
         let t = self.open(t, Actor::User(user.key()));
         c.ticket = Some(t.id.clone());
@@ -1880,16 +1881,42 @@ impl Cx<'_> {
             None
         };
         let t = approval.clone().unwrap_or(t);
+        // L1 and L2 merged: the queue's agent on duty has it at once (not while it awaits approval).
+        let on_duty = if approval.is_none() {
+            self.hand_to_on_duty(&t)
+        } else {
+            None
+        };
+        let t = on_duty.as_ref().map(|(t, _)| t.clone()).unwrap_or(t);
         // The card first: once the user knows the ticket id, anything they add updates that card.
         self.card_post(&t);
-        self.reply(
-            user,
-            c,
-            fill(
+        let opened = match &on_duty {
+            Some((_, agent)) => {
+                let agent_user = desk.config.agent_named(agent).map(super::agent::agent_ref);
+                if let Some(to) = agent_user {
+                    self.notify(
+                        &to,
+                        format!(
+                            "{} is yours (on duty in {}): {}. `reply {} ...` answers {}.",
+                            t.id, t.queue, t.subject, t.id, t.requester.name
+                        ),
+                    );
+                }
+                fill(
+                    text(&lang, Text::OnDutyHasIt),
+                    &[
+                        ("id", &t.id),
+                        ("priority", &t.priority.to_string()),
+                        ("agent", agent),
+                    ],
+                )
+            }
+            None => fill(
                 text(&lang, Text::TicketOpened),
                 &[("id", &t.id), ("priority", &t.priority.to_string())],
             ),
-        );
+        };
+        self.reply(user, c, opened);
         if approval.is_some() {
             let mut said = c.clone();
             said.language = lang.clone();

@@ -324,7 +324,7 @@ impl Local {
         let role = self.config.agent(&me).map(|a| format!("{:?}", a.role));
         writeln!(
             out,
-            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), approve ID, deny ID REASON, quit",
+            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), approve ID, deny ID REASON, vendor ID VENDOR NOTE, vendor-ref ID CASE, vendor-reply ID TEXT, quit",
             terminal::line(name),
             role.as_deref()
                 .unwrap_or("not an agent: actions will be refused")
@@ -373,6 +373,7 @@ impl Local {
                         let mut cx =
                             CardContext::gather(desk.store().as_ref(), desk.triage().pack(), &t)?;
                         cx.clocks = desk.config().clocks(&t, now_ms());
+                        cx.vendors_next = desk.config().vendors_next(t.tier);
                         let events = desk.store().events(&t.id)?;
                         write!(
                             out,

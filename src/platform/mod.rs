@@ -5,6 +5,7 @@
 
 pub mod control;
 pub mod discord;
+pub mod email;
 pub mod local;
 pub mod observe;
 pub mod slack;

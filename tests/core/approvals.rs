@@ -588,7 +588,7 @@ fn the_card_offers_approve_and_deny_only_while_pending() {
     s.open(&EN);
     let t = s.desk.store().ticket("T-1000").unwrap().unwrap();
     assert_eq!(
-        frontline::desk::Card::actions_for(&t),
+        frontline::desk::Card::actions_for(&t, false),
         [CardAction::Approve, CardAction::Deny]
     );
 }

@@ -104,6 +104,7 @@ fn vpn_pl() -> Ticket {
         clock: Default::default(),
         tags: vec![],
         approval: None,
+        vendors: vec![],
     }
 }
 
@@ -166,6 +167,7 @@ fn check(row: Row) {
         pack: Some(pack()),
         previous: row.previous,
         clocks: vec![],
+        vendors_next: false,
     };
     let card = Card::of(&row.ticket, &cx);
     let text = card.render_text(row.now);
@@ -455,6 +457,7 @@ fn the_embed_fits_discords_limits() {
         pack: Some(pack()),
         previous: previous(),
         clocks: vec![],
+        vendors_next: false,
     };
     let e = embed(&Card::of(&t, &cx));
     let title = e["title"].as_str().unwrap();
@@ -592,6 +595,7 @@ fn the_embed_fields_in_order() {
         pack: Some(pack()),
         previous: previous(),
         clocks: vec![],
+        vendors_next: false,
     };
     assert_eq!(
         field_names(&embed(&Card::of(&t, &cx))),
@@ -628,6 +632,7 @@ fn an_unrecognised_request_says_so() {
         pack: Some(pack()),
         previous: vec![],
         clocks: vec![],
+        vendors_next: false,
     };
     let text = Card::of(&t, &cx).render_text(OPENED);
     assert!(

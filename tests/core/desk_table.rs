@@ -187,6 +187,7 @@ fn summary(a: &Action) -> String {
         }
         Action::Post { channel, text, .. } => format!("post in {channel} {text:?}"),
         Action::Webhook { hook, .. } => format!("webhook {hook}"),
+        Action::Email { to, subject, .. } => format!("e-mail {to} {subject:?}"),
     }
 }
 

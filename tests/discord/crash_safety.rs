@@ -830,7 +830,7 @@ async fn sigkill_during_200_conversations_loses_and_duplicates_nothing() {
                 vec![shown(format!("fl{}", e.id))]
             }
             // Slack's App Home only; never made for Discord. No automation rules here.
-            Action::ShowTickets { .. } | Action::Webhook { .. } => vec![],
+            Action::ShowTickets { .. } | Action::Webhook { .. } | Action::Email { .. } => vec![],
             Action::Post { text, .. } => (0..text.len().div_ceil(2000).max(1))
                 .map(|n| shown(format!("fl{}.{n}", e.id)))
                 .collect(),

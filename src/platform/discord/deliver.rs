@@ -395,6 +395,7 @@ impl Deliver for DiscordDelivery {
             }
             // Delivered by the webhook worker, never handed to Discord.
             Action::Webhook { .. } => Err("a webhook entry reached the Discord worker".into()),
+            Action::Email { .. } => Err("an e-mail entry reached the Discord worker".into()),
         }
     }
 }

@@ -178,6 +178,9 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
         // A named approver (`discord:…`) reads as a mention.
         fields.push(Field::new("Approval", mention_ids(&e(a)), false));
     }
+    if let Some(v) = &card.vendor {
+        fields.push(Field::new("Vendor", e(v), false));
+    }
     fields.push(Field::new(
         "Organisation",
         card.organisation
@@ -345,8 +348,10 @@ pub fn card_buttons(card: &Card) -> Vec<CreateActionRow> {
         .map(|a| {
             let style = match a {
                 CardAction::Claim => ButtonStyle::Primary,
-                CardAction::Unclaim | CardAction::Transfer => ButtonStyle::Secondary,
-                CardAction::Escalate | CardAction::Deny => ButtonStyle::Danger,
+                CardAction::Unclaim | CardAction::Transfer | CardAction::VendorReply => {
+                    ButtonStyle::Secondary
+                }
+                CardAction::Escalate | CardAction::Deny | CardAction::Vendor => ButtonStyle::Danger,
                 CardAction::Resolve | CardAction::Approve => ButtonStyle::Success,
             };
             CreateButton::new(a.id(&card.ticket).encode())

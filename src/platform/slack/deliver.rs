@@ -294,6 +294,7 @@ impl Deliver for SlackDelivery {
                 .map(|()| None),
             // Delivered by the webhook worker, never handed to Slack.
             Action::Webhook { .. } => Err("a webhook entry reached the Slack worker".into()),
+            Action::Email { .. } => Err("an e-mail entry reached the Slack worker".into()),
         }
     }
 }

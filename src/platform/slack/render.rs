@@ -304,6 +304,9 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
     if let Some(a) = &card.approval {
         long.push(("Approval", mrkdwn(a), false));
     }
+    if let Some(v) = &card.vendor {
+        long.push(("Vendor", escape(v), false));
+    }
     if let Some(n) = &card.l3_note {
         long.push(("L3 note", escape(n), false));
     }
@@ -360,8 +363,8 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
                     CardAction::Claim | CardAction::Resolve | CardAction::Approve => {
                         Some("primary")
                     }
-                    CardAction::Escalate | CardAction::Deny => Some("danger"),
-                    CardAction::Unclaim | CardAction::Transfer => None,
+                    CardAction::Escalate | CardAction::Deny | CardAction::Vendor => Some("danger"),
+                    CardAction::Unclaim | CardAction::Transfer | CardAction::VendorReply => None,
                 };
                 button(a.label(), &a.id(&card.ticket).encode(), &card.ticket, style)
             })
