@@ -173,11 +173,8 @@ impl Cx<'_> {
         // Tiers L4/L5: `escalate` from L3 leaves the desk when vendors are configured above it.
         let to_vendor = match &command {
             AgentCommand::EscalateVendor { vendor, note, .. } => Some((vendor.as_deref(), note)),
-            AgentCommand::EscalateL3 { note, .. }
-                if before.tier >= Tier::L3 && desk.config.vendors_next(before.tier) =>
-            {
-                Some((None, note))
-            }
+            // From L3 up `escalate` means the next tier out (or says there is none).
+            AgentCommand::EscalateL3 { note, .. } if before.tier >= Tier::L3 => Some((None, note)),
             _ => None,
         };
         if let Some((named, note)) = to_vendor {

@@ -310,7 +310,7 @@ impl Card {
         // From L3 up, the next tier may be outside: a vendor, the manufacturer.
         if vendors_next && t.tier >= crate::tickets::Tier::L3 {
             actions.push(CardAction::Vendor);
-        } else if !t.tier.is_external() {
+        } else if t.tier < crate::tickets::Tier::L3 {
             actions.push(CardAction::Escalate);
         }
         if t.vendor_case().is_some() {
