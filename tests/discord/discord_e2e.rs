@@ -1307,3 +1307,106 @@ async fn story_6_terminal_agents_reach_a_discord_user_through_the_outbox() {
     assert_eq!(ticket(&store, &id).rating, Some(5));
     bot.stop().await;
 }
+
+/// An L3 agent by Discord role.
+fn carol() -> Person {
+    Person::user(CAROL, "carol").with_roles(&[L3_ROLE])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn story_9_an_l3_agent_sends_the_case_to_a_vendor_from_the_card() {
+    let mock = MockDiscord::start().await;
+    let store = store();
+    let toml = config_toml(&mock)
+        + "\n[[vendors]]\nid = \"acme-net\"\nname = \"ACME Networks\"\ntier = \"L4\"\nemail = \"support@acme-net.example\"\n\n[smtp]\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nfrom = \"help@desk.example\"\n";
+    let bot = Bot::start_with(&mock, store.clone(), 1, parse_config(&toml)).await;
+    let (id, card_mid) = open_vpn_ticket(&mock, &jan(), JAN_DM).await;
+    let network = mock.guild(CH_NETWORK);
+    let card_path = format!("/channels/{CH_NETWORK}/messages/{card_mid}");
+
+    // Carol (L3) claims and escalates to engineering with the card's form.
+    let press = mock.component_press(network, &carol(), &format!("fl:claim:{id}"), card_mid);
+    inject_then(&mock, press.clone(), |r| r.is("PATCH", &card_path)).await;
+    let press = mock.component_press(network, &carol(), &format!("fl:escalate:{id}"), card_mid);
+    let form = inject_then(&mock, press.clone(), callback_of(&press)).await;
+    assert_eq!(modal_inputs(&form), ["note"], "{form}");
+    let submit = mock.modal_submit(
+        network,
+        &carol(),
+        &format!("fl:escalate-form:{id}"),
+        &[("note", "gateway drops IPsec rekeys")],
+    );
+    let l3_card = inject_then(&mock, submit, post_in(CH_L3)).await;
+    let l3_mid = card_message_id(&mock, &l3_card, &id);
+    // At L3 the way up leads outside the desk.
+    assert_eq!(
+        labels(&l3_card),
+        ["Claim", "Transfer", "Escalate to vendor", "Resolve"],
+        "{l3_card}"
+    );
+    let l3 = mock.guild(CH_L3);
+    let l3_path = format!("/channels/{CH_L3}/messages/{l3_mid}");
+    let press = mock.component_press(l3, &carol(), &format!("fl:claim:{id}"), l3_mid);
+    inject_then(&mock, press.clone(), |r| r.is("PATCH", &l3_path)).await;
+
+    // "Escalate to vendor": a form for which vendor and the note.
+    let press = mock.component_press(l3, &carol(), &format!("fl:vendor:{id}"), l3_mid);
+    let form = inject_then(&mock, press.clone(), callback_of(&press)).await;
+    assert_eq!(
+        form.body["data"]["custom_id"],
+        json!(format!("fl:vendor-form:{id}")),
+        "{form}"
+    );
+    assert_eq!(modal_inputs(&form), ["vendor", "note"], "{form}");
+    let edits_before = mock
+        .requests()
+        .iter()
+        .filter(|r| r.is("PATCH", &l3_path))
+        .count();
+    let submit = mock.modal_submit(
+        l3,
+        &carol(),
+        &format!("fl:vendor-form:{id}"),
+        &[
+            ("vendor", ""),
+            ("note", "Please check the gateway firmware."),
+        ],
+    );
+    let told = inject_then(&mock, submit, |r| {
+        post_in(JAN_DM)(r) && r.content().contains("needs help from")
+    })
+    .await;
+    assert_eq!(
+        told.content(),
+        format!(
+            "Ticket {id} needs help from ACME Networks: we have sent them the case and carol stays on it with you. We will let you know what they say."
+        ),
+        "{told}"
+    );
+    let card = nth(&mock, |r| r.is("PATCH", &l3_path), edits_before + 1).await;
+    // (Discord shows the address as written; the zero-width space keeps `@` from mentioning.)
+    assert_eq!(
+        field(&card, "Vendor").replace('\u{200b}', ""),
+        "ACME Networks (L4, e-mail to support@acme-net.example), no case number yet; no reply yet",
+        "{card}"
+    );
+    assert_eq!(
+        labels(&card),
+        ["Unclaim", "Transfer", "Vendor reply", "Resolve"],
+        "{card}"
+    );
+    let t = ticket(&store, &id);
+    assert_eq!(t.tier, frontline::tickets::Tier::L4);
+    assert_eq!(t.vendors[0].by, format!("discord:{CAROL}"));
+    // The case waits in the outbox for `frontline run`'s mail worker.
+    let mail = store
+        .outbox(&frontline::store::OutboxFilter {
+            pending: true,
+            platform: Some(frontline::tickets::Platform::Email),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(mock.unexpected().is_empty(), "{}", dump(&mock.unexpected()));
+    bot.stop().await;
+}
