@@ -36,7 +36,7 @@ fn without_a_platform_section_run_says_what_to_add() {
     let (code, err) = run(&[], &[]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("no [discord], [slack] or [automations.webhooks] section"),
+        err.contains("no [discord], [slack], [automations.webhooks] or [smtp] section"),
         "{err}"
     );
 }

@@ -922,7 +922,7 @@ fn a_top_level_setting_under_a_section_is_pointed_out() {
         "[[queues]]\nid = \"l3-engineering\"\ntier = \"L3\"\nl3_queue = \"l3-engineering\"\n";
     let (err, file) = start_with(text);
     let want = format!(
-        "error: invalid configuration: {file}:4: queues[0].l3_queue: unknown field `l3_queue`, expected one of `id`, `tier`, `platform`, `channel`, `calendar`: top-level settings go before the first [section] (this line is inside [[queues]])\n"
+        "error: invalid configuration: {file}:4: queues[0].l3_queue: unknown field `l3_queue`, expected one of `id`, `tier`, `platform`, `channel`, `calendar`, `on_duty`: top-level settings go before the first [section] (this line is inside [[queues]])\n"
     );
     assert_eq!(err, want);
 }
