@@ -113,9 +113,12 @@ impl Cx<'_> {
         let Some(first) = tips.first(&cal, self.now) else {
             return Ok(());
         };
-        // A pending tip stands unless the schedule moved past it (fewer days between tips).
+        // A pending tip stands unless the schedule moved past it (fewer days between tips): it
+        // may be one period after the next slot (the tip at that slot was fired ahead, by
+        // `timers fire --until`), never later. Counted from the slot, not from now: after the
+        // day's slot has passed, "a period from now" ends before the tip after tomorrow's.
         let horizon = cal
-            .next_at(self.now, tips.at_minute, tips.every_days)
+            .next_at(first, tips.at_minute, tips.every_days)
             .unwrap_or(first);
         if let Some(p) = &pending
             && p.due_ms <= horizon

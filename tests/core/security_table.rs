@@ -317,6 +317,28 @@ fn security_tips_rotate_once_per_firing() {
     assert!(tips[0].contains(r#""tip":0"#) && tips[1].contains(r#""tip":1"#));
 }
 
+/// A tip fired ahead of time (`timers fire --until` the next slot) is re-armed a period later,
+/// and the desk scheduling again (at the next `frontline run` or `timers` command) leaves it
+/// there: after the day's slot has passed, "one period from now" ends before it, which once
+/// put the timer back on the slot just fired, where `timers fire` found it again.
+#[test]
+fn a_tip_fired_ahead_stays_re_armed_when_the_desk_schedules_again() {
+    let d = tips_desk(
+        "[security]\ntips_channel = { platform = \"local\", channel = \"security-news\" }\ntips_every_days = 7\ntips_at = \"09:00\"\n",
+    );
+    // Saturday 10:00 UTC: today's 09:00 has passed, the next slot is Sunday's.
+    let now = at("2026-11-28T10:00:00Z");
+    d.process(Incoming::plain(Event::Schedule), now).unwrap();
+    let t = tip_timer(&d).expect("armed");
+    assert_eq!(t.due_ms, at("2026-11-29T09:00:00Z"));
+    assert_eq!(fire(&d, &t, t.due_ms).len(), 1);
+    let next = tip_timer(&d).expect("re-armed");
+    assert_eq!(next.due_ms, at("2026-12-06T09:00:00Z"));
+    d.process(Incoming::plain(Event::Schedule), now + 60_000)
+        .unwrap();
+    assert_eq!(tip_timer(&d), Some(next));
+}
+
 /// Tips off: a pending timer is removed when the desk schedules, and one that fires anyway posts
 /// nothing and is not set again.
 #[test]

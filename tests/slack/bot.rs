@@ -219,6 +219,10 @@ impl Bot {
             .output()
             .await
             .expect("frontline runs");
+        // A command that printed nothing says why (its error), for the assertion's message.
+        if out.stdout.is_empty() {
+            return String::from_utf8_lossy(&out.stderr).into_owned();
+        }
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
