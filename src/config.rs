@@ -16,6 +16,7 @@ use crate::tickets::{Platform, Tier, UserRef};
 
 mod read;
 pub mod security;
+pub mod visits;
 
 /// `[approvals]`: requests of these intents wait for an approver before anyone may claim them.
 #[derive(Debug, Clone, PartialEq)]
@@ -365,6 +366,7 @@ struct ConfigFile {
     #[serde(default)]
     automations: read::automations::AutomationsFile,
     approvals: Option<Spanned<read::approvals::ApprovalsFile>>,
+    visits: Option<Spanned<read::visits::VisitsFile>>,
     discord: Option<Spanned<DiscordSettings>>,
     slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
@@ -406,6 +408,8 @@ pub struct Config {
     pub webhooks: BTreeMap<String, Webhook>,
     /// Which requests need an approver's yes, and who gives it (`[approvals]`).
     pub approvals: ApprovalSettings,
+    /// When confirmed visits are reminded (`[visits]`).
+    pub visits: visits::VisitSettings,
     pub discord: Option<DiscordSettings>,
     pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
@@ -511,6 +515,7 @@ impl Config {
             rules: r.automations.rules,
             webhooks: r.automations.webhooks,
             approvals: r.approvals,
+            visits: r.visits,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
             support: f.support,

@@ -52,6 +52,8 @@ fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
         AgentCommand::Note { .. } => format!("{}: internal note added (not sent to {who}).", t.id),
         // Said by `approvals.rs`, which decides these.
         AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => String::new(),
+        // Said by `visits.rs`.
+        AgentCommand::Visit { .. } | AgentCommand::CancelVisit { .. } => String::new(),
     }
 }
 
@@ -242,6 +244,9 @@ impl Cx<'_> {
             AgentCommand::Note { text, .. } => Change::InternalNote { text: text.clone() },
             // Decided above, before the agent check.
             AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => return Ok(()),
+            AgentCommand::Visit { .. } | AgentCommand::CancelVisit { .. } => {
+                return self.visit_command(by, &agent, &shown, &before, &command);
+            }
         };
         let t = match self.change(&before, Actor::Agent(name.clone()), change) {
             Ok(t) => t,
@@ -333,7 +338,10 @@ impl Cx<'_> {
             AgentCommand::Unclaim { .. }
             | AgentCommand::TransferToAgent { .. }
             | AgentCommand::LogTime { .. } => self.card_update(&t)?,
-            AgentCommand::Approve { .. } | AgentCommand::Deny { .. } => {}
+            AgentCommand::Approve { .. }
+            | AgentCommand::Deny { .. }
+            | AgentCommand::Visit { .. }
+            | AgentCommand::CancelVisit { .. } => {}
         }
         Ok(())
     }

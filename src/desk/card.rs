@@ -94,6 +94,10 @@ pub struct Card {
     /// needed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<String>,
+    /// The ticket's visit or remote session in words (`confirmed: Tue 2026-12-01 14:00
+    /// Europe/Warsaw, remote session, technician bob`), when one was proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit: Option<String>,
     /// The SLA clocks when the card was drawn (business hours of the ticket's calendar).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<CardClock>,
@@ -248,6 +252,7 @@ impl Card {
             notes: t.notes.clone(),
             previous: cx.previous.clone(),
             approval: t.approval.as_ref().map(super::approvals::card_line),
+            visit: t.visit.as_ref().map(super::visits::card_line),
             clocks: cx
                 .clocks
                 .iter()
@@ -290,12 +295,17 @@ impl Card {
         } else {
             CardAction::Claim
         };
-        vec![
+        let mut actions = vec![
             claim,
             CardAction::Transfer,
             CardAction::Escalate,
             CardAction::Resolve,
-        ]
+        ];
+        // The one working on it proposes a visit (Discord takes five buttons to a row).
+        if t.assignee.is_some() {
+            actions.push(CardAction::Visit);
+        }
+        actions
     }
 
     /// The requester's display name (cards built before it was kept show `name (key)`).
@@ -363,6 +373,9 @@ impl Card {
         s.push('\n');
         if let Some(a) = &self.approval {
             s.push_str(&format!("approval: {}\n", p(a)));
+        }
+        if let Some(v) = &self.visit {
+            s.push_str(&format!("visit: {}\n", p(v)));
         }
         s.push_str(&format!(
             "priority: {} ({})\nqueue: {}  assignee: {}\n",
@@ -615,6 +628,31 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         Change::ApprovalRequested { approver, .. } => format!("approval requested of {approver}"),
         Change::Approved { by } => format!("approved by {by}"),
         Change::Denied { by, reason } => format!("denied by {by}: {reason}"),
+        Change::VisitProposed {
+            when_ms,
+            timezone,
+            place,
+            technician,
+            remote,
+            ..
+        } => format!(
+            "visit proposed for {}{}{}",
+            super::visits::when_short(*when_ms, timezone),
+            match (place, remote) {
+                (_, true) => ", remote".to_string(),
+                (Some(p), _) => format!(" at {p}"),
+                (None, _) => String::new(),
+            },
+            technician
+                .as_deref()
+                .map(|t| format!(", technician {t}"))
+                .unwrap_or_default()
+        ),
+        Change::VisitConfirmed => "visit confirmed".into(),
+        Change::VisitAnotherTime { wish } if wish.is_empty() => "another time asked".into(),
+        Change::VisitAnotherTime { wish } => format!("another time asked: {wish}"),
+        Change::VisitCancelled { reason } if reason.is_empty() => "visit cancelled".into(),
+        Change::VisitCancelled { reason } => format!("visit cancelled: {reason}"),
     };
     format!(
         "{}  {}  {}",

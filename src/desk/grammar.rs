@@ -31,6 +31,12 @@ pub enum ActionId {
     /// Deny opens a form for the reason.
     Deny(String),
     DenyForm(String),
+    /// The requester's answers to a proposed visit: the ticket and the proposal's event.
+    VisitConfirm(String, u32),
+    VisitAnother(String, u32),
+    /// A card's Propose visit button, which opens [`ActionId::VisitForm`].
+    Visit(String),
+    VisitForm(String),
 }
 
 impl ActionId {
@@ -57,6 +63,10 @@ impl ActionId {
             ActionId::Approve(t) => format!("fl:approve:{t}"),
             ActionId::Deny(t) => format!("fl:deny:{t}"),
             ActionId::DenyForm(t) => format!("fl:deny-form:{t}"),
+            ActionId::VisitConfirm(t, p) => format!("fl:visit-ok:{t}:{p}"),
+            ActionId::VisitAnother(t, p) => format!("fl:visit-other:{t}:{p}"),
+            ActionId::Visit(t) => format!("fl:visit:{t}"),
+            ActionId::VisitForm(t) => format!("fl:visit-form:{t}"),
         }
     }
 
@@ -69,6 +79,7 @@ impl ActionId {
                 | ActionId::EscalateForm(_)
                 | ActionId::TransferForm(_)
                 | ActionId::DenyForm(_)
+                | ActionId::VisitForm(_)
         )
     }
 
@@ -87,6 +98,21 @@ impl ActionId {
                 .ok()
                 .filter(|k| (1..=5).contains(k) && k.to_string() == n)
                 .map(ActionId::Rate);
+        }
+        // `visit-ok:T-1000:7`: a ticket and the proposal's event number.
+        for (prefix, ok) in [("visit-ok:", true), ("visit-other:", false)] {
+            if let Some(tp) = rest.strip_prefix(prefix) {
+                let (t, p) = tp.split_once(':')?;
+                let proposal = p.parse::<u32>().ok().filter(|k| k.to_string() == p)?;
+                if !is_ticket_id(t) {
+                    return None;
+                }
+                return Some(if ok {
+                    ActionId::VisitConfirm(t.to_string(), proposal)
+                } else {
+                    ActionId::VisitAnother(t.to_string(), proposal)
+                });
+            }
         }
         let (verb, ticket) = match rest.split_once(':') {
             Some((v, t)) => (v, Some(t)),
@@ -113,6 +139,8 @@ impl ActionId {
             ("approve", Some(t)) => ActionId::Approve(t),
             ("deny", Some(t)) => ActionId::Deny(t),
             ("deny-form", Some(t)) => ActionId::DenyForm(t),
+            ("visit", Some(t)) => ActionId::Visit(t),
+            ("visit-form", Some(t)) => ActionId::VisitForm(t),
             _ => return None,
         })
     }
@@ -133,6 +161,14 @@ impl ActionId {
             ActionId::Claim(t) => Pressed::Agent(AgentCommand::Claim { ticket: t.clone() }),
             ActionId::Unclaim(t) => Pressed::Agent(AgentCommand::Unclaim { ticket: t.clone() }),
             ActionId::Approve(t) => Pressed::Agent(AgentCommand::Approve { ticket: t.clone() }),
+            ActionId::VisitConfirm(t, p) => Pressed::Choice(Choice::VisitConfirm {
+                ticket: ticket_number(t)?,
+                proposal: *p,
+            }),
+            ActionId::VisitAnother(t, p) => Pressed::Choice(Choice::VisitAnotherTime {
+                ticket: ticket_number(t)?,
+                proposal: *p,
+            }),
             _ => return None,
         })
     }
@@ -165,6 +201,23 @@ impl ActionId {
                 title: format!("Deny {t}"),
                 fields: vec![field("reason", "Reason (the requester is told)", true)],
             },
+            ActionId::Visit(t) => Form {
+                id: ActionId::VisitForm(t.clone()),
+                title: format!("Visit for {t}"),
+                fields: vec![
+                    field("when", "When (YYYY-MM-DD HH:MM, tomorrow 9:30)", false),
+                    field(
+                        "place",
+                        "Where (empty or \"remote\": a remote session)",
+                        false,
+                    ),
+                    field(
+                        "technician",
+                        "Technician (an agent's name; optional)",
+                        false,
+                    ),
+                ],
+            },
             _ => return None,
         })
     }
@@ -196,6 +249,26 @@ impl ActionId {
                     reason: reason.to_string(),
                 }),
             },
+            ActionId::VisitForm(ticket) => {
+                let when = field("when").trim().to_string();
+                let place = field("place").trim().to_string();
+                let technician = field("technician")
+                    .trim()
+                    .trim_start_matches('@')
+                    .to_string();
+                if when.is_empty() {
+                    Err("Say when: YYYY-MM-DD HH:MM, or tomorrow 9:30.".into())
+                } else {
+                    let remote = place.is_empty() || place.eq_ignore_ascii_case("remote");
+                    Ok(AgentCommand::Visit {
+                        ticket: ticket.clone(),
+                        when,
+                        place: (!remote).then_some(place),
+                        technician: (!technician.is_empty()).then_some(technician),
+                        remote,
+                    })
+                }
+            }
             _ => return None,
         })
     }
@@ -260,6 +333,11 @@ fn transfer(ticket: String, target: &str) -> Result<AgentCommand, String> {
     }
 }
 
+/// `T-1042` → 1042.
+fn ticket_number(t: &str) -> Option<u64> {
+    t.strip_prefix("T-")?.parse().ok()
+}
+
 /// `T-` and 1 to 19 digits.
 pub fn is_ticket_id(s: &str) -> bool {
     s.strip_prefix("T-")
@@ -279,6 +357,8 @@ pub enum CardAction {
     Approve,
     /// ... or no (a form for the reason).
     Deny,
+    /// Propose a visit or remote session (a form: when, where, who).
+    Visit,
 }
 
 impl CardAction {
@@ -291,6 +371,7 @@ impl CardAction {
             CardAction::Resolve => "Resolve",
             CardAction::Approve => "Approve",
             CardAction::Deny => "Deny",
+            CardAction::Visit => "Propose visit",
         }
     }
 
@@ -304,6 +385,7 @@ impl CardAction {
             CardAction::Resolve => ActionId::Resolve(t),
             CardAction::Approve => ActionId::Approve(t),
             CardAction::Deny => ActionId::Deny(t),
+            CardAction::Visit => ActionId::Visit(t),
         }
     }
 }
@@ -328,6 +410,10 @@ impl Choice {
             Choice::Person if pl => "Porozmawiaj z człowiekiem".into(),
             Choice::Person => "Talk to a person".into(),
             Choice::Rate(n) => "★".repeat(n.clamp(1, 5) as usize),
+            Choice::VisitConfirm { .. } if pl => "Potwierdzam".into(),
+            Choice::VisitConfirm { .. } => "Confirm".into(),
+            Choice::VisitAnotherTime { .. } if pl => "Inny termin".into(),
+            Choice::VisitAnotherTime { .. } => "Another time".into(),
         }
     }
 
@@ -342,6 +428,12 @@ impl Choice {
             Choice::Pick(n) => ActionId::Pick(n),
             Choice::Person => ActionId::Person,
             Choice::Rate(n) => ActionId::Rate(n),
+            Choice::VisitConfirm { ticket, proposal } => {
+                ActionId::VisitConfirm(format!("T-{ticket}"), proposal)
+            }
+            Choice::VisitAnotherTime { ticket, proposal } => {
+                ActionId::VisitAnother(format!("T-{ticket}"), proposal)
+            }
         }
     }
 }
@@ -349,7 +441,8 @@ impl Choice {
 /// Agent commands as typed in a terminal or chat: `claim T-1042`, `reply T-1042 text`,
 /// `resolve T-1042 15 note`, `escalate T-1042 note`, `transfer T-1042 @bob|queue`, `log T-1042 30`,
 /// `unclaim T-1042`, `ask T-1042 text`, `reopen T-1042 reason`, `note T-1042 text` (internal:
-/// agents only), `approve T-1042`, `deny T-1042 reason` (the approver).
+/// agents only), `approve T-1042`, `deny T-1042 reason` (the approver), `visit T-1042 2026-12-01
+/// 14:00 [remote | at PLACE] [by TECHNICIAN]`, `visit T-1042 cancel [reason]`.
 pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
     let mut parts = line.trim().splitn(3, char::is_whitespace);
     let verb = parts.next().unwrap_or("").to_lowercase();
@@ -418,6 +511,7 @@ pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
             ticket,
             reason: need_text("a reason for the requester: `deny T-1042 REASON`")?,
         },
+        "visit" => super::visits::parse_visit(ticket, &rest)?,
         other => return Err(format!("unknown command `{other}`")),
     })
 }
@@ -435,6 +529,10 @@ mod tests {
             ActionId::Approve("T-7".into()),
             ActionId::Deny("T-7".into()),
             ActionId::DenyForm("T-7".into()),
+            ActionId::VisitConfirm("T-7".into(), 12),
+            ActionId::VisitAnother("T-7".into(), 0),
+            ActionId::Visit("T-7".into()),
+            ActionId::VisitForm("T-7".into()),
             ActionId::TicketForm,
         ] {
             assert_eq!(ActionId::decode(&id.encode()), Some(id));
@@ -453,6 +551,12 @@ mod tests {
             "fl:approve",
             "fl:approve:1000",
             "fl:deny-form:T-x",
+            "fl:visit-ok:T-7",
+            "fl:visit-ok:T-7:",
+            "fl:visit-ok:T-7:x",
+            "fl:visit-ok:T-7:07",
+            "fl:visit-ok:7:1",
+            "fl:visit-other:T-7:1:2",
         ] {
             assert_eq!(ActionId::decode(forged), None, "{forged}");
         }

@@ -475,6 +475,7 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
         clock: Default::default(),
         tags: vec![],
         approval: None,
+        visit: None,
     };
     (ticket, Actor::User(requester.key()))
 }

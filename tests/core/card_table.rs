@@ -104,6 +104,7 @@ fn vpn_pl() -> Ticket {
         clock: Default::default(),
         tags: vec![],
         approval: None,
+        visit: None,
     }
 }
 

@@ -53,6 +53,7 @@ pub(crate) fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
         clock: Default::default(),
         tags: vec![],
         approval: None,
+        visit: None,
     }
 }
 

@@ -157,6 +157,7 @@ fn draft(number: u64, requester: &str, queue: &str) -> Ticket {
         clock: Default::default(),
         tags: vec![],
         approval: None,
+        visit: None,
     }
 }
 

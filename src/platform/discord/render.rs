@@ -178,6 +178,9 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
         // A named approver (`discord:…`) reads as a mention.
         fields.push(Field::new("Approval", mention_ids(&e(a)), false));
     }
+    if let Some(v) = &card.visit {
+        fields.push(Field::new("Visit", e(v), false));
+    }
     fields.push(Field::new(
         "Organisation",
         card.organisation
@@ -345,7 +348,9 @@ pub fn card_buttons(card: &Card) -> Vec<CreateActionRow> {
         .map(|a| {
             let style = match a {
                 CardAction::Claim => ButtonStyle::Primary,
-                CardAction::Unclaim | CardAction::Transfer => ButtonStyle::Secondary,
+                CardAction::Unclaim | CardAction::Transfer | CardAction::Visit => {
+                    ButtonStyle::Secondary
+                }
                 CardAction::Escalate | CardAction::Deny => ButtonStyle::Danger,
                 CardAction::Resolve | CardAction::Approve => ButtonStyle::Success,
             };

@@ -304,6 +304,9 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
     if let Some(a) = &card.approval {
         long.push(("Approval", mrkdwn(a), false));
     }
+    if let Some(v) = &card.visit {
+        long.push(("Visit", escape(v), false));
+    }
     if let Some(n) = &card.l3_note {
         long.push(("L3 note", escape(n), false));
     }
@@ -361,7 +364,7 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
                         Some("primary")
                     }
                     CardAction::Escalate | CardAction::Deny => Some("danger"),
-                    CardAction::Unclaim | CardAction::Transfer => None,
+                    CardAction::Unclaim | CardAction::Transfer | CardAction::Visit => None,
                 };
                 button(a.label(), &a.id(&card.ticket).encode(), &card.ticket, style)
             })
