@@ -913,7 +913,14 @@ impl Ticket {
             Change::VisitConfirmed | Change::VisitAnotherTime { .. } => {
                 // Answered while proposed; a confirmed time may still be asked to move.
                 let open = self.status.is_open();
-                let Some(v) = self.visit.as_mut().filter(|v| open && v.is_live()) else {
+                // After the Another time button, the time they would like comes in words.
+                let wish_after_button = matches!(change, Change::VisitAnotherTime { .. });
+                let Some(v) = self.visit.as_mut().filter(|v| {
+                    open && (v.is_live()
+                        || (wish_after_button
+                            && v.state == VisitState::AnotherTime
+                            && v.wish.is_none()))
+                }) else {
                     return Err(bad(self, "answered about a visit"));
                 };
                 if let Change::VisitAnotherTime { wish } = change {

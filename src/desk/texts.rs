@@ -321,7 +321,7 @@ pub fn text(language: &str, t: Text) -> &'static str {
         ),
         Text::VisitCancelled => (
             "{what} for {id} on {when} is cancelled{reason}.",
-            "{what} w sprawie {id} ({when}) jest odwołana{reason}.",
+            "{what} w sprawie {id}, {when}, jest odwołana{reason}.",
         ),
         Text::VisitReminder => (
             "Reminder about {id}: {what} on {when}.\n- Where: {where}\n- Who: {who}",

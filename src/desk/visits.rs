@@ -454,6 +454,8 @@ const CONFIRM: &[&str] = &[
     "git",
     "ekstra",
     "pewnie",
+    // "może być": fine by me.
+    "byc",
     "+yes",
 ];
 
@@ -1251,6 +1253,20 @@ impl Cx<'_> {
                 continue;
             }
             let due = v.when_ms.saturating_sub(u64::from(m) * 60_000);
+            // One due now (another timer of the ticket firing at the same instant, a catch-up
+            // after a restart) stays to fire; one for an earlier time of the visit goes.
+            if confirmed
+                && due <= self.now
+                && self
+                    .desk
+                    .store
+                    .timer(&id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|x| x.due_ms == due)
+            {
+                continue;
+            }
             self.turn.timers.push(if confirmed && due > self.now {
                 TimerWrite::Set(Timer {
                     id,

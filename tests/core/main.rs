@@ -17,3 +17,4 @@ mod sla_clocks;
 mod triage_robustness;
 mod triage_table;
 mod triage_understanding;
+mod visits;
