@@ -21,3 +21,4 @@ mod security;
 mod setup;
 mod terminal_safety;
 mod timers;
+mod visits;
