@@ -58,13 +58,16 @@ fn visit_reminders(dir: &Path) -> Vec<(String, String)> {
 fn propose_confirm_remind_and_cancel_from_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let mut config = frontline::config::DEFAULT_CONFIG.replace(
-        "users = [\"local:jan\", \"local:anna\"]",
-        "users = [\"local:jan\", \"local:anna\"]\ncalendar = \"office-pl\"",
-    );
-    config.push_str(
-        "\n[calendars.office-pl]\ntimezone = \"Europe/Warsaw\"\nhours = \"24x7\"\n\n[visits]\nremind_before_minutes = [1440, 60]\n",
-    );
+    let mut config = frontline::config::DEFAULT_CONFIG
+        .replace(
+            "users = [\"local:jan\", \"local:anna\"]",
+            "users = [\"local:jan\", \"local:anna\"]\ncalendar = \"office-pl\"",
+        )
+        .replace(
+            "remind_before_minutes = 60\n",
+            "remind_before_minutes = [1440, 60]\n",
+        );
+    config.push_str("\n[calendars.office-pl]\ntimezone = \"Europe/Warsaw\"\nhours = \"24x7\"\n");
     write(dir, "frontline.toml", &config);
     let said = chat(
         dir,

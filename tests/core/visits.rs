@@ -24,13 +24,16 @@ fn engine() -> Arc<Triage> {
 
 /// The shipped configuration, ACME on Warsaw time, reminders a day and an hour before.
 fn config() -> Config {
-    let mut text = DEFAULT_CONFIG.replace(
-        "users = [\"local:jan\", \"local:anna\"]",
-        "users = [\"local:jan\", \"local:anna\"]\ncalendar = \"office-pl\"",
-    );
-    text.push_str(
-        "\n[calendars.office-pl]\ntimezone = \"Europe/Warsaw\"\nhours = \"24x7\"\n\n[visits]\nremind_before_minutes = [1440, 60]\n",
-    );
+    let mut text = DEFAULT_CONFIG
+        .replace(
+            "users = [\"local:jan\", \"local:anna\"]",
+            "users = [\"local:jan\", \"local:anna\"]\ncalendar = \"office-pl\"",
+        )
+        .replace(
+            "remind_before_minutes = 60\n",
+            "remind_before_minutes = [1440, 60]\n",
+        );
+    text.push_str("\n[calendars.office-pl]\ntimezone = \"Europe/Warsaw\"\nhours = \"24x7\"\n");
     Config::parse(Path::new("visits.toml"), &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -611,4 +614,35 @@ fn with_no_technician_the_reminder_goes_to_the_queue_channel() {
             ),
         ],
     );
+}
+
+#[test]
+fn a_bad_reminder_setting_names_its_file_line_and_field() {
+    for bad in ["[60, -5]", "\"an hour\"", "[60, 99999]"] {
+        let text = DEFAULT_CONFIG.replace(
+            "remind_before_minutes = 60\n",
+            &format!("remind_before_minutes = {bad}\n"),
+        );
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("remind_before_minutes"))
+            .unwrap()
+            + 1;
+        let e = Config::parse(Path::new("visits.toml"), &text)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            e.contains(&format!(
+                "visits.toml:{line}: visits.remind_before_minutes: `"
+            )) && e.contains("is not a number of minutes from 1 to 20160"),
+            "{bad}: {e}"
+        );
+    }
+    // 0 (or an empty list) turns reminders off.
+    let text = DEFAULT_CONFIG.replace(
+        "remind_before_minutes = 60\n",
+        "remind_before_minutes = 0\n",
+    );
+    let c = Config::parse(Path::new("visits.toml"), &text).unwrap();
+    assert!(c.visits.remind_before_minutes.is_empty());
 }

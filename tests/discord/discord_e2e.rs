@@ -345,7 +345,7 @@ pub(crate) fn labels(r: &Recorded) -> Vec<String> {
 }
 
 /// The text inputs of a modal callback, in order.
-fn modal_inputs(r: &Recorded) -> Vec<String> {
+pub(crate) fn modal_inputs(r: &Recorded) -> Vec<String> {
     let mut out = Vec::new();
     for row in r.body["data"]["components"]
         .as_array()
