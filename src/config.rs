@@ -16,6 +16,7 @@ use crate::tickets::{Platform, Tier, UserRef};
 
 mod read;
 pub mod security;
+pub mod visits;
 
 /// `[approvals]`: requests of these intents wait for an approver before anyone may claim them.
 #[derive(Debug, Clone, PartialEq)]
@@ -425,6 +426,7 @@ struct ConfigFile {
     #[serde(default)]
     automations: read::automations::AutomationsFile,
     approvals: Option<Spanned<read::approvals::ApprovalsFile>>,
+    visits: Option<Spanned<read::visits::VisitsFile>>,
     discord: Option<Spanned<DiscordSettings>>,
     slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
@@ -474,6 +476,8 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// Which requests need an approver's yes, and who gives it (`[approvals]`).
     pub approvals: ApprovalSettings,
+    /// When confirmed visits are reminded (`[visits]`).
+    pub visits: visits::VisitSettings,
     pub discord: Option<DiscordSettings>,
     pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
@@ -581,6 +585,7 @@ impl Config {
             vendors: r.vendors,
             smtp: r.smtp,
             approvals: r.approvals,
+            visits: r.visits,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
             support: f.support,

@@ -411,6 +411,40 @@ enum TicketsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Propose a visit or remote session to the requester (they confirm or ask for another
+    /// time), or cancel the ticket's visit with --cancel. Times are read in the ticket's calendar's
+    /// time zone.
+    Visit {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
+        id: String,
+        /// When: RFC 3339 (`2026-12-01T14:00:00+01:00`) or `YYYY-MM-DD HH:MM` in the ticket's
+        /// time zone (`tomorrow 9:30` works too).
+        #[arg(long, required_unless_present = "cancel")]
+        at: Option<String>,
+        /// Where (a room, an address); without it and without --remote: on site, place to agree.
+        #[arg(long, conflicts_with = "remote")]
+        place: Option<String>,
+        /// Who comes (or runs the session): a configured agent's name.
+        #[arg(long)]
+        technician: Option<String>,
+        /// A remote session rather than a visit.
+        #[arg(long)]
+        remote: bool,
+        /// Cancel the ticket's visit instead (the requester and technician are told).
+        #[arg(long, conflicts_with_all = ["at", "place", "technician", "remote"])]
+        cancel: bool,
+        /// With --cancel: why, in words the requester reads.
+        #[arg(long, requires = "cancel")]
+        reason: Option<String>,
+        /// The agent proposing, as configured (default: the ticket's assignee).
+        #[arg(long = "as")]
+        agent: Option<String>,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Resolve a ticket, logging the time spent.
     Resolve {
         #[command(flatten)]
@@ -668,11 +702,36 @@ fn ticket_command(
     json: bool,
     io: &mut Io,
 ) -> Result<i32> {
+    ticket_command_as(args, Some(agent), command, json, io)
+}
+
+/// [`ticket_command`] where the agent may be left out: the ticket's assignee acts.
+fn ticket_command_as(
+    args: &DeskArgs,
+    agent: Option<&str>,
+    command: AgentCommand,
+    json: bool,
+    io: &mut Io,
+) -> Result<i32> {
     let setup = local_setup(args, io)?;
     let store = setup.store()?;
     let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
-    let me = UserRef::local(agent);
     let id = command.ticket();
+    let agent = match agent {
+        Some(a) => a.to_string(),
+        None => match store.ticket(&id)?.and_then(|t| t.assignee) {
+            Some(a) => a,
+            None => {
+                writeln!(
+                    io.err,
+                    "error: {} has no assignee; say who acts with --as AGENT",
+                    terminal::line(&id)
+                )?;
+                return Ok(2);
+            }
+        },
+    };
+    let me = UserRef::local(&agent);
     let processed = desk.process(
         Incoming::plain(Event::Agent {
             by: me.clone(),
@@ -1041,6 +1100,7 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
                 | TicketsCommand::Deny { desk, .. }
                 | TicketsCommand::Vendor { desk, .. }
                 | TicketsCommand::VendorReply { desk, .. }
+                | TicketsCommand::Visit { desk, .. }
                 | TicketsCommand::Resolve { desk, .. },
         }
         | Command::Outbox {
@@ -1768,7 +1828,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                         io,
                         "{}",
                         terminal::json(
-                            &serde_json::json!({"ticket": t, "events": events, "clocks": clocks})
+                            &serde_json::json!({"ticket": t, "events": events, "clocks": clocks, "visit": t.visit})
                         )?
                     );
                 } else {
@@ -1790,6 +1850,34 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 json,
             } => {
                 return ticket_command(&desk, &agent, AgentCommand::Claim { ticket: id }, json, io);
+            }
+            TicketsCommand::Visit {
+                desk,
+                id,
+                at,
+                place,
+                technician,
+                remote,
+                cancel,
+                reason,
+                agent,
+                json,
+            } => {
+                let command = if cancel {
+                    AgentCommand::CancelVisit {
+                        ticket: id,
+                        reason: reason.unwrap_or_default(),
+                    }
+                } else {
+                    AgentCommand::Visit {
+                        ticket: id,
+                        when: at.unwrap_or_default(),
+                        place,
+                        technician,
+                        remote,
+                    }
+                };
+                return ticket_command_as(&desk, agent.as_deref(), command, json, io);
             }
             TicketsCommand::Approve {
                 desk,

@@ -251,6 +251,10 @@ pub struct Ticket {
     /// Escalations outside the desk (tiers L4/L5), oldest first; the last is the current one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vendors: Vec<VendorCase>,
+    /// The latest visit or remote session proposed for it (see `desk/visits.rs`); none until an
+    /// agent proposes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit: Option<Visit>,
 }
 
 /// A ticket's case with a vendor or manufacturer: who, how they were reached, their reference
@@ -281,6 +285,71 @@ impl Ticket {
     /// The vendor case now open, if the ticket is outside the desk.
     pub fn vendor_case(&self) -> Option<&VendorCase> {
         self.vendors.last().filter(|_| self.tier.is_external())
+    }
+}
+
+/// Where a proposed visit (or remote session) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitState {
+    /// Waiting for the requester's answer.
+    Proposed,
+    Confirmed,
+    /// The requester asked for another time: the agent proposes again.
+    AnotherTime,
+    Cancelled,
+    /// The ticket was resolved or closed with the visit confirmed.
+    Done,
+}
+
+impl VisitState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitState::Proposed => "proposed",
+            VisitState::Confirmed => "confirmed",
+            VisitState::AnotherTime => "another_time",
+            VisitState::Cancelled => "cancelled",
+            VisitState::Done => "done",
+        }
+    }
+}
+
+/// A visit or remote session, kept up to date by [`Ticket::apply`] from the `visit_*` changes.
+/// `when` is kept both as an instant and as RFC 3339 in the time zone it was proposed in, so a
+/// reader of the ticket's JSON sees the local time the requester was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    pub state: VisitState,
+    /// RFC 3339 with the offset of `timezone` at that instant.
+    pub when: String,
+    pub when_ms: u64,
+    /// The IANA time zone the time was proposed in (the ticket's calendar's), or `UTC`.
+    pub timezone: String,
+    #[serde(default)]
+    pub place: Option<String>,
+    /// The configured agent who comes (or runs the session); none: whoever the queue sends.
+    #[serde(default)]
+    pub technician: Option<String>,
+    #[serde(default)]
+    pub remote: bool,
+    /// The agent who proposed it.
+    pub proposed_by: String,
+    pub proposed_ms: u64,
+    /// The ticket event that proposed it: the requester's buttons carry it, so a button under an
+    /// earlier proposal cannot confirm a later one.
+    pub proposal: u32,
+    /// What the requester wrote when asking for another time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wish: Option<String>,
+    /// Reminders sent so far (`visit_reminder` firings).
+    #[serde(default)]
+    pub reminders: u32,
+}
+
+impl Visit {
+    /// Waiting for the requester, or agreed: what reminders and answers are about.
+    pub fn is_live(&self) -> bool {
+        matches!(self.state, VisitState::Proposed | VisitState::Confirmed)
     }
 }
 
@@ -492,6 +561,31 @@ pub enum Change {
         by: String,
         reason: String,
     },
+    /// An agent proposed a visit or remote session (again: it replaces the earlier proposal).
+    VisitProposed {
+        /// RFC 3339 in `timezone`.
+        when: String,
+        when_ms: u64,
+        timezone: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        place: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        technician: Option<String>,
+        #[serde(default)]
+        remote: bool,
+    },
+    /// The requester said the proposed time suits them.
+    VisitConfirmed,
+    /// The requester asked for another time, with what they wrote (empty: a button).
+    VisitAnotherTime {
+        #[serde(default)]
+        wish: String,
+    },
+    /// An agent cancelled the visit.
+    VisitCancelled {
+        #[serde(default)]
+        reason: String,
+    },
     /// A durable timer fired (`T-1000:sla_breach:resolution`): what it was and what it was about.
     TimerFired {
         timer: String,
@@ -551,6 +645,8 @@ impl Change {
             Change::Denied { reason, .. } => Some(reason),
             Change::VendorEscalated { note, .. } => Some(note),
             Change::VendorReplied { text, .. } => Some(text),
+            Change::VisitAnotherTime { wish } => Some(wish),
+            Change::VisitCancelled { reason } => Some(reason),
             _ => None,
         }
     }
@@ -585,6 +681,10 @@ impl Change {
             Change::VendorEscalated { .. } => "vendor_escalated",
             Change::VendorReference { .. } => "vendor_reference",
             Change::VendorReplied { .. } => "vendor_replied",
+            Change::VisitProposed { .. } => "visit_proposed",
+            Change::VisitConfirmed => "visit_confirmed",
+            Change::VisitAnotherTime { .. } => "visit_another_time",
+            Change::VisitCancelled { .. } => "visit_cancelled",
         }
     }
 }
@@ -792,6 +892,7 @@ impl Ticket {
                 }
                 self.status = Status::Resolved;
                 self.resolved_ms = Some(now);
+                self.finish_visit();
                 self.minutes_spent += minutes;
                 // Resolving stops every clock; the time until a reopening does not count.
                 self.clock.awaiting_since = None;
@@ -862,6 +963,69 @@ impl Ticket {
                 {
                     a.reminders += 1;
                 }
+                if kind == "visit_reminder"
+                    && let Some(v) = self.visit.as_mut()
+                {
+                    v.reminders += 1;
+                }
+            }
+            Change::VisitProposed {
+                when,
+                when_ms,
+                timezone,
+                place,
+                technician,
+                remote,
+            } => {
+                if !self.status.is_open() {
+                    return Err(bad(self, "given a visit"));
+                }
+                self.visit = Some(Visit {
+                    state: VisitState::Proposed,
+                    when: when.clone(),
+                    when_ms: *when_ms,
+                    timezone: timezone.clone(),
+                    place: place.clone(),
+                    technician: technician.clone(),
+                    remote: *remote,
+                    proposed_by: agent_name.unwrap_or("bot").to_string(),
+                    proposed_ms: now,
+                    proposal: self.event_count,
+                    wish: None,
+                    reminders: 0,
+                });
+            }
+            Change::VisitConfirmed | Change::VisitAnotherTime { .. } => {
+                // Answered while proposed; a confirmed time may still be asked to move.
+                let open = self.status.is_open();
+                // After the Another time button, the time they would like comes in words.
+                let wish_after_button = matches!(change, Change::VisitAnotherTime { .. });
+                let Some(v) = self.visit.as_mut().filter(|v| {
+                    open && (v.is_live()
+                        || (wish_after_button
+                            && v.state == VisitState::AnotherTime
+                            && v.wish.is_none()))
+                }) else {
+                    return Err(bad(self, "answered about a visit"));
+                };
+                if let Change::VisitAnotherTime { wish } = change {
+                    v.state = VisitState::AnotherTime;
+                    v.wish = Some(wish.clone()).filter(|w| !w.trim().is_empty());
+                } else if v.state == VisitState::Proposed {
+                    v.state = VisitState::Confirmed;
+                } else {
+                    return Err(bad(self, "confirmed twice"));
+                }
+            }
+            Change::VisitCancelled { .. } => {
+                let Some(v) = self
+                    .visit
+                    .as_mut()
+                    .filter(|v| v.is_live() || v.state == VisitState::AnotherTime)
+                else {
+                    return Err(bad(self, "without a visit to cancel"));
+                };
+                v.state = VisitState::Cancelled;
             }
             Change::ApprovalRequested {
                 approver,
@@ -982,10 +1146,23 @@ impl Ticket {
                     return Err(bad(self, "closed"));
                 }
                 self.status = Status::Closed;
+                self.finish_visit();
             }
         }
         self.updated_ms = now;
         Ok(())
+    }
+
+    /// Resolving or closing the ticket ends its visit: a confirmed one is done, one still
+    /// waiting for an answer or a new time will not happen.
+    fn finish_visit(&mut self) {
+        if let Some(v) = self.visit.as_mut() {
+            v.state = match v.state {
+                VisitState::Confirmed => VisitState::Done,
+                VisitState::Proposed | VisitState::AnotherTime => VisitState::Cancelled,
+                s => s,
+            };
+        }
     }
 }
 
@@ -1151,6 +1328,7 @@ mod transitions {
             tags: vec![],
             approval: None,
             vendors: vec![],
+            visit: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Durable timers: everything the desk schedules (SLA warnings and breaches, reminders, automatic
-//! closing, approval reminders) is a
+//! closing, approval and visit reminders) is a
 //! [`Timer`] record in the store, written in the same transaction as the ticket change that made
 //! it ([`TimerWrite`] in a turn) and deleted in the transaction of its firing. Ids are
 //! deterministic (`T-1000:sla_breach:resolution`), so scheduling again moves the one timer and
@@ -28,12 +28,15 @@ pub enum TimerKind {
     /// A request still waits for its approver: they are reminded (`[approvals]
     /// remind_after_hours` business hours after the request, and as often again).
     ApprovalReminder,
+    /// A confirmed visit or remote session is near: the requester and the technician are
+    /// reminded (`[visits] remind_before_minutes` before it).
+    VisitReminder,
     /// The next security tip is posted (`[security]`); belongs to no ticket.
     SecurityTip,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 7] = [
+    pub const ALL: [TimerKind; 8] = [
         TimerKind::SlaWarning,
         TimerKind::SlaBreach,
         TimerKind::Reminder,
@@ -41,6 +44,7 @@ impl TimerKind {
         TimerKind::UnclaimedBump,
         TimerKind::Csat,
         TimerKind::ApprovalReminder,
+        TimerKind::VisitReminder,
     ];
 
     pub fn parse(s: &str) -> Option<TimerKind> {
@@ -61,6 +65,7 @@ impl TimerKind {
             TimerKind::UnclaimedBump => "unclaimed_bump",
             TimerKind::Csat => "csat",
             TimerKind::ApprovalReminder => "approval_reminder",
+            TimerKind::VisitReminder => "visit_reminder",
             TimerKind::SecurityTip => "security_tip",
         }
     }

@@ -17,6 +17,7 @@ pub(super) mod automations;
 pub(super) mod calendars;
 pub(super) mod security;
 pub(super) mod vendors;
+pub(super) mod visits;
 
 // The file as written. Text fields are read as strings and checked here rather than by serde, so
 // that one pass reports every mistake (serde stops at the first) and each names its own line.
@@ -308,6 +309,7 @@ pub(super) struct Read {
     pub calendars: BTreeMap<String, crate::clocks::calendar::Calendar>,
     pub automations: automations::Automations,
     pub approvals: ApprovalSettings,
+    pub visits: crate::config::visits::VisitSettings,
     pub security: crate::config::security::SecuritySettings,
     pub vendors: Vec<Vendor>,
     pub smtp: Option<SmtpSettings>,
@@ -339,6 +341,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     let organisations = organisations(&mut c, &f.organisations);
     let platform_roles = platform_roles(&mut c, &f.platform_roles);
     let approvals = approvals::approvals(&mut c, f.approvals.as_ref());
+    let visits = visits::visits(&mut c, f.visits.as_ref());
     // Every calendar named by a queue or an organisation is defined.
     let named = f
         .queues
@@ -409,6 +412,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         calendars,
         automations,
         approvals,
+        visits,
         security,
         vendors,
         smtp,

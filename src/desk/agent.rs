@@ -51,11 +51,13 @@ fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
         ),
         AgentCommand::Reopen { .. } => format!("{} reopened ({}).", t.id, t.status.as_str()),
         AgentCommand::Note { .. } => format!("{}: internal note added (not sent to {who}).", t.id),
-        // Said by `approvals.rs` and `vendors.rs`, which decide these.
+        // Said by `approvals.rs`, `vendors.rs` and `visits.rs`, which decide these.
         AgentCommand::Approve { .. }
         | AgentCommand::Deny { .. }
         | AgentCommand::EscalateVendor { .. }
-        | AgentCommand::VendorReply { .. } => String::new(),
+        | AgentCommand::VendorReply { .. }
+        | AgentCommand::Visit { .. }
+        | AgentCommand::CancelVisit { .. } => String::new(),
     }
 }
 
@@ -286,6 +288,9 @@ impl Cx<'_> {
             | AgentCommand::Deny { .. }
             | AgentCommand::EscalateVendor { .. }
             | AgentCommand::VendorReply { .. } => return Ok(()),
+            AgentCommand::Visit { .. } | AgentCommand::CancelVisit { .. } => {
+                return self.visit_command(by, &agent, &shown, &before, &command);
+            }
         };
         let t = match self.change(&before, Actor::Agent(name.clone()), change) {
             Ok(t) => t,
@@ -380,7 +385,9 @@ impl Cx<'_> {
             AgentCommand::Approve { .. }
             | AgentCommand::Deny { .. }
             | AgentCommand::EscalateVendor { .. }
-            | AgentCommand::VendorReply { .. } => {}
+            | AgentCommand::VendorReply { .. }
+            | AgentCommand::Visit { .. }
+            | AgentCommand::CancelVisit { .. } => {}
         }
         Ok(())
     }

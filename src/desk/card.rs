@@ -98,6 +98,10 @@ pub struct Card {
     /// their latest reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
+    /// The ticket's visit or remote session in words (`confirmed: Tue 2026-12-01 14:00
+    /// Europe/Warsaw, remote session, technician bob`), when one was proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit: Option<String>,
     /// The SLA clocks when the card was drawn (business hours of the ticket's calendar).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<CardClock>,
@@ -264,6 +268,7 @@ impl Card {
                     .collect::<Vec<_>>()
                     .join("\n")
             }),
+            visit: t.visit.as_ref().map(super::visits::card_line),
             clocks: cx
                 .clocks
                 .iter()
@@ -317,6 +322,10 @@ impl Card {
             actions.push(CardAction::VendorReply);
         }
         actions.push(CardAction::Resolve);
+        // The one working on it proposes a visit (Discord takes five buttons to a row).
+        if t.assignee.is_some() {
+            actions.push(CardAction::Visit);
+        }
         actions
     }
 
@@ -390,6 +399,9 @@ impl Card {
             for case in v.lines() {
                 s.push_str(&format!("vendor: {}\n", p(case)));
             }
+        }
+        if let Some(v) = &self.visit {
+            s.push_str(&format!("visit: {}\n", p(v)));
         }
         s.push_str(&format!(
             "priority: {} ({})\nqueue: {}  assignee: {}\n",
@@ -653,6 +665,31 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
             format!("{vendor}'s case number: {reference}")
         }
         Change::VendorReplied { vendor, text } => format!("{vendor} replied: {text}"),
+        Change::VisitProposed {
+            when_ms,
+            timezone,
+            place,
+            technician,
+            remote,
+            ..
+        } => format!(
+            "visit proposed for {}{}{}",
+            super::visits::when_short(*when_ms, timezone),
+            match (place, remote) {
+                (_, true) => ", remote".to_string(),
+                (Some(p), _) => format!(" at {p}"),
+                (None, _) => String::new(),
+            },
+            technician
+                .as_deref()
+                .map(|t| format!(", technician {t}"))
+                .unwrap_or_default()
+        ),
+        Change::VisitConfirmed => "visit confirmed".into(),
+        Change::VisitAnotherTime { wish } if wish.is_empty() => "another time asked".into(),
+        Change::VisitAnotherTime { wish } => format!("another time asked: {wish}"),
+        Change::VisitCancelled { reason } if reason.is_empty() => "visit cancelled".into(),
+        Change::VisitCancelled { reason } => format!("visit cancelled: {reason}"),
     };
     format!(
         "{}  {}  {}",

@@ -24,6 +24,16 @@ pub enum Choice {
     /// A rating of the help on a resolved ticket, 1 (worst) to 5 (best): the buttons under the
     /// question; typing the number does the same.
     Rate(u8),
+    /// The requester's answer to a proposed visit: the ticket's number and the event that
+    /// proposed it (a button under an earlier proposal answers nothing).
+    VisitConfirm {
+        ticket: u64,
+        proposal: u32,
+    },
+    VisitAnotherTime {
+        ticket: u64,
+        proposal: u32,
+    },
 }
 
 /// What an agent asks the desk to do.
@@ -95,6 +105,21 @@ pub enum AgentCommand {
         reference: Option<String>,
         text: String,
     },
+    /// Propose a visit or remote session to the requester. `when` is as typed (`2026-12-01
+    /// 14:00`, `tomorrow 9:30`, RFC 3339): the desk reads it in the ticket's calendar's time
+    /// zone at the instant it handles the command.
+    Visit {
+        ticket: String,
+        when: String,
+        place: Option<String>,
+        technician: Option<String>,
+        remote: bool,
+    },
+    /// Call off the ticket's visit; the requester (and technician) are told.
+    CancelVisit {
+        ticket: String,
+        reason: String,
+    },
 }
 
 impl AgentCommand {
@@ -115,7 +140,9 @@ impl AgentCommand {
             | AgentCommand::Approve { ticket }
             | AgentCommand::Deny { ticket, .. }
             | AgentCommand::EscalateVendor { ticket, .. }
-            | AgentCommand::VendorReply { ticket, .. } => ticket.trim().to_uppercase(),
+            | AgentCommand::VendorReply { ticket, .. }
+            | AgentCommand::Visit { ticket, .. }
+            | AgentCommand::CancelVisit { ticket, .. } => ticket.trim().to_uppercase(),
         }
     }
 }

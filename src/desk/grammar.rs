@@ -37,6 +37,12 @@ pub enum ActionId {
     /// Attach a vendor's reply or case number: a form.
     VendorReply(String),
     VendorReplyForm(String),
+    /// The requester's answers to a proposed visit: the ticket and the proposal's event.
+    VisitConfirm(String, u32),
+    VisitAnother(String, u32),
+    /// A card's Propose visit button, which opens [`ActionId::VisitForm`].
+    Visit(String),
+    VisitForm(String),
 }
 
 impl ActionId {
@@ -67,6 +73,10 @@ impl ActionId {
             ActionId::VendorForm(t) => format!("fl:vendor-form:{t}"),
             ActionId::VendorReply(t) => format!("fl:vendor-reply:{t}"),
             ActionId::VendorReplyForm(t) => format!("fl:vendor-reply-form:{t}"),
+            ActionId::VisitConfirm(t, p) => format!("fl:visit-ok:{t}:{p}"),
+            ActionId::VisitAnother(t, p) => format!("fl:visit-other:{t}:{p}"),
+            ActionId::Visit(t) => format!("fl:visit:{t}"),
+            ActionId::VisitForm(t) => format!("fl:visit-form:{t}"),
         }
     }
 
@@ -81,6 +91,7 @@ impl ActionId {
                 | ActionId::DenyForm(_)
                 | ActionId::VendorForm(_)
                 | ActionId::VendorReplyForm(_)
+                | ActionId::VisitForm(_)
         )
     }
 
@@ -99,6 +110,21 @@ impl ActionId {
                 .ok()
                 .filter(|k| (1..=5).contains(k) && k.to_string() == n)
                 .map(ActionId::Rate);
+        }
+        // `visit-ok:T-1000:7`: a ticket and the proposal's event number.
+        for (prefix, ok) in [("visit-ok:", true), ("visit-other:", false)] {
+            if let Some(tp) = rest.strip_prefix(prefix) {
+                let (t, p) = tp.split_once(':')?;
+                let proposal = p.parse::<u32>().ok().filter(|k| k.to_string() == p)?;
+                if !is_ticket_id(t) {
+                    return None;
+                }
+                return Some(if ok {
+                    ActionId::VisitConfirm(t.to_string(), proposal)
+                } else {
+                    ActionId::VisitAnother(t.to_string(), proposal)
+                });
+            }
         }
         let (verb, ticket) = match rest.split_once(':') {
             Some((v, t)) => (v, Some(t)),
@@ -129,6 +155,8 @@ impl ActionId {
             ("vendor-form", Some(t)) => ActionId::VendorForm(t),
             ("vendor-reply", Some(t)) => ActionId::VendorReply(t),
             ("vendor-reply-form", Some(t)) => ActionId::VendorReplyForm(t),
+            ("visit", Some(t)) => ActionId::Visit(t),
+            ("visit-form", Some(t)) => ActionId::VisitForm(t),
             _ => return None,
         })
     }
@@ -149,6 +177,14 @@ impl ActionId {
             ActionId::Claim(t) => Pressed::Agent(AgentCommand::Claim { ticket: t.clone() }),
             ActionId::Unclaim(t) => Pressed::Agent(AgentCommand::Unclaim { ticket: t.clone() }),
             ActionId::Approve(t) => Pressed::Agent(AgentCommand::Approve { ticket: t.clone() }),
+            ActionId::VisitConfirm(t, p) => Pressed::Choice(Choice::VisitConfirm {
+                ticket: ticket_number(t)?,
+                proposal: *p,
+            }),
+            ActionId::VisitAnother(t, p) => Pressed::Choice(Choice::VisitAnotherTime {
+                ticket: ticket_number(t)?,
+                proposal: *p,
+            }),
             _ => return None,
         })
     }
@@ -195,6 +231,23 @@ impl ActionId {
                 fields: vec![
                     field("reference", "Their case number", false),
                     field("text", "Their reply", true),
+                ],
+            },
+            ActionId::Visit(t) => Form {
+                id: ActionId::VisitForm(t.clone()),
+                title: format!("Visit for {t}"),
+                fields: vec![
+                    field("when", "When (YYYY-MM-DD HH:MM, tomorrow 9:30)", false),
+                    field(
+                        "place",
+                        "Where (empty or \"remote\": a remote session)",
+                        false,
+                    ),
+                    field(
+                        "technician",
+                        "Technician (an agent's name; optional)",
+                        false,
+                    ),
                 ],
             },
             _ => return None,
@@ -246,6 +299,26 @@ impl ActionId {
                         ticket: ticket.clone(),
                         reference: Some(reference).filter(|r| !r.is_empty()),
                         text,
+                    })
+                }
+            }
+            ActionId::VisitForm(ticket) => {
+                let when = field("when").trim().to_string();
+                let place = field("place").trim().to_string();
+                let technician = field("technician")
+                    .trim()
+                    .trim_start_matches('@')
+                    .to_string();
+                if when.is_empty() {
+                    Err("Say when: YYYY-MM-DD HH:MM, or tomorrow 9:30.".into())
+                } else {
+                    let remote = place.is_empty() || place.eq_ignore_ascii_case("remote");
+                    Ok(AgentCommand::Visit {
+                        ticket: ticket.clone(),
+                        when,
+                        place: (!remote).then_some(place),
+                        technician: (!technician.is_empty()).then_some(technician),
+                        remote,
                     })
                 }
             }
@@ -313,6 +386,11 @@ fn transfer(ticket: String, target: &str) -> Result<AgentCommand, String> {
     }
 }
 
+/// `T-1042` → 1042.
+fn ticket_number(t: &str) -> Option<u64> {
+    t.strip_prefix("T-")?.parse().ok()
+}
+
 /// `T-` and 1 to 19 digits.
 pub fn is_ticket_id(s: &str) -> bool {
     s.strip_prefix("T-")
@@ -336,6 +414,8 @@ pub enum CardAction {
     Vendor,
     /// While a vendor has the case: attach their reply or case number (a form).
     VendorReply,
+    /// Propose a visit or remote session (a form: when, where, who).
+    Visit,
 }
 
 impl CardAction {
@@ -350,6 +430,7 @@ impl CardAction {
             CardAction::Deny => "Deny",
             CardAction::Vendor => "Escalate to vendor",
             CardAction::VendorReply => "Vendor reply",
+            CardAction::Visit => "Propose visit",
         }
     }
 
@@ -365,6 +446,7 @@ impl CardAction {
             CardAction::Deny => ActionId::Deny(t),
             CardAction::Vendor => ActionId::Vendor(t),
             CardAction::VendorReply => ActionId::VendorReply(t),
+            CardAction::Visit => ActionId::Visit(t),
         }
     }
 }
@@ -389,6 +471,10 @@ impl Choice {
             Choice::Person if pl => "Porozmawiaj z człowiekiem".into(),
             Choice::Person => "Talk to a person".into(),
             Choice::Rate(n) => "★".repeat(n.clamp(1, 5) as usize),
+            Choice::VisitConfirm { .. } if pl => "Potwierdzam".into(),
+            Choice::VisitConfirm { .. } => "Confirm".into(),
+            Choice::VisitAnotherTime { .. } if pl => "Inny termin".into(),
+            Choice::VisitAnotherTime { .. } => "Another time".into(),
         }
     }
 
@@ -403,6 +489,12 @@ impl Choice {
             Choice::Pick(n) => ActionId::Pick(n),
             Choice::Person => ActionId::Person,
             Choice::Rate(n) => ActionId::Rate(n),
+            Choice::VisitConfirm { ticket, proposal } => {
+                ActionId::VisitConfirm(format!("T-{ticket}"), proposal)
+            }
+            Choice::VisitAnotherTime { ticket, proposal } => {
+                ActionId::VisitAnother(format!("T-{ticket}"), proposal)
+            }
         }
     }
 }
@@ -412,7 +504,8 @@ impl Choice {
 /// `unclaim T-1042`, `ask T-1042 text`, `reopen T-1042 reason`, `note T-1042 text` (internal:
 /// agents only), `approve T-1042`, `deny T-1042 reason` (the approver), `vendor T-1042 acme note`
 /// (to a vendor, L4/L5), `vendor-ref T-1042 CASE-77` and `vendor-reply T-1042 text` (what the
-/// vendor said).
+/// vendor said), `visit T-1042 2026-12-01 14:00 [remote | at PLACE] [by TECHNICIAN]`, `visit
+/// T-1042 cancel [reason]`.
 pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
     let mut parts = line.trim().splitn(3, char::is_whitespace);
     let verb = parts.next().unwrap_or("").to_lowercase();
@@ -507,6 +600,7 @@ pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
             reference: None,
             text: need_text("what they replied: `vendor-reply T-1042 TEXT`")?,
         },
+        "visit" => super::visits::parse_visit(ticket, &rest)?,
         other => return Err(format!("unknown command `{other}`")),
     })
 }
@@ -524,6 +618,10 @@ mod tests {
             ActionId::Approve("T-7".into()),
             ActionId::Deny("T-7".into()),
             ActionId::DenyForm("T-7".into()),
+            ActionId::VisitConfirm("T-7".into(), 12),
+            ActionId::VisitAnother("T-7".into(), 0),
+            ActionId::Visit("T-7".into()),
+            ActionId::VisitForm("T-7".into()),
             ActionId::TicketForm,
         ] {
             assert_eq!(ActionId::decode(&id.encode()), Some(id));
@@ -542,6 +640,12 @@ mod tests {
             "fl:approve",
             "fl:approve:1000",
             "fl:deny-form:T-x",
+            "fl:visit-ok:T-7",
+            "fl:visit-ok:T-7:",
+            "fl:visit-ok:T-7:x",
+            "fl:visit-ok:T-7:07",
+            "fl:visit-ok:7:1",
+            "fl:visit-other:T-7:1:2",
         ] {
             assert_eq!(ActionId::decode(forged), None, "{forged}");
         }

@@ -9,6 +9,7 @@
 //! - `user.rs`: a user's conversation (FAQ, follow-up questions, tickets, CSAT);
 //! - `agent.rs`: agent commands and who may do them;
 //! - `approvals.rs`: requests that wait for an approver's decision before L2 work starts;
+//! - `visits.rs`: visits and remote sessions proposed, answered, reminded;
 //! - `grammar.rs`: button and form ids, forms, labels and the typed command grammar;
 //! - `turn.rs`, `log.rs`: the unit of commit and the event log's records;
 //! - `card.rs`, `conversation.rs`, `redact.rs`, `texts.rs`: the pieces those use.
@@ -29,6 +30,7 @@ mod timers;
 pub mod turn;
 mod user;
 mod vendors;
+pub mod visits;
 pub mod words;
 
 use std::sync::{Arc, Mutex};

@@ -70,6 +70,16 @@ pub enum Text {
     ApprovalNeeded,
     ApprovalGranted,
     ApprovalDenied,
+    VisitProposed,
+    VisitConfirmed,
+    VisitWillRemind,
+    VisitAnotherTimeAsk,
+    VisitAnotherTimeNoted,
+    VisitCancelled,
+    VisitReminder,
+    VisitNotYours,
+    VisitStale,
+    VisitAlreadyConfirmed,
 }
 
 pub fn text(language: &str, t: Text) -> &'static str {
@@ -299,6 +309,46 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::OneUserOutage => (
             "Sorry it isn't working for you; I'm passing this to a technician.",
             "Przykro mi, że to u Ciebie nie działa; przekazuję sprawę technikowi.",
+        ),
+        Text::VisitProposed => (
+            "{agent} proposes {what} for your ticket {id}:\n- When: {when}\n- Where: {where}\n- Who: {who}\nDoes this time suit you? Confirm, or tell me when would suit you better.",
+            "{agent} proponuje {what} w sprawie zgłoszenia {id}:\n- Kiedy: {when}\n- Gdzie: {where}\n- Kto: {who}\nCzy ten termin Ci pasuje? Potwierdź albo napisz, kiedy będzie Ci wygodniej.",
+        ),
+        Text::VisitConfirmed => (
+            "Confirmed: {what} for {id} on {when}.{remind}",
+            "Potwierdzone: {what} w sprawie {id}, {when}.{remind}",
+        ),
+        Text::VisitWillRemind => (
+            "I'll remind you before it.",
+            "Przypomnę Ci o tym wcześniej.",
+        ),
+        Text::VisitAnotherTimeAsk => (
+            "OK, this time doesn't suit you: {agent} will propose another one. When would suit you? Write it here and I'll pass it on.",
+            "Dobrze, ten termin Ci nie pasuje: {agent} zaproponuje inny. Kiedy będzie Ci wygodnie? Napisz tutaj, a przekażę.",
+        ),
+        Text::VisitAnotherTimeNoted => (
+            "OK, I've passed it on (\"{wish}\"): {agent} will propose another time.",
+            "Dobrze, przekazuję (\"{wish}\"): {agent} zaproponuje inny termin.",
+        ),
+        Text::VisitCancelled => (
+            "{what} for {id} on {when} is cancelled{reason}.",
+            "{what} w sprawie {id}, {when}, jest odwołana{reason}.",
+        ),
+        Text::VisitReminder => (
+            "Reminder about {id}: {what} on {when}.\n- Where: {where}\n- Who: {who}",
+            "Przypomnienie o {id}: {what}, {when}.\n- Gdzie: {where}\n- Kto: {who}",
+        ),
+        Text::VisitNotYours => (
+            "That button is for the person the visit is for; nothing changed.",
+            "Ten przycisk jest dla osoby, której dotyczy wizyta; nic nie zostało zmienione.",
+        ),
+        Text::VisitStale => (
+            "That proposal for {id} is no longer open (now: {latest}); nothing changed.",
+            "Ta propozycja dla {id} jest już nieaktualna (teraz: {latest}); nic nie zostało zmienione.",
+        ),
+        Text::VisitAlreadyConfirmed => (
+            "You've already confirmed {id} for {when}.",
+            "Termin dla {id} jest już potwierdzony: {when}.",
         ),
         Text::HowCanIHelp => (
             "OK. Tell me what you need help with.",

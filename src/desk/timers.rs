@@ -75,6 +75,7 @@ impl Cx<'_> {
             }
             self.schedule_automations(&t);
             self.schedule_approval(&t);
+            self.schedule_visit(&t);
         }
     }
 
@@ -193,6 +194,7 @@ impl Cx<'_> {
             TimerKind::UnclaimedBump => self.unclaimed_bump(&timer, &t),
             TimerKind::Csat => self.csat_reminder(&timer, &t),
             TimerKind::ApprovalReminder => self.approval_reminder(&timer, &t),
+            TimerKind::VisitReminder => self.visit_reminder(&timer, &t),
             // Handled above: it has no ticket.
             TimerKind::SecurityTip => Ok(()),
         }

@@ -125,7 +125,7 @@ impl Cx<'_> {
         Ok(c)
     }
 
-    fn language_or_default(&self, c: &Conversation) -> String {
+    pub(super) fn language_or_default(&self, c: &Conversation) -> String {
         if c.language.is_empty() {
             self.desk.triage.pack().default_language.clone()
         } else {
@@ -199,6 +199,8 @@ impl Cx<'_> {
                         c.step = step;
                     }
                 }
+                // An answer to a proposed visit (visits.rs); anything else goes on as usual.
+                None if self.visit_words(user, &mut c, &said)? => c.step = step,
                 None if !matches!(step, Step::Idle) && is_cancel(&said) => {
                     self.say(user, &c, Text::Cancelled, &[]);
                     self.acknowledged(user, "question cancelled");
@@ -320,6 +322,11 @@ impl Cx<'_> {
                 self.show_article(user, c, &id);
             }
             (_, Choice::Person) => self.human(user, c, None)?,
+            // Answers to a proposed visit stand apart from what the conversation asked.
+            (step, choice @ (Choice::VisitConfirm { .. } | Choice::VisitAnotherTime { .. })) => {
+                c.step = step;
+                self.visit_choice(user, c, choice)?;
+            }
             (step, Choice::Rate(n)) => match self.finished_focus(user, c)? {
                 Some(t) if t.status == Status::Resolved && t.rating.is_none() => {
                     c.step = step;
@@ -1182,7 +1189,7 @@ impl Cx<'_> {
     }
 
     /// The user's tickets, newest first.
-    fn my_tickets(&self, user: &UserRef) -> Result<Vec<Ticket>, DeskError> {
+    pub(super) fn my_tickets(&self, user: &UserRef) -> Result<Vec<Ticket>, DeskError> {
         let mut mine = self.desk.store.list(&crate::store::Filter {
             requester: Some(user.key()),
             ..Default::default()
@@ -1862,6 +1869,7 @@ impl Cx<'_> {
             tags: vec![],
             approval: None,
             vendors: vec![],
+            visit: None,
         };
         let t = self.open(t, Actor::User(user.key()));
         c.ticket = Some(t.id.clone());

@@ -324,7 +324,7 @@ impl Local {
         let role = self.config.agent(&me).map(|a| format!("{:?}", a.role));
         writeln!(
             out,
-            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), approve ID, deny ID REASON, vendor ID VENDOR NOTE, vendor-ref ID CASE, vendor-reply ID TEXT, quit",
+            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), approve ID, deny ID REASON, vendor ID VENDOR NOTE, vendor-ref ID CASE, vendor-reply ID TEXT, visit ID WHEN [remote | at PLACE] [by TECHNICIAN], visit ID cancel [REASON], quit",
             terminal::line(name),
             role.as_deref()
                 .unwrap_or("not an agent: actions will be refused")

@@ -476,6 +476,7 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
         tags: vec![],
         approval: None,
         vendors: vec![],
+        visit: None,
     };
     (ticket, Actor::User(requester.key()))
 }

@@ -22,3 +22,4 @@ mod setup;
 mod terminal_safety;
 mod timers;
 mod vendors;
+mod visits;

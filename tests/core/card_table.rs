@@ -105,6 +105,7 @@ fn vpn_pl() -> Ticket {
         tags: vec![],
         approval: None,
         vendors: vec![],
+        visit: None,
     }
 }
 

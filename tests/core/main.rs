@@ -18,3 +18,4 @@ mod triage_robustness;
 mod triage_table;
 mod triage_understanding;
 mod vendor_tiers;
+mod visits;

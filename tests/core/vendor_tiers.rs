@@ -277,7 +277,8 @@ fn a_case_climbs_from_the_bot_to_the_manufacturer() {
             "Transfer",
             "Escalate to vendor",
             "Vendor reply",
-            "Resolve"
+            "Resolve",
+            "Propose visit"
         ]
     );
     assert_eq!(
@@ -345,7 +346,16 @@ fn a_case_climbs_from_the_bot_to_the_manufacturer() {
     assert_eq!(s.ticket().tier, Tier::L5);
     // Both cases on the card, oldest first.
     let (_, actions, vendor) = said.cards.last().unwrap();
-    assert_eq!(actions, &["Unclaim", "Transfer", "Vendor reply", "Resolve"]);
+    assert_eq!(
+        actions,
+        &[
+            "Unclaim",
+            "Transfer",
+            "Vendor reply",
+            "Resolve",
+            "Propose visit"
+        ]
+    );
     assert_eq!(vendor.as_deref().unwrap().lines().count(), 2);
 
     // Nothing above L5.

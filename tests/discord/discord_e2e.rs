@@ -345,7 +345,7 @@ pub(crate) fn labels(r: &Recorded) -> Vec<String> {
 }
 
 /// The text inputs of a modal callback, in order.
-fn modal_inputs(r: &Recorded) -> Vec<String> {
+pub(crate) fn modal_inputs(r: &Recorded) -> Vec<String> {
     let mut out = Vec::new();
     for row in r.body["data"]["components"]
         .as_array()
@@ -1392,7 +1392,13 @@ async fn story_9_an_l3_agent_sends_the_case_to_a_vendor_from_the_card() {
     );
     assert_eq!(
         labels(&card),
-        ["Unclaim", "Transfer", "Vendor reply", "Resolve"],
+        [
+            "Unclaim",
+            "Transfer",
+            "Vendor reply",
+            "Resolve",
+            "Propose visit"
+        ],
         "{card}"
     );
     let t = ticket(&store, &id);

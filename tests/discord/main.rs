@@ -16,3 +16,4 @@ mod discord_mock_smoke;
 mod disk_full;
 mod fail_fast;
 mod observability;
+mod visits;

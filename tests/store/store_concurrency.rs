@@ -54,6 +54,7 @@ pub(crate) fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
         tags: vec![],
         approval: None,
         vendors: vec![],
+        visit: None,
     }
 }
 

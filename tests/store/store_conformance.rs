@@ -158,6 +158,7 @@ fn draft(number: u64, requester: &str, queue: &str) -> Ticket {
         tags: vec![],
         approval: None,
         vendors: vec![],
+        visit: None,
     }
 }
 

@@ -181,6 +181,9 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
     if let Some(v) = &card.vendor {
         fields.push(Field::new("Vendor", e(v), false));
     }
+    if let Some(v) = &card.visit {
+        fields.push(Field::new("Visit", e(v), false));
+    }
     fields.push(Field::new(
         "Organisation",
         card.organisation
@@ -342,15 +345,16 @@ pub fn card_buttons(card: &Card) -> Vec<CreateActionRow> {
     if card.actions.is_empty() {
         return vec![];
     }
-    let buttons = card
+    let buttons: Vec<CreateButton> = card
         .actions
         .iter()
         .map(|a| {
             let style = match a {
                 CardAction::Claim => ButtonStyle::Primary,
-                CardAction::Unclaim | CardAction::Transfer | CardAction::VendorReply => {
-                    ButtonStyle::Secondary
-                }
+                CardAction::Unclaim
+                | CardAction::Transfer
+                | CardAction::VendorReply
+                | CardAction::Visit => ButtonStyle::Secondary,
                 CardAction::Escalate | CardAction::Deny | CardAction::Vendor => ButtonStyle::Danger,
                 CardAction::Resolve | CardAction::Approve => ButtonStyle::Success,
             };
@@ -359,7 +363,11 @@ pub fn card_buttons(card: &Card) -> Vec<CreateActionRow> {
                 .style(style)
         })
         .collect();
-    vec![CreateActionRow::Buttons(buttons)]
+    // Discord takes five buttons to a row (a card at L4 with a visit has six).
+    buttons
+        .chunks(5)
+        .map(|row| CreateActionRow::Buttons(row.to_vec()))
+        .collect()
 }
 
 /// Approve / Deny under an approver's request (Deny opens the reason form).

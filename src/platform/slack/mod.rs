@@ -592,7 +592,7 @@ impl Ingress {
             // Said in the form, next to its fields; nothing recorded.
             let errors: serde_json::Map<String, Value> = values
                 .keys()
-                .filter(|k| matches!(k.as_str(), "minutes" | "reason"))
+                .filter(|k| matches!(k.as_str(), "minutes" | "reason" | "when"))
                 .map(|k| (k.clone(), Value::String(problem.clone())))
                 .collect();
             return Ack::Json(serde_json::json!({ "response_action": "errors", "errors": errors }));

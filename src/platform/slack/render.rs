@@ -307,6 +307,9 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
     if let Some(v) = &card.vendor {
         long.push(("Vendor", escape(v), false));
     }
+    if let Some(v) = &card.visit {
+        long.push(("Visit", escape(v), false));
+    }
     if let Some(n) = &card.l3_note {
         long.push(("L3 note", escape(n), false));
     }
@@ -364,7 +367,10 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
                         Some("primary")
                     }
                     CardAction::Escalate | CardAction::Deny | CardAction::Vendor => Some("danger"),
-                    CardAction::Unclaim | CardAction::Transfer | CardAction::VendorReply => None,
+                    CardAction::Unclaim
+                    | CardAction::Transfer
+                    | CardAction::VendorReply
+                    | CardAction::Visit => None,
                 };
                 button(a.label(), &a.id(&card.ticket).encode(), &card.ticket, style)
             })
