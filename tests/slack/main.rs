@@ -16,3 +16,4 @@ mod mock_slack_smoke;
 mod native;
 mod phishing;
 mod story;
+mod visits;
