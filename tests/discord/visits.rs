@@ -32,10 +32,7 @@ async fn a_visit_proposed_from_the_card_is_confirmed_with_jans_button_and_nobody
             ),
         ],
     );
-    let told = inject_then(&mock, submit.clone(), |r| {
-        post_in(JAN_DM)(r) && r.content().contains("T-")
-    })
-    .await;
+    let told = inject_then(&mock, submit.clone(), followup_of(&mock, &submit)).await;
     let id = ticket_id_in(told.content());
     let card = nth(&mock, post_in(CH_WORKPLACE), 1).await;
     let mid = card_message_id(&mock, &card, &id);

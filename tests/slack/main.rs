@@ -17,3 +17,4 @@ mod native;
 mod phishing;
 mod story;
 mod vendors;
+mod visits;
