@@ -9,7 +9,8 @@
 //! - `user.rs`: a user's conversation (FAQ, follow-up questions, tickets, CSAT);
 //! - `agent.rs`: agent commands and who may do them;
 //! - `approvals.rs`: requests that wait for an approver's decision before L2 work starts;
-//! - `visits.rs`: visits and remote sessions proposed, answered, reminded;
+//! - `visits.rs`: visits and remote sessions proposed, answered, reminded (`visit_words.rs`: what
+//!   they read and say);
 //! - `grammar.rs`: button and form ids, forms, labels and the typed command grammar;
 //! - `turn.rs`, `log.rs`: the unit of commit and the event log's records;
 //! - `card.rs`, `conversation.rs`, `redact.rs`, `texts.rs`: the pieces those use.
@@ -30,6 +31,7 @@ mod timers;
 pub mod turn;
 mod user;
 mod vendors;
+mod visit_words;
 pub mod visits;
 pub mod words;
 
