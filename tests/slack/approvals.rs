@@ -7,8 +7,8 @@
 use serde_json::Value;
 
 use crate::bot::{Bot, LIMIT, config};
-use crate::mock_slack::{MockSlack, payloads};
-use crate::story::{ok, post_with, posted_in};
+use crate::mock_slack::MockSlack;
+use crate::story::{ok, post_with, posted_in, ticket_by_form};
 
 const ALICE: &str = "U0ALICE";
 const DANA: &str = "U0DANA";
@@ -27,25 +27,14 @@ async fn the_approver_denies_with_a_reason_in_the_form_and_the_requester_is_told
     let dm = mock.dm_channel_of(ALICE);
 
     // Alice asks for a monitor with /ticket.
-    let command = payloads::slash_command("/ticket", "", ALICE, &dm, &mock.fresh_trigger());
-    ok(bot.client.command_json(&command).await).await;
-    mock.wait_for(|c| c.method == "views.open" && c.ok(), LIMIT)
-        .await
-        .unwrap_or_else(|e| panic!("no ticket form: {e:?}\n{}", bot.log()));
-    let view = mock.last_view().expect("the ticket form");
-    let submit = mock.submit_view(
+    ticket_by_form(
+        &mock,
+        &bot,
         ALICE,
-        view["id"].as_str().unwrap(),
-        &[
-            ("subject", "subject", "I need a new monitor for my desk"),
-            (
-                "description",
-                "description",
-                "two 27 inch monitors for design work",
-            ),
-        ],
-    );
-    ok(bot.client.interactive(&submit).await).await;
+        "I need a new monitor for my desk",
+        "two 27 inch monitors for design work",
+    )
+    .await;
     let told = post_with(&mock, &dm, "needs approval by", &bot).await;
     assert!(
         told.text().contains(

@@ -32,6 +32,34 @@ pub(crate) async fn post_with(mock: &MockSlack, channel: &str, needle: &str, bot
         .unwrap_or_else(|e| panic!("{e:?}\n{}", bot.log()))
 }
 
+/// `user` opens a ticket with `/ticket` in their DM: the form opens, they fill in the subject
+/// and description and submit it.
+pub(crate) async fn ticket_by_form(
+    mock: &MockSlack,
+    bot: &Bot,
+    user: &str,
+    subject: &str,
+    description: &str,
+) {
+    let dm = mock.dm_channel_of(user);
+    let before = mock.calls_to("views.open").len();
+    let command = payloads::slash_command("/ticket", "", user, &dm, &mock.fresh_trigger());
+    ok(bot.client.command_json(&command).await).await;
+    mock.wait_for_n(|c| c.method == "views.open" && c.ok(), before + 1, LIMIT)
+        .await
+        .unwrap_or_else(|e| panic!("no ticket form: {e:?}\n{}", bot.log()));
+    let view = mock.last_view().expect("the ticket form");
+    let submit = mock.submit_view(
+        user,
+        view["id"].as_str().unwrap(),
+        &[
+            ("subject", "subject", subject),
+            ("description", "description", description),
+        ],
+    );
+    ok(bot.client.interactive(&submit).await).await;
+}
+
 pub(crate) async fn ok(response: reqwest::Response) {
     assert_eq!(
         response.status().as_u16(),

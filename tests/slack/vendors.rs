@@ -7,8 +7,8 @@
 use serde_json::Value;
 
 use crate::bot::{Bot, LIMIT, config};
-use crate::mock_slack::{Call, MockSlack, payloads};
-use crate::story::{ok, post_with};
+use crate::mock_slack::{Call, MockSlack};
+use crate::story::{ok, post_with, ticket_by_form};
 
 const ALICE: &str = "U0ALICE";
 const CAROL: &str = "U0CAROL";
@@ -59,25 +59,14 @@ async fn an_l3_agent_sends_the_case_to_the_vendor_from_the_card() {
     let bot = Bot::start(&config).await;
     let dm = mock.dm_channel_of(ALICE);
 
-    let command = payloads::slash_command("/ticket", "", ALICE, &dm, &mock.fresh_trigger());
-    ok(bot.client.command_json(&command).await).await;
-    mock.wait_for(|c| c.method == "views.open" && c.ok(), LIMIT)
-        .await
-        .unwrap_or_else(|e| panic!("no ticket form: {e:?}\n{}", bot.log()));
-    let view = mock.last_view().expect("the ticket form");
-    let submit = mock.submit_view(
+    ticket_by_form(
+        &mock,
+        &bot,
         ALICE,
-        view["id"].as_str().unwrap(),
-        &[
-            (
-                "subject",
-                "subject",
-                "Laptop screen flickers with green lines",
-            ),
-            ("description", "description", "since this morning"),
-        ],
-    );
-    ok(bot.client.interactive(&submit).await).await;
+        "Laptop screen flickers with green lines",
+        "since this morning",
+    )
+    .await;
     let l2 = mock
         .wait_for(
             |c| {

@@ -7,8 +7,8 @@
 use serde_json::Value;
 
 use crate::bot::{AGENT, Bot, LIMIT, config};
-use crate::mock_slack::{MockSlack, payloads};
-use crate::story::{ok, post_with};
+use crate::mock_slack::MockSlack;
+use crate::story::{ok, post_with, ticket_by_form};
 
 const ALICE: &str = "U0ALICE";
 const MALLORY: &str = "U0MALLORY";
@@ -22,25 +22,14 @@ async fn a_visit_from_the_card_form_and_alices_another_time() {
     let bot = Bot::start(&config(&mock)).await;
     let dm = mock.dm_channel_of(ALICE);
 
-    let command = payloads::slash_command("/ticket", "", ALICE, &dm, &mock.fresh_trigger());
-    ok(bot.client.command_json(&command).await).await;
-    mock.wait_for(|c| c.method == "views.open" && c.ok(), LIMIT)
-        .await
-        .unwrap_or_else(|e| panic!("no ticket form: {e:?}\n{}", bot.log()));
-    let view = mock.last_view().expect("the ticket form");
-    let submit = mock.submit_view(
+    ticket_by_form(
+        &mock,
+        &bot,
         ALICE,
-        view["id"].as_str().unwrap(),
-        &[
-            (
-                "subject",
-                "subject",
-                "my laptop screen is flickering and goes black",
-            ),
-            ("description", "description", "since this morning"),
-        ],
-    );
-    ok(bot.client.interactive(&submit).await).await;
+        "my laptop screen is flickering and goes black",
+        "since this morning",
+    )
+    .await;
     let card = post_with(&mock, CH_WORKPLACE, "T-1000", &bot).await;
     let card_ts = card.ts().unwrap().to_string();
 
