@@ -427,6 +427,8 @@ struct ConfigFile {
     automations: read::automations::AutomationsFile,
     approvals: Option<Spanned<read::approvals::ApprovalsFile>>,
     visits: Option<Spanned<read::visits::VisitsFile>>,
+    pricing: Option<Spanned<read::contracts::PricingFile>>,
+    contracts: Option<Spanned<read::contracts::ContractsFile>>,
     discord: Option<Spanned<DiscordSettings>>,
     slack: Option<Spanned<SlackSettings>>,
     #[serde(default)]
@@ -478,6 +480,10 @@ pub struct Config {
     pub approvals: ApprovalSettings,
     /// When confirmed visits are reminded (`[visits]`).
     pub visits: visits::VisitSettings,
+    /// The price list (`[pricing]`).
+    pub pricing: crate::contracts::Pricing,
+    /// Balance alerts and expiry warnings (`[contracts]`).
+    pub contracts: crate::contracts::Settings,
     pub discord: Option<DiscordSettings>,
     pub slack: Option<SlackSettings>,
     pub support: SupportSettings,
@@ -586,6 +592,8 @@ impl Config {
             smtp: r.smtp,
             approvals: r.approvals,
             visits: r.visits,
+            pricing: r.pricing,
+            contracts: r.contracts,
             discord: f.discord.map(Spanned::into_inner),
             slack: f.slack.map(Spanned::into_inner),
             support: f.support,

@@ -9,6 +9,7 @@
 
 pub mod clocks;
 pub mod config;
+pub mod contracts;
 pub mod desk;
 pub mod pack;
 pub mod platform;

@@ -1977,6 +1977,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     &desk,
                     &agent,
                     AgentCommand::Resolve {
+                        activity: Default::default(),
                         ticket: id,
                         note,
                         minutes,

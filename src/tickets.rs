@@ -52,6 +52,18 @@ impl std::fmt::Display for Platform {
     }
 }
 
+fn is_remote(a: &crate::contracts::Activity) -> bool {
+    *a == crate::contracts::Activity::Remote
+}
+
+fn billable() -> bool {
+    true
+}
+
+fn is_billable(b: &bool) -> bool {
+    *b
+}
+
 /// A platform-neutral reference to a person: where they are and who they are there. Identity is
 /// `{platform, id}`; the name is only for display.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -512,8 +524,23 @@ pub enum Change {
     Resolved {
         note: String,
         minutes: u32,
+        /// What the minutes were spent on.
+        #[serde(default, skip_serializing_if = "is_remote")]
+        activity: crate::contracts::Activity,
     },
     TimeLogged {
+        minutes: u32,
+        #[serde(default, skip_serializing_if = "is_remote")]
+        activity: crate::contracts::Activity,
+        /// Whether the organisation is charged for it.
+        #[serde(default = "billable", skip_serializing_if = "is_billable")]
+        billable: bool,
+    },
+    /// A time entry taken back (logged by mistake): its minutes leave the ticket and return to
+    /// the contracts it was charged to.
+    TimeRefunded {
+        /// The organisation's ledger entry refunded.
+        entry: u64,
         minutes: u32,
     },
     Reopened {
@@ -664,6 +691,7 @@ impl Change {
             Change::UserReplied { .. } => "user_replied",
             Change::Resolved { .. } => "resolved",
             Change::TimeLogged { .. } => "time_logged",
+            Change::TimeRefunded { .. } => "time_refunded",
             Change::Reopened { .. } => "reopened",
             Change::Rated { .. } => "rated",
             Change::Closed => "closed",
@@ -899,9 +927,13 @@ impl Ticket {
                 self.clock.unclaimed(None);
                 self.clock.pause(now);
             }
-            Change::TimeLogged { minutes } => {
+            Change::TimeLogged { minutes, .. } => {
                 must_be_assignee(self)?;
                 self.minutes_spent += minutes;
+            }
+            Change::TimeRefunded { minutes, .. } => {
+                must_be_assignee(self)?;
+                self.minutes_spent = self.minutes_spent.saturating_sub(*minutes);
             }
             Change::Reopened { .. } => {
                 if self.status.is_open() {
@@ -1272,12 +1304,17 @@ mod transitions {
     }
     fn resolve() -> Change {
         Change::Resolved {
+            activity: Default::default(),
             note: "profile re-added".into(),
             minutes: 15,
         }
     }
     fn log_time() -> Change {
-        Change::TimeLogged { minutes: 5 }
+        Change::TimeLogged {
+            minutes: 5,
+            activity: Default::default(),
+            billable: true,
+        }
     }
     fn reopen() -> Change {
         Change::Reopened {

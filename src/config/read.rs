@@ -15,6 +15,7 @@ use crate::pack::{key_at, line_of, names_a_value};
 pub(super) mod approvals;
 pub(super) mod automations;
 pub(super) mod calendars;
+pub(super) mod contracts;
 pub(super) mod security;
 pub(super) mod vendors;
 pub(super) mod visits;
@@ -310,6 +311,8 @@ pub(super) struct Read {
     pub automations: automations::Automations,
     pub approvals: ApprovalSettings,
     pub visits: crate::config::visits::VisitSettings,
+    pub pricing: crate::contracts::Pricing,
+    pub contracts: crate::contracts::Settings,
     pub security: crate::config::security::SecuritySettings,
     pub vendors: Vec<Vendor>,
     pub smtp: Option<SmtpSettings>,
@@ -342,6 +345,8 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     let platform_roles = platform_roles(&mut c, &f.platform_roles);
     let approvals = approvals::approvals(&mut c, f.approvals.as_ref());
     let visits = visits::visits(&mut c, f.visits.as_ref());
+    let pricing = contracts::pricing(&mut c, f.pricing.as_ref());
+    let contract_settings = contracts::settings(&mut c, f.contracts.as_ref());
     // Every calendar named by a queue or an organisation is defined.
     let named = f
         .queues
@@ -413,6 +418,8 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         automations,
         approvals,
         visits,
+        pricing,
+        contracts: contract_settings,
         security,
         vendors,
         smtp,

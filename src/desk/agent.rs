@@ -50,6 +50,7 @@ fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
             t.id, t.minutes_spent
         ),
         AgentCommand::Reopen { .. } => format!("{} reopened ({}).", t.id, t.status.as_str()),
+        AgentCommand::RefundTime { .. } => String::new(),
         AgentCommand::Note { .. } => format!("{}: internal note added (not sent to {who}).", t.id),
         // Said by `approvals.rs`, `vendors.rs` and `visits.rs`, which decide these.
         AgentCommand::Approve { .. }
@@ -198,6 +199,34 @@ impl Cx<'_> {
             self.notify(by, said);
             return Ok(());
         }
+        if let AgentCommand::RefundTime { entry, .. } = &command {
+            let said = match self.refund_check(&before, *entry)? {
+                Err(s) => s,
+                Ok(e) => {
+                    let change = Change::TimeRefunded {
+                        entry: *entry,
+                        minutes: u32::try_from(e.minutes.max(0)).unwrap_or(0),
+                    };
+                    match self.change(&before, Actor::Agent(name.clone()), change) {
+                        Ok(t) => {
+                            let said = self.refund_time(&t, &name, &e)?;
+                            self.card_update(&t)?;
+                            said
+                        }
+                        Err(e) => e.to_string(),
+                    }
+                }
+            };
+            self.notify(by, said);
+            return Ok(());
+        }
+        if let AgentCommand::Resolve { minutes, .. } = &command
+            && let Some(why) = self.time_required(&before, *minutes)?
+        {
+            self.notify(by, why);
+            self.acknowledged(by, "resolve refused: time entry required");
+            return Ok(());
+        }
         if let AgentCommand::VendorReply {
             reference, text, ..
         } = &command
@@ -274,17 +303,33 @@ impl Cx<'_> {
                 tier: Tier::L3,
                 note: Some(note.clone()),
             },
-            AgentCommand::Resolve { note, minutes, .. } => Change::Resolved {
+            AgentCommand::Resolve {
+                note,
+                minutes,
+                activity,
+                ..
+            } => Change::Resolved {
+                activity: *activity,
                 note: note.clone(),
                 minutes: *minutes,
             },
-            AgentCommand::LogTime { minutes, .. } => Change::TimeLogged { minutes: *minutes },
+            AgentCommand::LogTime {
+                minutes,
+                activity,
+                billable,
+                ..
+            } => Change::TimeLogged {
+                minutes: *minutes,
+                activity: *activity,
+                billable: *billable,
+            },
             AgentCommand::Reopen { reason, .. } => Change::Reopened {
                 reason: reason.clone(),
             },
             AgentCommand::Note { text, .. } => Change::InternalNote { text: text.clone() },
             // Decided above.
             AgentCommand::Approve { .. }
+            | AgentCommand::RefundTime { .. }
             | AgentCommand::Deny { .. }
             | AgentCommand::EscalateVendor { .. }
             | AgentCommand::VendorReply { .. } => return Ok(()),
@@ -308,8 +353,19 @@ impl Cx<'_> {
         };
         let mut c = c;
         c.language = lang.clone();
+        let charged = match super::time::logged(&command) {
+            Some((minutes, activity, billable)) => {
+                self.charge_time(&t, &name, minutes, activity, billable)?
+            }
+            None => None,
+        };
         if confirm {
-            self.notify(by, confirmation(&command, &t));
+            let mut said = confirmation(&command, &t);
+            if let Some(c) = charged {
+                said.push(' ');
+                said.push_str(&c);
+            }
+            self.notify(by, said);
         }
         match &command {
             AgentCommand::Claim { .. } => {
@@ -384,6 +440,7 @@ impl Cx<'_> {
             | AgentCommand::LogTime { .. } => self.card_update(&t)?,
             AgentCommand::Approve { .. }
             | AgentCommand::Deny { .. }
+            | AgentCommand::RefundTime { .. }
             | AgentCommand::EscalateVendor { .. }
             | AgentCommand::VendorReply { .. }
             | AgentCommand::Visit { .. }
@@ -407,6 +464,7 @@ impl Cx<'_> {
                 &report,
                 Actor::Bot,
                 Change::Resolved {
+                    activity: Default::default(),
                     note: format!("resolved with {}", incident.id),
                     minutes: 0,
                 },

@@ -624,10 +624,22 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         Change::AgentReplied { text } => format!("replied: {text}"),
         Change::AskedUser { text } => format!("asked: {text}"),
         Change::UserReplied { text } => format!("wrote: {text}"),
-        Change::Resolved { note, minutes } => {
+        Change::Resolved { note, minutes, .. } => {
             format!("resolved ({}): {note}", fmt_minutes(*minutes))
         }
-        Change::TimeLogged { minutes } => format!("logged {}", fmt_minutes(*minutes)),
+        Change::TimeLogged {
+            minutes,
+            activity,
+            billable,
+        } => format!(
+            "logged {} ({}{})",
+            fmt_minutes(*minutes),
+            activity.as_str(),
+            if *billable { "" } else { ", not billable" }
+        ),
+        Change::TimeRefunded { entry, minutes } => {
+            format!("refunded {} (entry {entry})", fmt_minutes(*minutes))
+        }
         Change::Reopened { reason } => format!("reopened: {reason}"),
         Change::Rated { score, comment } => format!(
             "rated {score}/5{}",

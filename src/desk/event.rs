@@ -69,10 +69,20 @@ pub enum AgentCommand {
         ticket: String,
         note: String,
         minutes: u32,
+        /// What the minutes were spent on.
+        activity: crate::contracts::Activity,
     },
     LogTime {
         ticket: String,
         minutes: u32,
+        activity: crate::contracts::Activity,
+        /// Whether the organisation is charged for it.
+        billable: bool,
+    },
+    /// Takes back a time entry logged by mistake (its number in the organisation's ledger).
+    RefundTime {
+        ticket: String,
+        entry: u64,
     },
     Reopen {
         ticket: String,
@@ -135,6 +145,7 @@ impl AgentCommand {
             | AgentCommand::EscalateL3 { ticket, .. }
             | AgentCommand::Resolve { ticket, .. }
             | AgentCommand::LogTime { ticket, .. }
+            | AgentCommand::RefundTime { ticket, .. }
             | AgentCommand::Reopen { ticket, .. }
             | AgentCommand::Note { ticket, .. }
             | AgentCommand::Approve { ticket }

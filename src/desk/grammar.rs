@@ -4,6 +4,7 @@
 //! Adapters only render these; a Slack adapter reuses them unchanged.
 
 use super::event::{AgentCommand, Choice};
+use crate::contracts::Activity;
 
 /// A button or form the bot made, decoded from its id. Anything not made by this bot (or forged)
 /// does not decode.
@@ -263,6 +264,7 @@ impl ActionId {
         Some(match self {
             ActionId::ResolveForm(ticket) => match field("minutes").trim().parse::<u32>() {
                 Ok(minutes) => Ok(AgentCommand::Resolve {
+                    activity: Default::default(),
                     ticket: ticket.clone(),
                     note: field("note").trim().to_string(),
                     minutes,
@@ -500,6 +502,16 @@ impl Choice {
 }
 
 /// Agent commands as typed in a terminal or chat: `claim T-1042`, `reply T-1042 text`,
+/// Words that make a time entry not billable.
+const NOT_BILLABLE: &[&str] = &[
+    "no-bill",
+    "nobill",
+    "unbillable",
+    "non-billable",
+    "free",
+    "gratis",
+];
+
 /// `resolve T-1042 15 note`, `escalate T-1042 note`, `transfer T-1042 @bob|queue`, `log T-1042 30`,
 /// `unclaim T-1042`, `ask T-1042 text`, `reopen T-1042 reason`, `note T-1042 text` (internal:
 /// agents only), `approve T-1042`, `deny T-1042 reason` (the approver), `vendor T-1042 acme note`
@@ -548,9 +560,36 @@ pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
                 rest
             },
         },
-        "log" => AgentCommand::LogTime {
+        "log" => {
+            let usage = "`log T-1 MINUTES [remote|on-site|phone|travel] [no-bill]`";
+            let mut words = rest.split_whitespace();
+            let minutes: u32 = words
+                .next()
+                .and_then(|m| m.parse().ok())
+                .filter(|m| *m > 0)
+                .ok_or_else(|| usage.to_string())?;
+            let (mut activity, mut billable) = (Activity::default(), true);
+            for w in words {
+                if let Some(a) = Activity::parse(w) {
+                    activity = a;
+                } else if NOT_BILLABLE.contains(&w.to_lowercase().as_str()) {
+                    billable = false;
+                } else {
+                    return Err(format!("`{w}` is not an activity: {usage}"));
+                }
+            }
+            AgentCommand::LogTime {
+                activity,
+                billable,
+                ticket,
+                minutes,
+            }
+        }
+        "refund" => AgentCommand::RefundTime {
             ticket,
-            minutes: rest.parse().map_err(|_| "`log T-1 MINUTES`".to_string())?,
+            entry: rest.trim().trim_start_matches('#').parse().map_err(|_| {
+                "`refund T-1 ENTRY` (the entry's number, as `log` said)".to_string()
+            })?,
         },
         "resolve" => {
             let (m, note) = rest
@@ -559,12 +598,21 @@ pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
             let minutes: u32 = m
                 .parse()
                 .map_err(|_| "`resolve T-1 MINUTES note`".to_string())?;
-            if note.trim().is_empty() {
+            // An activity may come first: `resolve T-1 45 on-site replaced the fan`.
+            let note = note.trim();
+            let (activity, note) = match note.split_once(char::is_whitespace) {
+                Some((a, rest)) if Activity::parse(a).is_some() && !rest.trim().is_empty() => {
+                    (Activity::parse(a).unwrap_or_default(), rest.trim())
+                }
+                _ => (Activity::default(), note),
+            };
+            if note.is_empty() {
                 return Err("`resolve` needs a note: `resolve T-1 MINUTES note`".into());
             }
             AgentCommand::Resolve {
+                activity,
                 ticket,
-                note: note.trim().to_string(),
+                note: note.to_string(),
                 minutes,
             }
         }

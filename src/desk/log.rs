@@ -51,6 +51,12 @@ pub enum BotEvent {
         tip: usize,
         channel: String,
     },
+    /// An organisation's contract crossed an alert threshold (or went into overage, or nears
+    /// its expiry); the contact and admins were told `alert`.
+    ContractAlert { org: String, alert: String },
+    /// An organisation's account changed outside a ticket (organisation added or edited,
+    /// contract added, topped up or closed, month closed): what, in words.
+    AccountChanged { org: String, change: String },
 }
 
 impl BotEvent {

@@ -27,6 +27,7 @@ pub mod log;
 pub mod redact;
 mod security;
 pub mod texts;
+pub mod time;
 mod timers;
 pub mod turn;
 mod user;

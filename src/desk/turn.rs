@@ -28,6 +28,20 @@ pub struct Turn {
     pub links: Vec<(String, String)>,
     /// Timers scheduled, moved or cancelled, in order.
     pub timers: Vec<crate::clocks::timer::TimerWrite>,
+    /// Organisations' accounts changed (contracts, balances), with their new ledger entries.
+    pub accounts: Vec<AccountWrite>,
+}
+
+/// An organisation's account after the turn and the ledger entries it adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountWrite {
+    /// The account after the turn (`rev` one above the stored one).
+    pub account: crate::contracts::Account,
+    /// The revision the turn was built on (`None`: a new account). The store refuses the turn
+    /// if another turn changed the account since, so no minute is lost or counted twice.
+    pub expected_rev: Option<u64>,
+    /// New ledger entries, numbered after the stored ones.
+    pub entries: Vec<crate::contracts::Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +81,7 @@ impl Turn {
             && self.outbox.is_empty()
             && self.links.is_empty()
             && self.timers.is_empty()
+            && self.accounts.is_empty()
     }
 }
 

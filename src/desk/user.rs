@@ -1817,7 +1817,7 @@ impl Cx<'_> {
             self.say(user, c, Text::NoQueue, &[]);
             return Ok(());
         };
-        let organisation = desk.config.organisation_of(user).map(|o| o.id.clone());
+        let organisation = desk.organisation_of(user)?;
         // Worked out in business hours when the ticket is opened (`Cx::open`).
         let sla = desk.config.sla_for(priority, organisation.as_deref());
         let subject: String = original

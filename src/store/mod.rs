@@ -10,6 +10,7 @@
 //! - log offsets and outbox ids increase in commit order;
 //! - an outbox entry is pending until a worker records its delivery.
 
+pub mod accounts;
 pub mod backup;
 pub mod highwater;
 pub mod schedule;
@@ -188,6 +189,30 @@ pub trait Store: Send + Sync {
 
     /// Makes every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// An organisation's account (contracts, balances), if one was stored.
+    fn account(&self, _org: &str) -> Result<Option<crate::contracts::Account>, StoreError> {
+        Ok(None)
+    }
+
+    /// Every stored account, by id.
+    fn accounts(&self) -> Result<Vec<crate::contracts::Account>, StoreError> {
+        Ok(vec![])
+    }
+
+    /// An organisation's ledger entries, of one month (`YYYY-MM`) or all, in order.
+    fn ledger(
+        &self,
+        _org: &str,
+        _month: Option<&str>,
+    ) -> Result<Vec<crate::contracts::Entry>, StoreError> {
+        Ok(vec![])
+    }
+
+    /// Reserves a contract number, never handed out again.
+    fn next_contract_number(&self) -> Result<u64, StoreError> {
+        Err(StoreError::Io("this store keeps no contracts".into()))
+    }
 
     /// Opens a ticket outside a conversation (imports, benchmarks, tests): reserves its number,
     /// builds it with `draft` and commits it with its `Opened` event.

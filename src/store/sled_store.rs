@@ -16,8 +16,11 @@
 //! | `seen` | idempotency key | the log offset at which it was committed (u64) |
 //! | `texts` | `e` number seq / `l` offset | personal text of a ticket event / a bot event |
 //! | `links` | link key | desk bookkeeping (threads, cards) |
+//! | `accounts` | organisation id | its account: contracts, minutes used per contract and month, alerts sent, JSON |
+//! | `ledger` | organisation `\0` month `YYYY-MM` `\0` seq (u64) | a time entry or refund as charged, JSON |
 //! | `meta` | `next_ticket` | u64: the lowest ticket number never handed out |
 //! | `meta` | `format` | u32: the store format version ([`FORMAT`]) |
+//! | `meta` | `next_contract` | u64: the lowest contract number never handed out |
 //!
 //! Beside sled's files in the data directory (`db`, `conf`, `blobs/`, `snap.*`) the store keeps
 //! its high-water mark (`highwater`, see [`super::highwater`]).
@@ -102,6 +105,9 @@ pub struct SledStore {
     seen: Tree,
     texts: Tree,
     links: Tree,
+    /// Organisations' accounts and their ledgers (see [`super::accounts`]).
+    accounts: Tree,
+    ledger: Tree,
     /// Pending timers by id (JSON), and the same ids by due instant (`due ms BE ++ id`).
     timers: Tree,
     timer_due: Tree,
@@ -620,6 +626,8 @@ impl SledStore {
             seen: tree("seen")?,
             texts: tree("texts")?,
             links: tree("links")?,
+            accounts: tree("accounts")?,
+            ledger: tree("ledger")?,
             timers: tree("timers")?,
             timer_due: tree("timer_due")?,
             meta,
@@ -1272,6 +1280,39 @@ impl Store for SledStore {
             .and_then(|v| serde_json::from_slice(&v).ok()))
     }
 
+    fn account(&self, org: &str) -> Result<Option<crate::contracts::Account>, StoreError> {
+        super::accounts::account(&self.accounts, org).map_err(|e| self.io(e))
+    }
+
+    fn accounts(&self) -> Result<Vec<crate::contracts::Account>, StoreError> {
+        super::accounts::accounts(&self.accounts).map_err(|e| self.io(e))
+    }
+
+    fn ledger(
+        &self,
+        org: &str,
+        month: Option<&str>,
+    ) -> Result<Vec<crate::contracts::Entry>, StoreError> {
+        super::accounts::ledger(&self.ledger, org, month).map_err(|e| self.io(e))
+    }
+
+    fn next_contract_number(&self) -> Result<u64, StoreError> {
+        let old = self
+            .meta
+            .fetch_and_update("next_contract", |old| {
+                let old = old
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(super::accounts::FIRST_CONTRACT);
+                Some((old + 1).to_be_bytes().to_vec())
+            })
+            .map_err(|e| self.io(e))?;
+        Ok(old
+            .and_then(|b| b.as_ref().try_into().ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(super::accounts::FIRST_CONTRACT))
+    }
+
     fn link(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .links
@@ -1332,6 +1373,8 @@ impl Store for SledStore {
             &self.links,
             &self.timers,
             &self.timer_due,
+            &self.accounts,
+            &self.ledger,
         ];
         let result =
             trees[..].transaction(|t| {
@@ -1350,6 +1393,7 @@ impl Store for SledStore {
                     &t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9],
                 );
                 let (timers, timer_due) = (&t[10], &t[11]);
+                super::accounts::write(&turn.accounts, &t[12], &t[13])?;
                 if let Some(k) = &turn.key {
                     if seen.get(k.as_bytes())?.is_some() {
                         return abort(StoreError::Duplicate(k.clone()));

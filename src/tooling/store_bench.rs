@@ -559,6 +559,7 @@ fn historic_ticket(i: u64, m: u64, number: u64, now: u64) -> (Ticket, Vec<Ticket
             &mut t,
             a.clone(),
             Change::Resolved {
+                activity: Default::default(),
                 note: "fixed".into(),
                 minutes: 5 + (r % 40) as u32,
             },

@@ -417,6 +417,7 @@ fn built_in_automations_fire_when_on_and_never_when_off() {
             agent(
                 "bob",
                 AgentCommand::Resolve {
+                    activity: Default::default(),
                     ticket: "T-1001".into(),
                     note: "client updated".into(),
                     minutes: 15,

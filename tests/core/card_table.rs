@@ -550,6 +550,7 @@ fn events_read_as_lines() {
             event(
                 Actor::Agent("alice".into()),
                 Change::Resolved {
+                    activity: Default::default(),
                     note: "cert renewed".into(),
                     minutes: 75,
                 },

@@ -144,6 +144,7 @@ impl Talk {
         self.agent(
             "alice",
             AgentCommand::Resolve {
+                activity: Default::default(),
                 ticket: id.into(),
                 note: note.into(),
                 minutes: 10,

@@ -123,6 +123,7 @@ fn escalate(t: &str, note: &str) -> AgentCommand {
 }
 fn resolve(t: &str, note: &str) -> AgentCommand {
     AgentCommand::Resolve {
+        activity: Default::default(),
         ticket: t.into(),
         note: note.into(),
         minutes: 20,

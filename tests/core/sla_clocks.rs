@@ -172,6 +172,7 @@ fn clocks_pause_resume_and_never_overrule_each_other() {
     // with what was left, due an hour later than before, not breached.
     run(
         agent(AgentCommand::Resolve {
+            activity: Default::default(),
             ticket: "T-1000".into(),
             note: "updated".into(),
             minutes: 20,

@@ -574,6 +574,7 @@ fn a_remote_session_in_polish_an_unrelated_message_and_a_resolution() {
     s.by(
         "carol",
         AgentCommand::Resolve {
+            activity: Default::default(),
             ticket: "T-1000".into(),
             note: "printer fixed".into(),
             minutes: 10,

@@ -202,6 +202,7 @@ fn concurrent_changes_to_different_tickets_lose_no_update() {
                     },
                     Change::TimeLogged { minutes: 3 },
                     Change::Resolved {
+                        activity: Default::default(),
                         note: "done".into(),
                         minutes: i as u32 + 1,
                     },

@@ -1177,6 +1177,7 @@ fn personal_texts_are_joined_back(b: &dyn Backend) {
             (
                 alice.clone(),
                 Change::Resolved {
+                    activity: Default::default(),
                     note: "profile re-added".into(),
                     minutes: 10,
                 },
@@ -1358,6 +1359,7 @@ fn list_follows_ticket_changes(b: &dyn Backend) {
             &a.id,
             &actor,
             &Change::Resolved {
+                activity: Default::default(),
                 note: "done".into(),
                 minutes: 5,
             },

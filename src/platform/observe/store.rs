@@ -106,6 +106,26 @@ impl Store for Observed {
         self.inner.next_ticket_number()
     }
 
+    fn account(&self, org: &str) -> Result<Option<crate::contracts::Account>, StoreError> {
+        self.inner.account(org)
+    }
+
+    fn accounts(&self) -> Result<Vec<crate::contracts::Account>, StoreError> {
+        self.inner.accounts()
+    }
+
+    fn ledger(
+        &self,
+        org: &str,
+        month: Option<&str>,
+    ) -> Result<Vec<crate::contracts::Entry>, StoreError> {
+        self.inner.ledger(org, month)
+    }
+
+    fn next_contract_number(&self) -> Result<u64, StoreError> {
+        self.inner.next_contract_number()
+    }
+
     fn commit(&self, turn: &Turn, now: u64, durable: bool) -> Result<Committed, StoreError> {
         let started = Instant::now();
         let committed = self.watch(self.inner.commit(turn, now, durable))?;
