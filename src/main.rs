@@ -29,6 +29,8 @@ macro_rules! outln {
     };
 }
 
+mod accounts_cli;
+
 #[derive(Parser)]
 #[command(
     name = "frontline",
@@ -209,6 +211,35 @@ enum Command {
     Automations {
         #[command(subcommand)]
         what: AutomationsCommand,
+    },
+    /// Organisations: their people, contracts and balances (`add`, `show`, `list`).
+    Orgs {
+        #[command(subcommand)]
+        what: accounts_cli::OrgsCommand,
+    },
+    /// Contracts of organisations: blocks of hours, managed-service plans, annual commitments
+    /// (`add`, `show`, `list`, `topup`, `close`).
+    Contracts {
+        #[command(subcommand)]
+        what: accounts_cli::ContractsCommand,
+    },
+    /// An organisation's statement for a month: every time entry charged, per contract, with
+    /// opening and closing balances, overage and the amount due.
+    Statements {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The organisation's id.
+        #[arg(long)]
+        org: String,
+        /// The month, YYYY-MM (in the organisation's time zone).
+        #[arg(long)]
+        month: String,
+        /// table, csv or json.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Close the month (it must be over): its entries are marked billed.
+        #[arg(long)]
+        close: bool,
     },
     /// Security awareness: `frontline security reports` counts phishing reports by month.
     Security {
@@ -445,6 +476,43 @@ enum TicketsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Log time spent on a ticket (charged to its organisation's contracts).
+    Log {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
+        id: String,
+        /// The agent's name, as configured (the ticket's assignee).
+        #[arg(long = "as")]
+        agent: String,
+        /// Minutes spent.
+        #[arg(long)]
+        minutes: u32,
+        /// What the time was spent on: remote, on-site, phone or travel.
+        #[arg(long, default_value = "remote")]
+        activity: String,
+        /// Record the time without charging the organisation.
+        #[arg(long = "no-billable")]
+        no_billable: bool,
+        /// Print `{"ok", "message", "ticket", "entries"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take back a time entry logged by mistake: its minutes return to the contracts charged.
+    Refund {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
+        id: String,
+        /// The agent's name, as configured (the ticket's assignee).
+        #[arg(long = "as")]
+        agent: String,
+        /// The entry's number in the organisation's ledger (as `tickets log` printed it).
+        #[arg(long)]
+        entry: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Resolve a ticket, logging the time spent.
     Resolve {
         #[command(flatten)]
@@ -457,6 +525,9 @@ enum TicketsCommand {
         /// Minutes spent, logged on the ticket.
         #[arg(long)]
         minutes: u32,
+        /// What the minutes were spent on: remote, on-site, phone or travel.
+        #[arg(long, default_value = "remote")]
+        activity: String,
         /// The resolution, sent to the requester.
         #[arg(long)]
         note: String,
@@ -750,12 +821,24 @@ fn ticket_command_as(
     let after = store.ticket(&id)?;
     let message = setup.deliver(&desk, &me, processed.outbox())?;
     if json {
+        // The time entries this command charged (the ticket's last event's), if any.
+        let entries: Vec<frontline::contracts::Entry> = match &after {
+            Some(t) if changed && t.organisation.is_some() => store
+                .ledger(t.organisation.as_deref().unwrap_or_default(), None)?
+                .into_iter()
+                .filter(|e| e.ticket == t.id && e.event == t.event_count.checked_sub(1))
+                .collect(),
+            _ => vec![],
+        };
         outln!(
             io,
             "{}",
-            terminal::json(
-                &serde_json::json!({"ok": changed, "message": message.join("; "), "ticket": after})
-            )?
+            terminal::json(&serde_json::json!({
+                "ok": changed,
+                "message": message.join("; "),
+                "ticket": after,
+                "entries": entries,
+            }))?
         );
     } else {
         let said: Vec<String> = message.iter().map(|m| terminal::message(m, "  ")).collect();
@@ -1101,8 +1184,25 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
                 | TicketsCommand::Vendor { desk, .. }
                 | TicketsCommand::VendorReply { desk, .. }
                 | TicketsCommand::Visit { desk, .. }
+                | TicketsCommand::Log { desk, .. }
+                | TicketsCommand::Refund { desk, .. }
                 | TicketsCommand::Resolve { desk, .. },
         }
+        | Command::Orgs {
+            what:
+                accounts_cli::OrgsCommand::Add { desk, .. }
+                | accounts_cli::OrgsCommand::Show { desk, .. }
+                | accounts_cli::OrgsCommand::List { desk, .. },
+        }
+        | Command::Contracts {
+            what:
+                accounts_cli::ContractsCommand::Add { desk, .. }
+                | accounts_cli::ContractsCommand::Show { desk, .. }
+                | accounts_cli::ContractsCommand::List { desk, .. }
+                | accounts_cli::ContractsCommand::Topup { desk, .. }
+                | accounts_cli::ContractsCommand::Close { desk, .. },
+        }
+        | Command::Statements { desk, .. }
         | Command::Outbox {
             what: OutboxCommand::List { desk, .. },
         }
@@ -1260,6 +1360,15 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
         }
         Command::Timers { what } => return timers_command(what, io),
         Command::Automations { what } => return automations_command(what, io),
+        Command::Orgs { what } => return accounts_cli::orgs(what, io),
+        Command::Contracts { what } => return accounts_cli::contracts(what, io),
+        Command::Statements {
+            desk,
+            org,
+            month,
+            format,
+            close,
+        } => return accounts_cli::statements(&desk, &org, &month, &format, close, io),
         Command::Security {
             what: SecurityCommand::Reports { desk, json },
         } => {
@@ -1965,19 +2074,66 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     io,
                 );
             }
-            TicketsCommand::Resolve {
+            TicketsCommand::Log {
                 desk,
                 id,
                 agent,
                 minutes,
-                note,
+                activity,
+                no_billable,
+                json,
+            } => {
+                let Some(activity) = frontline::contracts::Activity::parse(&activity) else {
+                    anyhow::bail!("--activity `{activity}`: remote, on-site, phone or travel");
+                };
+                if minutes == 0 {
+                    anyhow::bail!("--minutes must be more than 0");
+                }
+                return ticket_command(
+                    &desk,
+                    &agent,
+                    AgentCommand::LogTime {
+                        ticket: id,
+                        minutes,
+                        activity,
+                        billable: !no_billable,
+                    },
+                    json,
+                    io,
+                );
+            }
+            TicketsCommand::Refund {
+                desk,
+                id,
+                agent,
+                entry,
                 json,
             } => {
                 return ticket_command(
                     &desk,
                     &agent,
+                    AgentCommand::RefundTime { ticket: id, entry },
+                    json,
+                    io,
+                );
+            }
+            TicketsCommand::Resolve {
+                desk,
+                id,
+                agent,
+                minutes,
+                activity,
+                note,
+                json,
+            } => {
+                let Some(activity) = frontline::contracts::Activity::parse(&activity) else {
+                    anyhow::bail!("--activity `{activity}`: remote, on-site, phone or travel");
+                };
+                return ticket_command(
+                    &desk,
+                    &agent,
                     AgentCommand::Resolve {
-                        activity: Default::default(),
+                        activity,
                         ticket: id,
                         note,
                         minutes,

@@ -290,12 +290,12 @@ impl Statement {
             h(self.non_billable_minutes)
         ));
         out.push_str(&format!(
-            "{:>6} {:<25} {:<10} {:>8} {:<10} {:<8} {}\n",
+            "{:>6} {:<29} {:<10} {:>8} {:<10} {:<8} {}\n",
             "entry", "at", "ticket", "minutes", "contract", "activity", "agent"
         ));
         for r in &self.entries {
             out.push_str(&format!(
-                "{:>6} {:<25} {:<10} {:>8} {:<10} {:<8} {}{}\n",
+                "{:>6} {:<29} {:<10} {:>8} {:<10} {:<8} {}{}\n",
                 r.entry,
                 r.at,
                 r.ticket,

@@ -25,7 +25,7 @@ impl Desk {
             .find_map(|s| s.rsplit_once('@').map(|(_, d)| d.trim().to_lowercase()))
             .filter(|d| d.contains('.'));
         for a in self.store.accounts()? {
-            if a.users.iter().any(|u| *u == key)
+            if a.users.contains(&key)
                 || a.departments.values().flatten().any(|u| *u == key)
                 || domain
                     .as_ref()
@@ -297,10 +297,10 @@ impl Cx<'_> {
             .filter(|g| g.role == Role::Admin)
             .map(super::agent::agent_ref)
             .collect();
-        if let Some(contact) = a.contact.as_deref().and_then(user_of_key) {
-            if !to.iter().any(|u| u.same_person(&contact)) {
-                to.push(contact);
-            }
+        if let Some(contact) = a.contact.as_deref().and_then(user_of_key)
+            && !to.iter().any(|u| u.same_person(&contact))
+        {
+            to.push(contact);
         }
         for alert in alerts {
             let text = match alert {

@@ -200,7 +200,11 @@ fn concurrent_changes_to_different_tickets_lose_no_update() {
                     Change::AgentReplied {
                         text: format!("looking into it, {i}"),
                     },
-                    Change::TimeLogged { minutes: 3 },
+                    Change::TimeLogged {
+                        minutes: 3,
+                        activity: Default::default(),
+                        billable: true,
+                    },
                     Change::Resolved {
                         activity: Default::default(),
                         note: "done".into(),
