@@ -23,7 +23,8 @@ const MAX_LISTED: usize = 1000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
-    /// Which invariant: `ticket`, `index`, `events`, `log`, `outbox`, `counter`, `format`, `mark`.
+    /// Which invariant: `ticket`, `index`, `events`, `log`, `outbox`, `counter`, `format`, `mark`,
+    /// `accounts`, `ledger`, `balance`.
     pub check: &'static str,
     pub detail: String,
 }
@@ -38,6 +39,9 @@ pub struct Report {
     pub index_entries: u64,
     pub log_records: u64,
     pub outbox_entries: u64,
+    /// Organisations' accounts and their time entries (each balance is checked against them).
+    pub accounts: u64,
+    pub ledger_entries: u64,
     /// The next ticket number the store hands out.
     pub next_ticket: u64,
     /// The high-water mark found: every number below `floor` was confirmed to someone, none at
@@ -113,6 +117,8 @@ pub fn check(store: &SledStore) -> Result<Report, StoreError> {
         index_entries: image.tree("index").len() as u64,
         log_records: image.tree("log").len() as u64,
         outbox_entries: image.tree("outbox").len() as u64,
+        accounts: image.tree("accounts").len() as u64,
+        ledger_entries: image.tree("ledger").len() as u64,
         next_ticket: image.next_ticket,
         mark_floor: status.found.map(|m| m.floor),
         mark_ceiling: status.found.map(|m| m.ceiling),
@@ -139,6 +145,155 @@ fn check_image(image: &Image, found: &mut Found) {
     check_log(image, &outbox, found);
     check_texts(image, found);
     check_counters(image, &tickets, found);
+    check_accounts(image, found);
+}
+
+/// Every account's balances equal the sum of its ledger entries: minutes per contract and month,
+/// overage per month, the entry count; each entry sits under its own key, its splits add up to
+/// its minutes and name the account's contracts, a refund names an entry before it.
+fn check_accounts(image: &Image, found: &mut Found) {
+    use crate::contracts::{Account, Entry};
+    let mut ledger: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    for (k, v) in image.tree("ledger") {
+        let key = String::from_utf8_lossy(k).replace('\0', "/");
+        match serde_json::from_slice::<Entry>(v) {
+            Err(e) => found.add("ledger", format!("ledger entry {key} cannot be read: {e}")),
+            Ok(e) => {
+                if k.as_ref() != super::accounts::ledger_key(&e.org, e.month(), e.seq).as_slice() {
+                    found.add(
+                        "ledger",
+                        format!(
+                            "ledger entry {key} is stored under another entry's key ({} #{})",
+                            e.org, e.seq
+                        ),
+                    );
+                }
+                ledger.entry(e.org.clone()).or_default().push(e);
+            }
+        }
+    }
+    for (k, v) in image.tree("accounts") {
+        let id = String::from_utf8_lossy(k).into_owned();
+        let a = match serde_json::from_slice::<Account>(v) {
+            Ok(a) => a,
+            Err(e) => {
+                found.add("accounts", format!("account {id} cannot be read: {e}"));
+                continue;
+            }
+        };
+        let mut entries = ledger.remove(&id).unwrap_or_default();
+        entries.sort_by_key(|e| e.seq);
+        let mut sum = Account::default();
+        for (i, e) in entries.iter().enumerate() {
+            if e.seq != i as u64 + 1 {
+                found.add(
+                    "ledger",
+                    format!(
+                        "{id}: ledger entry {} where entry {} was expected",
+                        e.seq,
+                        i + 1
+                    ),
+                );
+            }
+            let split: i64 = e.splits.iter().map(|s| s.minutes).sum();
+            if e.billable && split != e.minutes || !e.billable && !e.splits.is_empty() {
+                found.add(
+                    "ledger",
+                    format!(
+                        "{id}: entry {} of {} min is split into {split} min",
+                        e.seq, e.minutes
+                    ),
+                );
+            }
+            for s in &e.splits {
+                if let Some(c) = &s.contract
+                    && a.contract(c).is_none()
+                {
+                    found.add(
+                        "ledger",
+                        format!("{id}: entry {} is charged to unknown contract {c}", e.seq),
+                    );
+                }
+            }
+            if let Some(r) = e.refund_of
+                && r >= e.seq
+            {
+                found.add(
+                    "ledger",
+                    format!(
+                        "{id}: entry {} refunds entry {r}, not an earlier one",
+                        e.seq
+                    ),
+                );
+            }
+            sum.apply(e);
+        }
+        if sum.entries != a.entries {
+            found.add(
+                "balance",
+                format!(
+                    "{id}: the account counts {} time entries, its ledger holds {}",
+                    a.entries, sum.entries
+                ),
+            );
+        }
+        let clean = |m: &BTreeMap<String, BTreeMap<String, i64>>| -> BTreeMap<String, BTreeMap<String, i64>> {
+            m.iter()
+                .map(|(c, months)| (c.clone(), months.iter().filter(|(_, v)| **v != 0).map(|(k, v)| (k.clone(), *v)).collect()))
+                .filter(|(_, months): &(String, BTreeMap<String, i64>)| !months.is_empty())
+                .collect()
+        };
+        let (want, have) = (clean(&sum.used), clean(&a.used));
+        for c in want
+            .keys()
+            .chain(have.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let (w, h) = (
+                want.get(c).cloned().unwrap_or_default(),
+                have.get(c).cloned().unwrap_or_default(),
+            );
+            for m in w
+                .keys()
+                .chain(h.keys())
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                let (x, y) = (
+                    w.get(m).copied().unwrap_or(0),
+                    h.get(m).copied().unwrap_or(0),
+                );
+                if x != y {
+                    found.add(
+                        "balance",
+                        format!("{id}: contract {c} shows {y} min used in {m}, its entries sum to {x} min"),
+                    );
+                }
+            }
+        }
+        let months: std::collections::BTreeSet<&String> =
+            sum.overage.keys().chain(a.overage.keys()).collect();
+        for m in months {
+            let (x, y) = (
+                sum.overage.get(m).copied().unwrap_or(0),
+                a.overage.get(m).copied().unwrap_or(0),
+            );
+            if x != y {
+                found.add(
+                    "balance",
+                    format!("{id}: {y} min of overage shown in {m}, its entries sum to {x} min"),
+                );
+            }
+        }
+    }
+    for (org, entries) in ledger {
+        found.add(
+            "ledger",
+            format!(
+                "{} ledger entries of organisation {org}, which has no account",
+                entries.len()
+            ),
+        );
+    }
 }
 
 fn check_tickets(image: &Image, found: &mut Found) -> BTreeMap<u64, Ticket> {
@@ -498,7 +653,7 @@ pub fn print(report: &Report, json: bool, out: &mut dyn Write) -> std::io::Resul
     };
     writeln!(
         out,
-        "{}: store format {}, {} tickets, {} events, {} index entries, {} log records, {} outbox entries; next ticket T-{}, {mark}: {}",
+        "{}: store format {}, {} tickets, {} events, {} index entries, {} log records, {} outbox entries, {} accounts, {} time entries; next ticket T-{}, {mark}: {}",
         report.dir,
         report.format,
         report.tickets,
@@ -506,6 +661,8 @@ pub fn print(report: &Report, json: bool, out: &mut dyn Write) -> std::io::Resul
         report.index_entries,
         report.log_records,
         report.outbox_entries,
+        report.accounts,
+        report.ledger_entries,
         report.next_ticket,
         if report.ok {
             "OK".to_string()

@@ -13,6 +13,7 @@ mod calendar;
 mod chat_conversations;
 mod cli;
 mod cli_eval;
+mod contracts;
 mod desk_bad_input;
 mod desk_stories;
 mod pack_errors;

@@ -9,5 +9,6 @@ mod store_conformance;
 mod store_durability;
 mod store_faults;
 mod store_kill;
+mod store_time;
 mod store_timers;
 mod support;
