@@ -175,6 +175,10 @@ pub struct Organisation {
     pub sla: BTreeMap<Priority, SlaTarget>,
     /// Who approves its people's requests, instead of `[approvals] role`.
     pub approver: Option<UserRef>,
+    /// E-mail domains whose people belong to it.
+    pub domains: Vec<String>,
+    /// Who is told about its balances, alerts and expiries.
+    pub contact: Option<UserRef>,
 }
 
 /// A platform role (a Discord role id, a Slack user group id) whose members are agents.
@@ -906,9 +910,17 @@ impl Config {
         self.agents.iter().find(|a| a.name == name)
     }
 
+    /// A person's organisation: by `platform:id`, else by the domain of an e-mail address they
+    /// go by (their id or name).
     pub fn organisation_of(&self, user: &UserRef) -> Option<&Organisation> {
         let key = user.key();
-        self.organisations.iter().find(|o| o.users.contains(&key))
+        if let Some(o) = self.organisations.iter().find(|o| o.users.contains(&key)) {
+            return Some(o);
+        }
+        let domain = email_domain(user)?;
+        self.organisations
+            .iter()
+            .find(|o| o.domains.iter().any(|d| *d == domain))
     }
 
     pub fn organisation(&self, id: Option<&str>) -> Option<&Organisation> {
@@ -969,4 +981,16 @@ impl Config {
             None => vec![],
         }
     }
+}
+
+/// The domain of the e-mail address a person goes by (their id or display name), lower case.
+pub fn email_domain(user: &UserRef) -> Option<String> {
+    [&user.id, &user.name]
+        .into_iter()
+        .find_map(|s| {
+            s.trim()
+                .rsplit_once('@')
+                .map(|(_, d)| d.trim().to_lowercase())
+        })
+        .filter(|d| d.contains('.') && !d.contains(char::is_whitespace))
 }

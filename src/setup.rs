@@ -500,6 +500,59 @@ pub fn config_check(
                 }
             )?;
         }
+        for o in &c.organisations {
+            let mut about = vec![format!("{} people", o.users.len())];
+            if !o.domains.is_empty() {
+                about.push(format!("e-mail domains {}", safe(&o.domains.join(", "))));
+            }
+            if let Some(u) = &o.contact {
+                about.push(format!("contact {}", safe(&u.key())));
+            }
+            writeln!(
+                out,
+                "  organisation {} ({}): {}",
+                safe(&o.id),
+                safe(&o.name),
+                about.join(", ")
+            )?;
+        }
+        let p = &c.pricing;
+        if let Some(rate) = p.hourly_rate_cents {
+            let discounts: Vec<String> = p
+                .discounts
+                .iter()
+                .map(|(h, d)| format!("{h} h -{d}%"))
+                .collect();
+            writeln!(
+                out,
+                "  price list: {}/h{}{}{}",
+                crate::contracts::money(rate),
+                if p.currency.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", p.currency)
+                },
+                p.overage_rate_cents
+                    .map(|o| format!(", overage {}/h", crate::contracts::money(o)))
+                    .unwrap_or_default(),
+                if discounts.is_empty() {
+                    String::new()
+                } else {
+                    format!(", blocks {}", discounts.join(", "))
+                }
+            )?;
+        }
+        writeln!(
+            out,
+            "  contract alerts at {}% used and on overage; expiry warnings {} days before",
+            c.contracts
+                .thresholds
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join("%, "),
+            c.contracts.expiry_warning_days
+        )?;
         if !table.is_empty() {
             writeln!(out, "routing (intent/category/priority -> queue):")?;
             for group in table

@@ -69,6 +69,11 @@ pub(super) struct OrganisationFile {
     sla: BTreeMap<Priority, SlaTarget>,
     /// Who approves its people's requests (`platform:user-id`), instead of `[approvals] role`.
     approver: Text,
+    /// E-mail domains whose people belong to it (`acme.example`).
+    #[serde(default)]
+    domains: Vec<Spanned<String>>,
+    /// Who is told about its balances, alerts and expiries (`platform:user-id`).
+    contact: Text,
 }
 
 #[derive(Deserialize)]
@@ -750,10 +755,33 @@ fn organisations(c: &mut Checker, raw: &[Spanned<OrganisationFile>]) -> Vec<Orga
             continue;
         }
         org_ids.insert(id.get_ref().clone(), c.line(id.span().start));
+        let contact = c
+            .optional(&o.contact, &field("contact"))
+            .cloned()
+            .and_then(|a| approver(c, &a, &field("contact")));
         let approver = c
             .optional(&o.approver, &field("approver"))
             .cloned()
             .and_then(|a| approver(c, &a, &field("approver")));
+        let mut domains = vec![];
+        for (j, d) in o.domains.iter().enumerate() {
+            let v = d.get_ref().trim().trim_start_matches('@').to_lowercase();
+            if v.contains('.')
+                && v.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '.' || ch == '-')
+            {
+                domains.push(v);
+            } else {
+                c.at(
+                    d.span().start,
+                    &format!("organisations[{i}].domains[{j}]"),
+                    format!(
+                        "`{}` is not an e-mail domain (like acme.example)",
+                        d.get_ref()
+                    ),
+                );
+            }
+        }
         organisations.push(Organisation {
             id: id.get_ref().clone(),
             name: name.get_ref().clone(),
@@ -761,6 +789,8 @@ fn organisations(c: &mut Checker, raw: &[Spanned<OrganisationFile>]) -> Vec<Orga
             calendar: o.calendar.as_ref().map(|v| v.get_ref().clone()),
             sla: o.sla.clone(),
             approver,
+            domains,
+            contact,
         });
     }
     organisations

@@ -122,7 +122,7 @@ impl Desk {
             let stored = self.store.account(org)?;
             let expected = stored.as_ref().map(|a| a.rev);
             let current = match stored {
-                Some(a) => Some(a),
+                Some(a) => Some(self.with_file(a)),
                 None => self.account(org)?,
             };
             let (mut account, out) = match build(current) {

@@ -20,10 +20,7 @@ impl Desk {
             return Ok(Some(o.id.clone()));
         }
         let key = user.key();
-        let domain = [&user.id, &user.name]
-            .into_iter()
-            .find_map(|s| s.rsplit_once('@').map(|(_, d)| d.trim().to_lowercase()))
-            .filter(|d| d.contains('.'));
+        let domain = crate::config::email_domain(user);
         for a in self.store.accounts()? {
             if a.users.contains(&key)
                 || a.departments.values().flatten().any(|u| *u == key)
@@ -41,16 +38,29 @@ impl Desk {
     /// configuration (which has no account until its first contract or time entry).
     pub fn account(&self, org: &str) -> Result<Option<Account>, DeskError> {
         if let Some(a) = self.store.account(org)? {
-            return Ok(Some(a));
+            return Ok(Some(self.with_file(a)));
         }
-        Ok(self.config.organisation(Some(org)).map(|o| Account {
-            id: o.id.clone(),
-            name: o.name.clone(),
-            configured: true,
-            approver: o.approver.as_ref().map(|u| u.key()),
-            calendar: o.calendar.clone(),
-            ..Account::default()
+        Ok(self.config.organisation(Some(org)).map(|o| {
+            self.with_file(Account {
+                id: o.id.clone(),
+                ..Account::default()
+            })
         }))
+    }
+
+    /// An account with what the configuration file says of its organisation (its people,
+    /// contact, approver, calendar): the file is where those are edited.
+    pub fn with_file(&self, mut a: Account) -> Account {
+        if let Some(o) = self.config.organisation(Some(&a.id)) {
+            a.configured = true;
+            a.name = o.name.clone();
+            a.users = o.users.clone();
+            a.domains = o.domains.clone();
+            a.contact = o.contact.as_ref().map(|u| u.key());
+            a.approver = o.approver.as_ref().map(|u| u.key());
+            a.calendar = o.calendar.clone();
+        }
+        a
     }
 
     /// The time zone an organisation's months and days are counted in: its own, its calendar's,
@@ -104,7 +114,7 @@ impl Cx<'_> {
         let stored = self.desk.store.account(org)?;
         let rev = stored.as_ref().map(|a| a.rev);
         Ok(match stored {
-            Some(a) => Some((a, rev)),
+            Some(a) => Some((self.desk.with_file(a), rev)),
             None => self.desk.account(org)?.map(|a| (a, None)),
         })
     }
