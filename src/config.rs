@@ -920,7 +920,7 @@ impl Config {
         let domain = email_domain(user)?;
         self.organisations
             .iter()
-            .find(|o| o.domains.iter().any(|d| *d == domain))
+            .find(|o| o.domains.contains(&domain))
     }
 
     pub fn organisation(&self, id: Option<&str>) -> Option<&Organisation> {
