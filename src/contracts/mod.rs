@@ -641,6 +641,10 @@ impl Account {
                 continue;
             }
             let Some(id) = &s.contract else {
+                // Time and materials (no contract at all) is billed by the hour, not an alarm.
+                if self.contracts.is_empty() {
+                    continue;
+                }
                 let key = format!("overage:{month}");
                 if self.alerts.insert(key) {
                     out.push(Alert::Overage {

@@ -321,8 +321,12 @@ impl Card {
         if t.vendor_case().is_some() {
             actions.push(CardAction::VendorReply);
         }
+        // The one working on it logs time and proposes a visit (Discord shows five buttons to
+        // a row).
+        if t.assignee.is_some() {
+            actions.push(CardAction::LogTime);
+        }
         actions.push(CardAction::Resolve);
-        // The one working on it proposes a visit (Discord takes five buttons to a row).
         if t.assignee.is_some() {
             actions.push(CardAction::Visit);
         }

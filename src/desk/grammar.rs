@@ -44,6 +44,9 @@ pub enum ActionId {
     /// A card's Propose visit button, which opens [`ActionId::VisitForm`].
     Visit(String),
     VisitForm(String),
+    /// A card's Log time button, which opens [`ActionId::LogTimeForm`].
+    LogTime(String),
+    LogTimeForm(String),
 }
 
 impl ActionId {
@@ -78,6 +81,8 @@ impl ActionId {
             ActionId::VisitAnother(t, p) => format!("fl:visit-other:{t}:{p}"),
             ActionId::Visit(t) => format!("fl:visit:{t}"),
             ActionId::VisitForm(t) => format!("fl:visit-form:{t}"),
+            ActionId::LogTime(t) => format!("fl:log:{t}"),
+            ActionId::LogTimeForm(t) => format!("fl:log-form:{t}"),
         }
     }
 
@@ -93,6 +98,7 @@ impl ActionId {
                 | ActionId::VendorForm(_)
                 | ActionId::VendorReplyForm(_)
                 | ActionId::VisitForm(_)
+                | ActionId::LogTimeForm(_)
         )
     }
 
@@ -158,6 +164,8 @@ impl ActionId {
             ("vendor-reply-form", Some(t)) => ActionId::VendorReplyForm(t),
             ("visit", Some(t)) => ActionId::Visit(t),
             ("visit-form", Some(t)) => ActionId::VisitForm(t),
+            ("log", Some(t)) => ActionId::LogTime(t),
+            ("log-form", Some(t)) => ActionId::LogTimeForm(t),
             _ => return None,
         })
     }
@@ -201,6 +209,24 @@ impl ActionId {
                 fields: vec![
                     field("note", "Resolution note", true),
                     field("minutes", "Minutes spent", false),
+                    field(
+                        "activity",
+                        "Activity: remote, on-site, phone, travel",
+                        false,
+                    ),
+                ],
+            },
+            ActionId::LogTime(t) => Form {
+                id: ActionId::LogTimeForm(t.clone()),
+                title: format!("Log time on {t}"),
+                fields: vec![
+                    field("minutes", "Minutes spent", false),
+                    field(
+                        "activity",
+                        "Activity: remote, on-site, phone, travel",
+                        false,
+                    ),
+                    field("billable", "Billable? (empty: yes; no: not charged)", false),
                 ],
             },
             ActionId::Escalate(t) => Form {
@@ -262,15 +288,43 @@ impl ActionId {
         field: impl Fn(&str) -> String,
     ) -> Option<Result<AgentCommand, String>> {
         Some(match self {
-            ActionId::ResolveForm(ticket) => match field("minutes").trim().parse::<u32>() {
-                Ok(minutes) => Ok(AgentCommand::Resolve {
-                    activity: Default::default(),
-                    ticket: ticket.clone(),
-                    note: field("note").trim().to_string(),
-                    minutes,
-                }),
-                Err(_) => Err("Minutes must be a whole number.".into()),
-            },
+            ActionId::ResolveForm(ticket) => {
+                match (
+                    field("minutes").trim().parse::<u32>(),
+                    form_activity(&field("activity")),
+                ) {
+                    (Err(_), _) => Err("Minutes must be a whole number.".into()),
+                    (_, Err(e)) => Err(e),
+                    (Ok(minutes), Ok(activity)) => Ok(AgentCommand::Resolve {
+                        activity,
+                        ticket: ticket.clone(),
+                        note: field("note").trim().to_string(),
+                        minutes,
+                    }),
+                }
+            }
+            ActionId::LogTimeForm(ticket) => {
+                let billable = match field("billable").trim().to_lowercase().as_str() {
+                    "" | "yes" | "y" | "tak" | "true" => Ok(true),
+                    "no" | "n" | "nie" | "false" => Ok(false),
+                    other if NOT_BILLABLE.contains(&other) => Ok(false),
+                    _ => Err("Billable: leave it empty (yes) or write no.".to_string()),
+                };
+                match (
+                    field("minutes").trim().parse::<u32>(),
+                    form_activity(&field("activity")),
+                    billable,
+                ) {
+                    (Ok(0) | Err(_), _, _) => Err("Minutes must be a whole number above 0.".into()),
+                    (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+                    (Ok(minutes), Ok(activity), Ok(billable)) => Ok(AgentCommand::LogTime {
+                        ticket: ticket.clone(),
+                        minutes,
+                        activity,
+                        billable,
+                    }),
+                }
+            }
             ActionId::EscalateForm(ticket) => Ok(AgentCommand::EscalateL3 {
                 ticket: ticket.clone(),
                 note: field("note").trim().to_string(),
@@ -418,6 +472,8 @@ pub enum CardAction {
     VendorReply,
     /// Propose a visit or remote session (a form: when, where, who).
     Visit,
+    /// Log time spent (a form: minutes, activity, billable).
+    LogTime,
 }
 
 impl CardAction {
@@ -433,6 +489,7 @@ impl CardAction {
             CardAction::Vendor => "Escalate to vendor",
             CardAction::VendorReply => "Vendor reply",
             CardAction::Visit => "Propose visit",
+            CardAction::LogTime => "Log time",
         }
     }
 
@@ -449,6 +506,7 @@ impl CardAction {
             CardAction::Vendor => ActionId::Vendor(t),
             CardAction::VendorReply => ActionId::VendorReply(t),
             CardAction::Visit => ActionId::Visit(t),
+            CardAction::LogTime => ActionId::LogTime(t),
         }
     }
 }
@@ -502,6 +560,19 @@ impl Choice {
 }
 
 /// Agent commands as typed in a terminal or chat: `claim T-1042`, `reply T-1042 text`,
+/// A form's activity field: empty is remote.
+fn form_activity(s: &str) -> Result<Activity, String> {
+    if s.trim().is_empty() {
+        return Ok(Activity::Remote);
+    }
+    Activity::parse(s).ok_or_else(|| {
+        format!(
+            "`{}` is not an activity: remote, on-site, phone or travel.",
+            s.trim()
+        )
+    })
+}
+
 /// Words that make a time entry not billable.
 const NOT_BILLABLE: &[&str] = &[
     "no-bill",
@@ -702,12 +773,10 @@ mod tests {
     #[test]
     fn forms_become_commands_or_say_what_is_wrong() {
         let f = |m: &'static str| {
-            move |id: &str| {
-                if id == "minutes" {
-                    m.into()
-                } else {
-                    "fixed".into()
-                }
+            move |id: &str| match id {
+                "minutes" => m.into(),
+                "activity" => String::new(),
+                _ => "fixed".into(),
             }
         };
         let id = ActionId::ResolveForm("T-1".into());

@@ -277,6 +277,7 @@ fn a_case_climbs_from_the_bot_to_the_manufacturer() {
             "Transfer",
             "Escalate to vendor",
             "Vendor reply",
+            "Log time",
             "Resolve",
             "Propose visit"
         ]
@@ -352,6 +353,7 @@ fn a_case_climbs_from_the_bot_to_the_manufacturer() {
             "Unclaim",
             "Transfer",
             "Vendor reply",
+            "Log time",
             "Resolve",
             "Propose visit"
         ]

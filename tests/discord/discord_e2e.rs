@@ -1401,6 +1401,7 @@ async fn story_9_an_l3_agent_sends_the_case_to_a_vendor_from_the_card() {
             "Unclaim",
             "Transfer",
             "Vendor reply",
+            "Log time",
             "Resolve",
             "Propose visit"
         ],

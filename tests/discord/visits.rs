@@ -48,6 +48,7 @@ async fn a_visit_proposed_from_the_card_is_confirmed_with_jans_button_and_nobody
             "Unclaim",
             "Transfer",
             "Escalate to L3",
+            "Log time",
             "Resolve",
             "Propose visit"
         ],

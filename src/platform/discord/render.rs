@@ -354,6 +354,7 @@ pub fn card_buttons(card: &Card) -> Vec<CreateActionRow> {
                 CardAction::Unclaim
                 | CardAction::Transfer
                 | CardAction::VendorReply
+                | CardAction::LogTime
                 | CardAction::Visit => ButtonStyle::Secondary,
                 CardAction::Escalate | CardAction::Deny | CardAction::Vendor => ButtonStyle::Danger,
                 CardAction::Resolve | CardAction::Approve => ButtonStyle::Success,

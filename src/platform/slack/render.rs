@@ -370,6 +370,7 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
                     CardAction::Unclaim
                     | CardAction::Transfer
                     | CardAction::VendorReply
+                    | CardAction::LogTime
                     | CardAction::Visit => None,
                 };
                 button(a.label(), &a.id(&card.ticket).encode(), &card.ticket, style)
