@@ -823,3 +823,134 @@ fn a_wrong_expectation_is_caught() {
         "{wrong:?}"
     );
 }
+
+/// A statement writes each entry's instant in the organisation's zone exactly as
+/// `contracts::local_instant` does (it formats them by hand, for speed): milliseconds, zones
+/// east and west of UTC, summer time, UTC itself.
+#[test]
+fn statement_instants_read_as_local_instant() {
+    use frontline::contracts::local_instant;
+    for zone in [
+        "UTC",
+        "Europe/Warsaw",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Australia/Adelaide",
+    ] {
+        let tz = TimeZone::get(zone).unwrap();
+        let mut account = Account {
+            id: "acme".into(),
+            ..Account::default()
+        };
+        let start = parse_instant("2026-01-01T00:00:00Z").unwrap();
+        let entries: Vec<Entry> = (0..400u64)
+            .map(|i| {
+                // Every 22 hours, 17 minutes and 1.037 seconds: all hours, both offsets.
+                let at = start + i * 80_221_037 + if i % 3 == 0 { 0 } else { i % 1000 };
+                let e = Entry {
+                    org: "acme".into(),
+                    seq: i + 1,
+                    at_ms: at,
+                    date: local_date(at, &tz),
+                    ticket: "T-1".into(),
+                    event: None,
+                    agent: "ola".into(),
+                    minutes: 1,
+                    activity: Default::default(),
+                    billable: false,
+                    refund_of: None,
+                    splits: vec![],
+                };
+                account.apply(&e);
+                e
+            })
+            .collect();
+        for e in &entries {
+            let month = e.month().to_string();
+            let s = Statement::build(&account, &month, [e], &Pricing::default(), &tz);
+            assert_eq!(s.entries[0].at, local_instant(e.at_ms, &tz), "{zone}");
+        }
+    }
+}
+
+/// The ledger keeps entries in a compact binary form: what is committed is read back the same
+/// (refunds, entries not billable, overage, several splits), entries stored as JSON by earlier
+/// builds still read, and a damaged record is an error, never a panic.
+#[test]
+fn ledger_entries_read_back_as_written() {
+    use frontline::contracts::Activity;
+    use frontline::desk::turn::{AccountWrite, Turn};
+    use frontline::store::accounts::{decode_entry, encode_entry};
+    use frontline::store::{SledStore, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let mut account = Account {
+        id: "acme".into(),
+        name: "ACME".into(),
+        contracts: vec![contract("C-1001 block 1h from 2026-01-01", 0)],
+        ..Account::default()
+    };
+    let entry = |seq: u64, minutes: i64, splits: Vec<Split>| Entry {
+        org: "acme".into(),
+        seq,
+        at_ms: parse_instant("2026-03-02T10:00:00.123Z").unwrap() + seq,
+        date: "2026-03-02".into(),
+        ticket: format!("T-{}", 1000 + seq),
+        event: Some(seq as u32 * 70_000),
+        agent: "zażółć".into(),
+        minutes,
+        activity: Activity::ALL[seq as usize % 4],
+        billable: !splits.is_empty(),
+        refund_of: (minutes < 0).then_some(1),
+        splits,
+    };
+    let written = vec![
+        entry(1, 90, account.charge("2026-03-02", 90)),
+        entry(2, 30, vec![]),
+        entry(3, -90, splits("C-1001 -60, overage -30")),
+        entry(4, 1_000_000, splits("overage 1000000")),
+    ];
+    for e in &written {
+        account.apply(e);
+    }
+    account.rev = 1;
+    let turn = Turn {
+        accounts: vec![AccountWrite {
+            account: account.clone(),
+            expected_rev: None,
+            entries: written.clone(),
+        }],
+        ..Turn::default()
+    };
+    store.commit(&turn, 0, true).unwrap();
+    assert_eq!(store.ledger("acme", Some("2026-03")).unwrap(), written);
+    assert_eq!(store.ledger("acme", None).unwrap(), written);
+    assert!(store.ledger("acme", Some("2026-04")).unwrap().is_empty());
+    assert_eq!(store.account("acme").unwrap().unwrap(), account);
+
+    for e in &written {
+        let json = serde_json::to_vec(e).unwrap();
+        assert_eq!(decode_entry(&json).unwrap(), *e, "JSON of earlier builds");
+        let bytes = encode_entry(e);
+        assert!(
+            bytes.len() * 2 < json.len(),
+            "{} vs {}",
+            bytes.len(),
+            json.len()
+        );
+        for cut in 0..bytes.len() {
+            assert!(decode_entry(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode_entry(&longer).is_err());
+    }
+    assert!(
+        decode_entry(&[
+            1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+        ])
+        .is_err()
+    );
+    assert!(decode_entry(&[7, 1, 2]).is_err());
+}
