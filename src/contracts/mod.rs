@@ -470,18 +470,29 @@ impl Account {
 
     /// A plan's or annual commitment's minutes for the period holding `month`, carry-over
     /// included (at most one period's hours, from the period before only).
+    ///
+    /// Hours carried into a period are used before the period's own (oldest first, as blocks
+    /// are), and what is left of them at its end is lost: a carry never carries again. So what
+    /// a period carries on is its own hours less what it used beyond the carry it had, which
+    /// depends on the period before, and so on back to the contract's first period.
     pub fn allowance(&self, c: &Contract, month: &str) -> i64 {
         let start = c.period_start(month);
         if !c.rollover || start.as_str() <= c.month() {
             return c.minutes;
         }
-        // What the period before left of its own hours (a carry never carries again).
-        let mut before = start.clone();
-        for _ in 0..c.period_months() {
-            before = prev_month(&before);
+        let mut carry = 0;
+        let mut period = c.month().to_string();
+        while period < start {
+            let mut next = period.clone();
+            for _ in 0..c.period_months() {
+                next = next_month(&next);
+            }
+            let used = self.used_between(&c.id, &period, &prev_month(&next));
+            let own_left = c.minutes - (used - carry).max(0);
+            carry = own_left.clamp(0, c.minutes);
+            period = next;
         }
-        let left = c.minutes - self.used_between(&c.id, &before, &prev_month(&start));
-        c.minutes + left.clamp(0, c.minutes)
+        c.minutes + carry
     }
 
     /// What `c` has left on `date`: a block's hours not used; a plan's or annual commitment's

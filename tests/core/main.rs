@@ -9,6 +9,7 @@ mod approvals;
 mod automation_rules;
 mod calendar_table;
 mod card_table;
+mod charging;
 mod desk_conversations;
 mod desk_table;
 mod redact_table;
