@@ -525,6 +525,7 @@ pub fn statements(
         Err(why) => return refused(io, &why),
     };
     match format {
+        // The safe formatter: names are escaped as in every `--json`.
         "json" => outln!(io, "{}", terminal::json(&s)?),
         "csv" => write!(io.out, "{}", s.csv())?,
         _ => {

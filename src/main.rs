@@ -687,6 +687,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         messages: usize,
     },
+    /// A month's statement for an organisation with many time entries, read from a sled store
+    /// on disk (median of --runs, with a 10,000-entry baseline).
+    Statement {
+        /// Time entries in the month.
+        #[arg(long, default_value_t = 100_000)]
+        entries: usize,
+        /// Runs to take the median of.
+        #[arg(long, default_value_t = 15)]
+        runs: usize,
+    },
     /// Ticket store: durable openings per second from concurrent requesters; with --prefill,
     /// reopen time, one queue's view and bytes per ticket on a large store.
     Store {
@@ -2143,6 +2153,12 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 );
             }
         },
+        Command::Bench {
+            what: BenchCommand::Statement { entries, runs },
+        } => {
+            let f = frontline::tooling::statement_bench::statement_figures(entries, runs.max(1))?;
+            outln!(io, "{f}");
+        }
         Command::Bench {
             what: BenchCommand::Triage { intents, runs },
         } => {

@@ -17,7 +17,7 @@
 //! | `texts` | `e` number seq / `l` offset | personal text of a ticket event / a bot event |
 //! | `links` | link key | desk bookkeeping (threads, cards) |
 //! | `accounts` | organisation id | its account: contracts, minutes used per contract and month, alerts sent, JSON |
-//! | `ledger` | organisation `\0` month `YYYY-MM` `\0` seq (u64) | a time entry or refund as charged, JSON |
+//! | `ledger` | organisation `\0` month `YYYY-MM` `\0` seq (u64) | a time entry or refund as charged (compact binary, `accounts::encode_entry`) |
 //! | `meta` | `next_ticket` | u64: the lowest ticket number never handed out |
 //! | `meta` | `format` | u32: the store format version ([`FORMAT`]) |
 //! | `meta` | `next_contract` | u64: the lowest contract number never handed out |
