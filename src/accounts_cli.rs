@@ -443,7 +443,7 @@ pub fn contracts(what: ContractsCommand, io: &mut Io) -> Result<i32> {
                     &d,
                     &c.id,
                     json,
-                    &format!("Added {} to {}.", c.id, terminal::line(&a.name)),
+                    &format!("Added {} to {}:", c.id, terminal::line(&a.id)),
                 ),
             }
         }
