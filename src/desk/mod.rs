@@ -13,12 +13,14 @@
 //!   they read and say);
 //! - `grammar.rs`: button and form ids, forms, labels and the typed command grammar;
 //! - `turn.rs`, `log.rs`: the unit of commit and the event log's records;
+//! - `balance.rs`: support-hours balances asked in chat, on cards, and blocks' expiry warnings;
 //! - `card.rs`, `conversation.rs`, `redact.rs`, `texts.rs`: the pieces those use.
 
 pub mod action;
 mod agent;
 pub mod approvals;
 pub mod automation;
+pub mod balance;
 pub mod card;
 pub mod conversation;
 pub mod event;
@@ -199,7 +201,10 @@ impl Desk {
                 how,
                 reported,
             } => cx.phishing_report(user, how, reported, reply_to)?,
-            Event::Schedule => cx.schedule_desk_timers()?,
+            Event::Schedule => {
+                cx.schedule_desk_timers()?;
+                cx.schedule_contract_timers()?;
+            }
             Event::StatusRequest { user } => cx.status_request(user, reply_to)?,
             Event::HomeOpened { user } => cx.home_opened(user)?,
             Event::TimerFired { id, due_ms, .. } => cx.timer_fired(id, *due_ms)?,
@@ -450,6 +455,7 @@ impl Cx<'_> {
             });
         cx.clocks = self.desk.config.clocks(t, self.now);
         cx.vendors_next = self.desk.config.vendors_next(t.tier);
+        cx.contract = self.contract_card_line(t);
         Card::of(t, &cx)
     }
 
