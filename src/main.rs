@@ -1958,6 +1958,9 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                     )?;
                     cx.clocks = setup.config.clocks(&t, now_ms());
                     cx.vendors_next = setup.config.vendors_next(t.tier);
+                    cx.contract =
+                        Desk::new(setup.triage.clone(), setup.config.clone(), store.clone())
+                            .contract_card_line(&t, now_ms());
                     let card = frontline::desk::Card::of(&t, &cx);
                     outln!(io, "{}", card.render_with_events(&events, now_ms()));
                 }

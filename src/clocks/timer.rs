@@ -33,6 +33,9 @@ pub enum TimerKind {
     VisitReminder,
     /// The next security tip is posted (`[security]`); belongs to no ticket.
     SecurityTip,
+    /// A block of hours nears its expiry (`[contracts] expiry_warning_days`): the organisation's
+    /// contact and the admins are told once; belongs to no ticket (`about` is the organisation).
+    ContractExpiry,
 }
 
 impl TimerKind {
@@ -67,6 +70,7 @@ impl TimerKind {
             TimerKind::ApprovalReminder => "approval_reminder",
             TimerKind::VisitReminder => "visit_reminder",
             TimerKind::SecurityTip => "security_tip",
+            TimerKind::ContractExpiry => "contract_expiry",
         }
     }
 }
@@ -89,7 +93,8 @@ impl Timer {
     /// The id of the one timer of the security tips.
     pub const SECURITY_TIP: &'static str = "security:tip";
 
-    /// Whether it belongs to a ticket (the security tips' does not).
+    /// Whether it belongs to a ticket (the security tips' and contracts' expiry warnings do
+    /// not).
     pub fn has_ticket(&self) -> bool {
         !self.ticket.is_empty()
     }

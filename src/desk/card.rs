@@ -102,6 +102,10 @@ pub struct Card {
     /// Europe/Warsaw, remote session, technician bob`), when one was proposed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit: Option<String>,
+    /// The requester's organisation's contracts when the card was drawn (`C-1001 block, 7 h 30
+    /// min left of 10 h, until 2027-03-31; this month 2 h 30 min`), when it has an account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
     /// The SLA clocks when the card was drawn (business hours of the ticket's calendar).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<CardClock>,
@@ -151,6 +155,9 @@ pub struct CardContext<'a> {
     pub vendors_next: bool,
     /// The requester's earlier tickets, newest first, at most [`PREVIOUS_SHOWN`].
     pub previous: Vec<PreviousTicket>,
+    /// The organisation's contracts in one line ([`crate::desk::Desk::contract_card_line`]),
+    /// when whoever draws the card has the desk.
+    pub contract: Option<String>,
 }
 
 impl<'a> CardContext<'a> {
@@ -181,6 +188,7 @@ impl<'a> CardContext<'a> {
             previous,
             clocks: vec![],
             vendors_next: false,
+            contract: None,
         })
     }
 }
@@ -269,6 +277,7 @@ impl Card {
                     .join("\n")
             }),
             visit: t.visit.as_ref().map(super::visits::card_line),
+            contract: cx.contract.clone(),
             clocks: cx
                 .clocks
                 .iter()
@@ -406,6 +415,9 @@ impl Card {
         }
         if let Some(v) = &self.visit {
             s.push_str(&format!("visit: {}\n", p(v)));
+        }
+        if let Some(k) = &self.contract {
+            s.push_str(&format!("contract: {}\n", p(k)));
         }
         s.push_str(&format!(
             "priority: {} ({})\nqueue: {}  assignee: {}\n",

@@ -13,6 +13,7 @@
 //!   they read and say);
 //! - `grammar.rs`: button and form ids, forms, labels and the typed command grammar;
 //! - `turn.rs`, `log.rs`: the unit of commit and the event log's records;
+//! - `balance.rs`: support-hours balances asked in chat, on cards, and blocks' expiry warnings;
 //! - `card.rs`, `conversation.rs`, `redact.rs`, `texts.rs`: the pieces those use.
 
 pub mod accounts;
@@ -20,6 +21,7 @@ pub mod action;
 mod agent;
 pub mod approvals;
 pub mod automation;
+pub mod balance;
 pub mod card;
 pub mod conversation;
 pub mod event;
@@ -200,7 +202,10 @@ impl Desk {
                 how,
                 reported,
             } => cx.phishing_report(user, how, reported, reply_to)?,
-            Event::Schedule => cx.schedule_desk_timers()?,
+            Event::Schedule => {
+                cx.schedule_desk_timers()?;
+                cx.schedule_contract_timers()?;
+            }
             Event::StatusRequest { user } => cx.status_request(user, reply_to)?,
             Event::HomeOpened { user } => cx.home_opened(user)?,
             Event::TimerFired { id, due_ms, .. } => cx.timer_fired(id, *due_ms)?,
@@ -451,6 +456,7 @@ impl Cx<'_> {
             });
         cx.clocks = self.desk.config.clocks(t, self.now);
         cx.vendors_next = self.desk.config.vendors_next(t.tier);
+        cx.contract = self.contract_card_line(t);
         Card::of(t, &cx)
     }
 
@@ -523,10 +529,10 @@ impl Cx<'_> {
 }
 
 /// The timers an account's contracts need (expiry warnings), set with every change of the
-/// account. Replaced by the balance module's when it lands.
+/// account.
 fn balance_timers(
-    _desk: &Desk,
-    _account: &crate::contracts::Account,
+    desk: &Desk,
+    account: &crate::contracts::Account,
 ) -> Vec<crate::clocks::timer::TimerWrite> {
-    vec![]
+    balance::contract_timers(&desk.config, account)
 }

@@ -80,6 +80,29 @@ pub enum Text {
     VisitNotYours,
     VisitStale,
     VisitAlreadyConfirmed,
+    /// The balance answer's first line (balance.rs).
+    BalanceHeader,
+    BalanceLineBlock,
+    BalanceLinePlan,
+    BalanceLineAnnual,
+    BalanceUntil,
+    /// A block past its expiry whose hours roll over.
+    BalanceExpiredRolls,
+    BalanceUsed,
+    BalanceOverage,
+    BalanceBuyMore,
+    /// The message named another organisation or its contract.
+    BalanceOnlyYours,
+    BalanceNoOrganisation,
+    BalanceNoContract,
+    BalanceContact,
+    /// To the organisation's contact and the admins, before a block expires.
+    ContractExpiryWarning,
+    ExpiryToday,
+    ExpiryTomorrow,
+    ExpiryInDays,
+    ExpiryRollover,
+    ExpiryLost,
 }
 
 pub fn text(language: &str, t: Text) -> &'static str {
@@ -349,6 +372,70 @@ pub fn text(language: &str, t: Text) -> &'static str {
         Text::VisitAlreadyConfirmed => (
             "You've already confirmed {id} for {when}.",
             "Termin dla {id} jest już potwierdzony: {when}.",
+        ),
+        Text::BalanceHeader => (
+            "Support hours of {org} as of {date}:",
+            "Godziny wsparcia {org} na dzień {date}:",
+        ),
+        Text::BalanceLineBlock => (
+            "- {id} (block of hours): {left} left of {of}",
+            "- {id} (pakiet godzin): zostało {left} z {of}",
+        ),
+        Text::BalanceLinePlan => (
+            "- {id} (monthly plan): {left} left of {of} this month",
+            "- {id} (abonament): zostało {left} z {of} w tym miesiącu",
+        ),
+        Text::BalanceLineAnnual => (
+            "- {id} (annual contract): {left} left of {of} this contract year",
+            "- {id} (umowa roczna): zostało {left} z {of} w tym roku umowy",
+        ),
+        Text::BalanceUntil => (", valid until {date}", ", ważny do {date}"),
+        Text::BalanceExpiredRolls => (
+            ", expired on {date} (its hours still count)",
+            ", wygasł {date} (jego godziny nadal się liczą)",
+        ),
+        Text::BalanceUsed => (
+            "Used this month ({month}): {used}{overage}.",
+            "Wykorzystane w tym miesiącu ({month}): {used}{overage}.",
+        ),
+        Text::BalanceOverage => (
+            ", of which {overage} past your contracts (billed separately)",
+            ", w tym {overage} ponad umowy (rozliczane osobno)",
+        ),
+        Text::BalanceBuyMore => (
+            "To buy more hours, just tell me and I'll pass it to our account team.",
+            "Jeśli chcecie dokupić godziny, napisz, a przekażę to opiekunowi klienta.",
+        ),
+        Text::BalanceOnlyYours => (
+            "I can only show your own organisation's hours.",
+            "Mogę pokazać tylko godziny Twojej organizacji.",
+        ),
+        Text::BalanceNoOrganisation => (
+            "I can't find your organisation among our customers with a support contract, so I have no hours to show you. If your company has prepaid hours, your company's contact for the contract can check them; or write \"human\" and a person will help.",
+            "Nie znajduję Twojej organizacji wśród naszych klientów z umową wsparcia, więc nie mam godzin do pokazania. Jeśli Twoja firma ma wykupione godziny, sprawdzi je osoba kontaktowa Twojej firmy w sprawie umowy; możesz też napisać „człowiek”, a pomoże Ci konsultant.",
+        ),
+        Text::BalanceNoContract => (
+            "{org} has no running support-hours contract right now, so there are no hours to show.{contact} If that looks wrong, or you'd like to buy hours, write \"human\" and a person will help.",
+            "{org} nie ma teraz aktywnej umowy na godziny wsparcia, więc nie ma godzin do pokazania.{contact} Jeśli to pomyłka albo chcecie kupić godziny, napisz „człowiek”, a pomoże Ci konsultant.",
+        ),
+        Text::BalanceContact => (
+            " Your organisation's contact for the contract is {contact}.",
+            " Osobą kontaktową Twojej organizacji w sprawie umowy jest {contact}.",
+        ),
+        Text::ContractExpiryWarning => (
+            "{org}: contract {id} expires on {date} ({when}) with {left} left of {of}.",
+            "{org}: umowa {id} wygasa {date} ({when}); zostało {left} z {of}.",
+        ),
+        Text::ExpiryToday => ("today", "dzisiaj"),
+        Text::ExpiryTomorrow => ("tomorrow", "jutro"),
+        Text::ExpiryInDays => ("in {days} days", "za {days} dni"),
+        Text::ExpiryRollover => (
+            "Its unused hours will carry over.",
+            "Niewykorzystane godziny przejdą dalej.",
+        ),
+        Text::ExpiryLost => (
+            "Hours not used by then will be lost; to keep support going, order another block.",
+            "Godziny niewykorzystane do tego dnia przepadną; aby zachować ciągłość wsparcia, zamów kolejny pakiet.",
         ),
         Text::HowCanIHelp => (
             "OK. Tell me what you need help with.",

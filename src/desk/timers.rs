@@ -185,6 +185,9 @@ impl Cx<'_> {
         if timer.kind == TimerKind::SecurityTip {
             return self.security_tip(&timer);
         }
+        if timer.kind == TimerKind::ContractExpiry {
+            return self.contract_expiry(&timer);
+        }
         let Some(t) = self.ticket(&timer.ticket)? else {
             return Ok(());
         };
@@ -195,8 +198,8 @@ impl Cx<'_> {
             TimerKind::Csat => self.csat_reminder(&timer, &t),
             TimerKind::ApprovalReminder => self.approval_reminder(&timer, &t),
             TimerKind::VisitReminder => self.visit_reminder(&timer, &t),
-            // Handled above: it has no ticket.
-            TimerKind::SecurityTip => Ok(()),
+            // Handled above: they have no ticket.
+            TimerKind::SecurityTip | TimerKind::ContractExpiry => Ok(()),
         }
     }
 

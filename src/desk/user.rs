@@ -472,6 +472,8 @@ impl Cx<'_> {
             && (d.intent != SECURITY || t.detection.intent == SECURITY)
             && !(d.intent == PHISHING && t.detection.intent != PHISHING)
             && !CONVERSATIONAL.contains(&d.intent.as_str())
+            // "How many hours do we have left?" is a question, whatever ticket is open.
+            && (d.intent != super::balance::BALANCE || super::balance::wants_person(said))
         {
             if has_signal(&detection, "frustrated") {
                 return self.frustrated_on_ticket(user, c, &t, said);
@@ -575,6 +577,9 @@ impl Cx<'_> {
                 self.hours(user, c, &lang);
                 Ok(())
             }
+            super::balance::BALANCE if !super::balance::wants_person(said) => {
+                self.hours_balance(user, c, said, &lang)
+            }
             _ => self.with_intent(user, c, detection, said),
         }
     }
@@ -600,6 +605,11 @@ impl Cx<'_> {
         }
         if intent.id == "human_agent" {
             return self.open_for_person(user, c, detection, said);
+        }
+        // The balance is answered from the account; buying hours or a report goes on below to
+        // a person (the intent's `escalate`).
+        if intent.id == super::balance::BALANCE && !super::balance::wants_person(said) {
+            return self.hours_balance(user, c, said, &lang);
         }
         if intent.id == "ticket_status" {
             return self.ticket_status(user, c, said, &lang);

@@ -374,6 +374,7 @@ impl Local {
                             CardContext::gather(desk.store().as_ref(), desk.triage().pack(), &t)?;
                         cx.clocks = desk.config().clocks(&t, now_ms());
                         cx.vendors_next = desk.config().vendors_next(t.tier);
+                        cx.contract = desk.contract_card_line(&t, now_ms());
                         let events = desk.store().events(&t.id)?;
                         write!(
                             out,

@@ -169,6 +169,7 @@ fn check(row: Row) {
         previous: row.previous,
         clocks: vec![],
         vendors_next: false,
+        ..Default::default()
     };
     let card = Card::of(&row.ticket, &cx);
     let text = card.render_text(row.now);
@@ -459,6 +460,7 @@ fn the_embed_fits_discords_limits() {
         previous: previous(),
         clocks: vec![],
         vendors_next: false,
+        ..Default::default()
     };
     let e = embed(&Card::of(&t, &cx));
     let title = e["title"].as_str().unwrap();
@@ -598,6 +600,7 @@ fn the_embed_fields_in_order() {
         previous: previous(),
         clocks: vec![],
         vendors_next: false,
+        ..Default::default()
     };
     assert_eq!(
         field_names(&embed(&Card::of(&t, &cx))),
@@ -635,6 +638,7 @@ fn an_unrecognised_request_says_so() {
         previous: vec![],
         clocks: vec![],
         vendors_next: false,
+        ..Default::default()
     };
     let text = Card::of(&t, &cx).render_text(OPENED);
     assert!(

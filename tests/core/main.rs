@@ -7,6 +7,7 @@ mod common;
 
 mod approvals;
 mod automation_rules;
+mod balance;
 mod calendar_table;
 mod card_table;
 mod charging;

@@ -8,6 +8,7 @@
 mod mock_discord;
 
 mod approvals;
+mod balance;
 mod bot_process;
 mod control_socket;
 mod crash_safety;

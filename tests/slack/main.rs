@@ -10,6 +10,7 @@ mod mock_slack;
 mod mock_discord;
 
 mod approvals;
+mod balance;
 mod bot;
 mod cross;
 mod mock_slack_smoke;

@@ -184,6 +184,9 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
     if let Some(v) = &card.visit {
         fields.push(Field::new("Visit", e(v), false));
     }
+    if let Some(k) = &card.contract {
+        fields.push(Field::new("Contract", e(k), false));
+    }
     fields.push(Field::new(
         "Organisation",
         card.organisation

@@ -310,6 +310,9 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
     if let Some(v) = &card.visit {
         long.push(("Visit", escape(v), false));
     }
+    if let Some(k) = &card.contract {
+        long.push(("Contract", escape(k), false));
+    }
     if let Some(n) = &card.l3_note {
         long.push(("L3 note", escape(n), false));
     }
