@@ -55,7 +55,9 @@ pub enum OrgsCommand {
     Show {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The organisation's id.
         id: String,
+        /// Print the organisation as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -63,6 +65,7 @@ pub enum OrgsCommand {
     List {
         #[command(flatten)]
         desk: DeskArgs,
+        /// Print them as a JSON array.
         #[arg(long)]
         json: bool,
     },
@@ -122,7 +125,9 @@ pub enum ContractsCommand {
     Show {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The contract's id, e.g. C-1001.
         id: String,
+        /// Print the contract as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -130,8 +135,10 @@ pub enum ContractsCommand {
     List {
         #[command(flatten)]
         desk: DeskArgs,
+        /// Only this organisation's.
         #[arg(long)]
         org: Option<String>,
+        /// Print them as a JSON array.
         #[arg(long)]
         json: bool,
     },
@@ -139,7 +146,9 @@ pub enum ContractsCommand {
     Topup {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The block's id, e.g. C-1001.
         id: String,
+        /// Hours to add.
         #[arg(long)]
         hours: String,
         /// Its price (default: from `[pricing]`).
@@ -148,6 +157,7 @@ pub enum ContractsCommand {
         /// From which day the hours count, YYYY-MM-DD (default: today).
         #[arg(long)]
         date: Option<String>,
+        /// Print the contract as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -155,9 +165,12 @@ pub enum ContractsCommand {
     Close {
         #[command(flatten)]
         desk: DeskArgs,
+        /// The contract's id, e.g. C-1001.
         id: String,
+        /// The first day it no longer counts, YYYY-MM-DD (default: today).
         #[arg(long)]
         date: Option<String>,
+        /// Print the contract as JSON.
         #[arg(long)]
         json: bool,
     },

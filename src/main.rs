@@ -510,6 +510,7 @@ enum TicketsCommand {
         /// The entry's number in the organisation's ledger (as `tickets log` printed it).
         #[arg(long)]
         entry: u64,
+        /// Print `{"ok", "message", "ticket", "entries"}` as one JSON object.
         #[arg(long)]
         json: bool,
     },

@@ -156,7 +156,7 @@ fn check_accounts(image: &Image, found: &mut Found) {
     let mut ledger: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for (k, v) in image.tree("ledger") {
         let key = String::from_utf8_lossy(k).replace('\0', "/");
-        match serde_json::from_slice::<Entry>(v) {
+        match super::accounts::decode_entry(v) {
             Err(e) => found.add("ledger", format!("ledger entry {key} cannot be read: {e}")),
             Ok(e) => {
                 if k.as_ref() != super::accounts::ledger_key(&e.org, e.month(), e.seq).as_slice() {
