@@ -12,6 +12,7 @@ pub mod config;
 pub mod desk;
 pub mod pack;
 pub mod platform;
+pub mod privacy;
 pub mod security;
 pub mod setup;
 pub mod store;

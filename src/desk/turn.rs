@@ -28,6 +28,8 @@ pub struct Turn {
     pub links: Vec<(String, String)>,
     /// Timers scheduled, moved or cancelled, in order.
     pub timers: Vec<crate::clocks::timer::TimerWrite>,
+    /// Personal data the store removes in the same transaction (see [`crate::privacy`]).
+    pub erase: Vec<crate::privacy::Erase>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +69,7 @@ impl Turn {
             && self.outbox.is_empty()
             && self.links.is_empty()
             && self.timers.is_empty()
+            && self.erase.is_empty()
     }
 }
 

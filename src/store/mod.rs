@@ -11,7 +11,9 @@
 //! - an outbox entry is pending until a worker records its delivery.
 
 pub mod backup;
+pub mod compact;
 pub mod highwater;
+pub mod privacy;
 pub mod schedule;
 pub mod sled_store;
 pub mod verify;
@@ -188,6 +190,23 @@ pub trait Store: Send + Sync {
 
     /// Makes every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// The audit log of personal data (see [`crate::privacy::AuditRecord`]), oldest first.
+    fn audit(&self) -> Result<Vec<crate::privacy::AuditRecord>, StoreError> {
+        Ok(vec![])
+    }
+
+    /// Appends to the audit log outside a turn (an export, which changes nothing else).
+    fn record_audit(&self, _record: &crate::privacy::AuditRecord) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Completes an erasure committed earlier, once its turn's messages were delivered: removes
+    /// what is still addressed to `user_key` (the confirmation) and rewrites the store's files so
+    /// nothing erased is left in them.
+    fn finish_erasure(&self, _user_key: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
 
     /// Opens a ticket outside a conversation (imports, benchmarks, tests): reserves its number,
     /// builds it with `draft` and commits it with its `Opened` event.
