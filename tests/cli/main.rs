@@ -16,6 +16,7 @@ mod cli_eval;
 mod desk_bad_input;
 mod desk_stories;
 mod pack_errors;
+mod privacy;
 mod run_cli;
 mod security;
 mod setup;
