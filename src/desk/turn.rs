@@ -82,6 +82,9 @@ pub struct Committed {
     pub tickets: Vec<Ticket>,
     /// Whether anything was written (a turn that changes nothing is not).
     pub wrote: bool,
+    /// People whose data the turn erased (`platform:id`): once its messages are delivered, the
+    /// process calls [`crate::store::Store::finish_erasure`] for each.
+    pub erased: Vec<String>,
 }
 
 impl Committed {

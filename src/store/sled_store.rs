@@ -1511,6 +1511,14 @@ impl Store for SledStore {
             outbox: p.outbox,
             tickets: p.tickets.into_iter().map(|(.., t)| t).collect(),
             wrote: true,
+            erased: turn
+                .erase
+                .iter()
+                .filter_map(|e| match e {
+                    crate::privacy::Erase::Person { user, .. } => Some(user.key()),
+                    crate::privacy::Erase::Transcripts { .. } => None,
+                })
+                .collect(),
         })
     }
 
