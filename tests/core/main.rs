@@ -11,6 +11,7 @@ mod calendar_table;
 mod card_table;
 mod desk_conversations;
 mod desk_table;
+mod privacy;
 mod redact_table;
 mod security_table;
 mod sla_clocks;
