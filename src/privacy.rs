@@ -11,6 +11,19 @@ use crate::desk::turn::{TicketWrite, Turn};
 use crate::store::{Filter, OutboxFilter, Store, StoreError};
 use crate::tickets::{Actor, Change, Ticket, TicketEvent, UserRef};
 
+/// `[privacy]` as the desk uses it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PrivacySettings {
+    /// Closed tickets older than this many days lose their transcripts (a daily durable timer).
+    pub retention_days: Option<u32>,
+}
+
+/// The id of the one retention timer (it belongs to no ticket).
+pub const RETENTION_TIMER: &str = "privacy:retention";
+
+/// A day, in milliseconds: how often the retention timer fires.
+pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
 /// What a turn erases, beside the ticket writes it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Erase {

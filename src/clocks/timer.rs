@@ -33,6 +33,9 @@ pub enum TimerKind {
     VisitReminder,
     /// The next security tip is posted (`[security]`); belongs to no ticket.
     SecurityTip,
+    /// Closed tickets past `[privacy] retention_days` lose their transcripts; belongs to no
+    /// ticket, fires daily.
+    RetentionPurge,
 }
 
 impl TimerKind {
@@ -67,6 +70,7 @@ impl TimerKind {
             TimerKind::ApprovalReminder => "approval_reminder",
             TimerKind::VisitReminder => "visit_reminder",
             TimerKind::SecurityTip => "security_tip",
+            TimerKind::RetentionPurge => "retention_purge",
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::pack::{key_at, line_of, names_a_value};
 pub(super) mod approvals;
 pub(super) mod automations;
 pub(super) mod calendars;
+pub(super) mod privacy;
 pub(super) mod security;
 pub(super) mod vendors;
 pub(super) mod visits;
@@ -311,6 +312,7 @@ pub(super) struct Read {
     pub approvals: ApprovalSettings,
     pub visits: crate::config::visits::VisitSettings,
     pub security: crate::config::security::SecuritySettings,
+    pub privacy: crate::privacy::PrivacySettings,
     pub vendors: Vec<Vendor>,
     pub smtp: Option<SmtpSettings>,
     pub lines: BTreeMap<String, usize>,
@@ -395,6 +397,11 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         .as_ref()
         .map(|s| security::security(&mut c, s, &names))
         .unwrap_or_default();
+    let privacy = f
+        .privacy
+        .as_ref()
+        .map(|p| privacy::privacy(&mut c, p))
+        .unwrap_or_default();
     vendors::on_duty(&mut c, &f.queues, &agents);
     let (vendors, smtp) =
         vendors::vendors(&mut c, &f.vendors, f.smtp.as_ref(), &automations.webhooks);
@@ -414,6 +421,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         approvals,
         visits,
         security,
+        privacy,
         vendors,
         smtp,
         lines: c.lines,

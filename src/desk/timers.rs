@@ -185,6 +185,9 @@ impl Cx<'_> {
         if timer.kind == TimerKind::SecurityTip {
             return self.security_tip(&timer);
         }
+        if timer.kind == TimerKind::RetentionPurge {
+            return self.retention_purge();
+        }
         let Some(t) = self.ticket(&timer.ticket)? else {
             return Ok(());
         };
@@ -196,7 +199,7 @@ impl Cx<'_> {
             TimerKind::ApprovalReminder => self.approval_reminder(&timer, &t),
             TimerKind::VisitReminder => self.visit_reminder(&timer, &t),
             // Handled above: it has no ticket.
-            TimerKind::SecurityTip => Ok(()),
+            TimerKind::SecurityTip | TimerKind::RetentionPurge => Ok(()),
         }
     }
 

@@ -260,3 +260,55 @@ fn nobody_erases_someone_else_from_chat() {
     assert!(s.texts(&id).contains("Zyxwvut"));
     assert!(s.texts(&id).contains("Qqplmokn"));
 }
+
+#[test]
+fn the_retention_timer_purges_transcripts_of_tickets_closed_long_ago() {
+    let text = format!("{DEFAULT_CONFIG}\n[privacy]\nretention_days = 30\n");
+    let store: Arc<dyn Store> = Arc::new(SledStore::temporary().unwrap());
+    let config = Config::parse(Path::new("privacy.toml"), &text).unwrap();
+    let s = Story {
+        desk: Desk::new(engine(), config, store),
+        clock: std::cell::Cell::new(NOW),
+    };
+    let old = s.ticket_of("anna", "printer Zyxwvut jams");
+    s.says("anna", "close my ticket");
+    assert!(s.says("anna", "yes").contains("is closed"));
+    let open = s.ticket_of("jan", "vpn Bbvvnnmm drops");
+    s.run(Event::Schedule);
+    let timer = s
+        .desk
+        .store()
+        .timer(frontline::privacy::RETENTION_TIMER)
+        .unwrap()
+        .expect("the retention timer is set");
+    // Thirty-one days on: the daily firing purges the closed ticket, not the open one.
+    let when = NOW + 31 * frontline::privacy::DAY_MS;
+    s.desk
+        .process(
+            Incoming::keyed(
+                format!("timer:{}:{}", timer.id, timer.due_ms),
+                Event::TimerFired {
+                    id: timer.id.clone(),
+                    ticket: String::new(),
+                    due_ms: timer.due_ms,
+                },
+            ),
+            when,
+        )
+        .unwrap();
+    let texts = s.texts(&old);
+    assert!(!texts.contains("Qqplmokn"), "{texts}");
+    assert!(texts.contains("transcript_purged"), "{texts}");
+    assert!(s.texts(&open).contains("Qqplmokn"));
+    let audit = s.desk.store().audit().unwrap();
+    assert_eq!(audit[0].action, "purge");
+    assert_eq!(audit[0].tickets, [old]);
+    // And it is set again for the next day.
+    let next = s
+        .desk
+        .store()
+        .timer(frontline::privacy::RETENTION_TIMER)
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.due_ms, when + frontline::privacy::DAY_MS);
+}
