@@ -445,6 +445,8 @@ struct ConfigFile {
     observability: crate::platform::observe::ObservabilitySettings,
     /// Security awareness (`[security]`): the tips' schedule.
     security: Option<Spanned<read::security::SecurityFile>>,
+    /// Personal data (`[privacy]`): the retention of closed tickets' transcripts.
+    privacy: Option<Spanned<read::privacy::PrivacyFile>>,
     /// Tiers L4 and L5: vendors and manufacturers.
     #[serde(default)]
     vendors: Vec<Spanned<read::vendors::VendorFile>>,
@@ -498,6 +500,8 @@ pub struct Config {
     pub observability: crate::platform::observe::ObservabilitySettings,
     /// `[security]`: security tips on a schedule; none when absent or off.
     pub security: security::SecuritySettings,
+    /// `[privacy]`: how long closed tickets keep their transcripts; forever when absent.
+    pub privacy: crate::privacy::PrivacySettings,
     /// Lines of the fields checked after parsing (against the pack, against the platforms a
     /// process serves): `routing[0].intent`, `incidents.intents[1]`, `queues[2]`.
     lines: BTreeMap<String, usize>,
@@ -605,6 +609,7 @@ impl Config {
             backup: f.backup,
             observability: f.observability,
             security: r.security,
+            privacy: r.privacy,
             lines: r.lines,
         };
         Ok((config, r.problems))

@@ -13,6 +13,7 @@ pub mod contracts;
 pub mod desk;
 pub mod pack;
 pub mod platform;
+pub mod privacy;
 pub mod security;
 pub mod setup;
 pub mod store;

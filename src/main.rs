@@ -201,6 +201,12 @@ enum Command {
         #[command(subcommand)]
         what: ConfigCommand,
     },
+    /// Personal data (GDPR / RODO): export everything stored about a person, erase it, and the
+    /// audit log of both.
+    Privacy {
+        #[command(subcommand)]
+        what: PrivacyCommand,
+    },
     /// Durable timers (SLA warnings and breaches): what is pending, and firing what is due.
     Timers {
         #[command(subcommand)]
@@ -645,6 +651,52 @@ enum CalendarCommand {
 }
 
 #[derive(Subcommand)]
+enum PrivacyCommand {
+    /// Everything stored about a person as one JSON document: their tickets with every event,
+    /// conversation state, log records, outbox entries and timers, and audit entries.
+    Export {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The person, as PLATFORM:ID (`local:anna`, `discord:123`, `slack:U123`).
+        #[arg(long)]
+        user: String,
+        /// One line of JSON (default: indented).
+        #[arg(long)]
+        json: bool,
+        /// Who asks, for the audit log (default: the login name).
+        #[arg(long = "as")]
+        by: Option<String>,
+    },
+    /// Erase a person: every message of their tickets, their identity on them (a pseudonym
+    /// instead), conversation, log records, outbox entries; the files are rewritten so nothing
+    /// is left on disk. Asks for confirmation on stdin unless --yes.
+    Erase {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The person, as PLATFORM:ID.
+        #[arg(long)]
+        user: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+        /// Who asks, for the audit log (default: the login name).
+        #[arg(long = "as")]
+        by: Option<String>,
+        /// What was erased, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log: who exported, erased or purged what, and when.
+    Audit {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum OutboxCommand {
     /// List outbox entries, oldest first: id, platform, state, attempts, what and for whom.
     List {
@@ -1018,6 +1070,131 @@ fn automations_command(what: AutomationsCommand, io: &mut Io) -> Result<i32> {
     Ok(0)
 }
 
+/// Who runs a privacy command, for the audit log.
+fn privacy_actor(by: Option<String>) -> String {
+    let name = by
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
+    format!("cli:{name}")
+}
+
+/// `frontline privacy export|erase|audit`.
+fn privacy_command(what: PrivacyCommand, io: &mut Io) -> Result<i32> {
+    use frontline::privacy;
+    match what {
+        PrivacyCommand::Export {
+            desk,
+            user,
+            json,
+            by,
+        } => {
+            let user = privacy::parse_user(&user).map_err(|e| anyhow::anyhow!("--user: {e}"))?;
+            let setup = local_setup(&desk, io)?;
+            let store = setup.store()?;
+            let doc = privacy::export(store.as_ref(), &user)?;
+            store.record_audit(&privacy::export_record(&doc, &privacy_actor(by), now_ms()))?;
+            if json {
+                outln!(io, "{}", serde_json::to_string(&doc)?);
+            } else {
+                outln!(io, "{}", serde_json::to_string_pretty(&doc)?);
+            }
+        }
+        PrivacyCommand::Erase {
+            desk,
+            user,
+            yes,
+            by,
+            json,
+        } => {
+            let user = privacy::parse_user(&user).map_err(|e| anyhow::anyhow!("--user: {e}"))?;
+            let setup = local_setup(&desk, io)?;
+            let store = setup.store()?;
+            let plan = privacy::summary(store.as_ref(), &user)?;
+            if !yes {
+                outln!(
+                    io,
+                    "This erases everything stored about {}: {} ticket(s){}, {} message(s), {}{} outbox entr{} addressed to them. Ticket shells stay, with a pseudonym instead of the person.",
+                    terminal::line(&user.key()),
+                    plan.tickets.len(),
+                    if plan.tickets.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", plan.tickets.join(", "))
+                    },
+                    plan.messages,
+                    if plan.conversation {
+                        "their conversation, "
+                    } else {
+                        ""
+                    },
+                    plan.outbox,
+                    if plan.outbox == 1 { "y" } else { "ies" }
+                );
+                write!(io.out, "Erase? Type yes to confirm: ")?;
+                io.out.flush()?;
+                let mut answer = String::new();
+                io.input.read_line(&mut answer)?;
+                let answer = answer.trim().to_lowercase();
+                if !["yes", "y", "tak", "t"].contains(&answer.as_str()) {
+                    outln!(io, "Nothing was erased.");
+                    return Ok(1);
+                }
+            }
+            let (done, pseudonym) =
+                privacy::erase(store.as_ref(), &user, &privacy_actor(by), now_ms())?;
+            if json {
+                outln!(
+                    io,
+                    "{}",
+                    serde_json::json!({
+                        "pseudonym": pseudonym,
+                        "tickets": done.tickets,
+                        "messages": done.messages,
+                        "outbox": done.outbox,
+                    })
+                );
+            } else {
+                outln!(
+                    io,
+                    "Erased {}: {} ticket(s), {} message(s); the tickets now name {pseudonym}, and the store's files were rewritten.",
+                    terminal::line(&user.key()),
+                    done.tickets.len(),
+                    done.messages
+                );
+            }
+        }
+        PrivacyCommand::Audit { desk, json } => {
+            let setup = local_setup(&desk, io)?;
+            let store = setup.store()?;
+            let records = store.audit()?;
+            if json {
+                outln!(io, "{}", terminal::json(&records)?);
+            } else if records.is_empty() {
+                outln!(io, "no exports, erasures or purges recorded");
+            } else {
+                for r in &records {
+                    outln!(
+                        io,
+                        "{}  {:<6} by {}  {}  {} ticket(s) {}  {} message(s)",
+                        frontline::desk::card::fmt_time(r.at_ms),
+                        r.action,
+                        terminal::line(&r.by),
+                        if r.subject.is_empty() {
+                            "-"
+                        } else {
+                            &r.subject
+                        },
+                        r.tickets.len(),
+                        r.tickets.join(","),
+                        r.messages
+                    );
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
 /// `frontline timers list` and `fire`.
 fn timers_command(what: TimersCommand, io: &mut Io) -> Result<i32> {
     match what {
@@ -1218,6 +1395,12 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
             what: OutboxCommand::List { desk, .. },
         }
         | Command::Events { desk, .. }
+        | Command::Privacy {
+            what:
+                PrivacyCommand::Export { desk, .. }
+                | PrivacyCommand::Erase { desk, .. }
+                | PrivacyCommand::Audit { desk, .. },
+        }
         | Command::Security {
             what: SecurityCommand::Reports { desk, .. },
         }
@@ -1370,6 +1553,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             return setup::config_check(config.as_deref(), intents, json, &mut *io.out);
         }
         Command::Timers { what } => return timers_command(what, io),
+        Command::Privacy { what } => return privacy_command(what, io),
         Command::Automations { what } => return automations_command(what, io),
         Command::Orgs { what } => return accounts_cli::orgs(what, io),
         Command::Contracts { what } => return accounts_cli::contracts(what, io),

@@ -654,6 +654,14 @@ pub enum Change {
         vendor: String,
         text: String,
     },
+    /// The requester's personal data was erased (GDPR / RODO): every message of the ticket and
+    /// their identity are gone; the requester is now `pseudonym` (see `crate::privacy`).
+    PersonalDataErased {
+        pseudonym: String,
+    },
+    /// The ticket's transcript (the personal text of its events) was purged under the
+    /// retention setting (`[privacy] retention_days`).
+    TranscriptPurged,
 }
 
 impl Change {
@@ -713,6 +721,8 @@ impl Change {
             Change::VisitConfirmed => "visit_confirmed",
             Change::VisitAnotherTime { .. } => "visit_another_time",
             Change::VisitCancelled { .. } => "visit_cancelled",
+            Change::PersonalDataErased { .. } => "personal_data_erased",
+            Change::TranscriptPurged => "transcript_purged",
         }
     }
 }
@@ -1179,6 +1189,15 @@ impl Ticket {
                 }
                 self.status = Status::Closed;
                 self.finish_visit();
+            }
+            // The personal fields are cleared by `crate::privacy`, which builds the change;
+            // only the desk itself (or an administrator's command) erases.
+            Change::PersonalDataErased { .. } | Change::TranscriptPurged => {
+                if agent_name.is_some() {
+                    return Err(TicketError::Invalid(
+                        "personal data is erased by the privacy commands, not by agents".into(),
+                    ));
+                }
             }
         }
         self.updated_ms = now;

@@ -36,6 +36,9 @@ pub enum TimerKind {
     /// A block of hours nears its expiry (`[contracts] expiry_warning_days`): the organisation's
     /// contact and the admins are told once; belongs to no ticket (`about` is the organisation).
     ContractExpiry,
+    /// Closed tickets past `[privacy] retention_days` lose their transcripts; belongs to no
+    /// ticket, fires daily.
+    RetentionPurge,
 }
 
 impl TimerKind {
@@ -71,6 +74,7 @@ impl TimerKind {
             TimerKind::VisitReminder => "visit_reminder",
             TimerKind::SecurityTip => "security_tip",
             TimerKind::ContractExpiry => "contract_expiry",
+            TimerKind::RetentionPurge => "retention_purge",
         }
     }
 }

@@ -16,6 +16,7 @@ pub(super) mod approvals;
 pub(super) mod automations;
 pub(super) mod calendars;
 pub(super) mod contracts;
+pub(super) mod privacy;
 pub(super) mod security;
 pub(super) mod vendors;
 pub(super) mod visits;
@@ -319,6 +320,7 @@ pub(super) struct Read {
     pub pricing: crate::contracts::Pricing,
     pub contracts: crate::contracts::Settings,
     pub security: crate::config::security::SecuritySettings,
+    pub privacy: crate::privacy::PrivacySettings,
     pub vendors: Vec<Vendor>,
     pub smtp: Option<SmtpSettings>,
     pub lines: BTreeMap<String, usize>,
@@ -405,6 +407,11 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         .as_ref()
         .map(|s| security::security(&mut c, s, &names))
         .unwrap_or_default();
+    let privacy = f
+        .privacy
+        .as_ref()
+        .map(|p| privacy::privacy(&mut c, p))
+        .unwrap_or_default();
     vendors::on_duty(&mut c, &f.queues, &agents);
     let (vendors, smtp) =
         vendors::vendors(&mut c, &f.vendors, f.smtp.as_ref(), &automations.webhooks);
@@ -426,6 +433,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         pricing,
         contracts: contract_settings,
         security,
+        privacy,
         vendors,
         smtp,
         lines: c.lines,

@@ -672,6 +672,8 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         Change::LinkedToIncident { incident } => format!("linked to incident {incident}"),
         Change::ReportLinked { report } => format!("report {report} linked"),
         Change::TimerFired { timer, .. } => format!("timer {timer} fired"),
+        Change::PersonalDataErased { .. } => "personal data erased".into(),
+        Change::TranscriptPurged => "transcript purged (retention)".into(),
         Change::AutomationRan {
             rule,
             trigger,

@@ -83,4 +83,6 @@ pub enum Step {
     InTicket { ticket: String },
     /// Older still; read as `InTicket`.
     Csat { ticket: String },
+    /// "Shall I erase everything I keep about you?" (the `data_privacy` intent).
+    ConfirmErase,
 }

@@ -28,6 +28,7 @@ pub mod event;
 pub mod grammar;
 pub mod log;
 pub mod redact;
+mod retention;
 mod security;
 pub mod texts;
 pub mod time;

@@ -99,6 +99,7 @@ impl Cx<'_> {
     /// none is pending (or the pending one belongs to a schedule since changed: a time further
     /// than one period ahead), removed when they are off.
     pub(super) fn schedule_desk_timers(&mut self) -> Result<(), DeskError> {
+        self.schedule_retention()?;
         let pending = self.desk.store.timer(Timer::SECURITY_TIP)?;
         let config = &self.desk.config;
         let Some(tips) = &config.security.tips else {

@@ -44,6 +44,10 @@ pub enum Text {
     NothingToCancel,
     Cancelled,
     ConfirmClose,
+    /// What the desk keeps about the person, and the offer to erase it (`data_privacy`).
+    PrivacyOffer,
+    PrivacyErased,
+    PrivacyKept,
     ClosedByUser,
     KeptOpen,
     WhichTicket,
@@ -256,6 +260,15 @@ pub fn text(language: &str, t: Text) -> &'static str {
             "Zgłoszenie {id} jest zamknięte. Jeśli problem wróci, napisz, a otworzę je ponownie.",
         ),
         Text::KeptOpen => ("OK, {id} stays open.", "Dobrze, {id} pozostaje otwarte."),
+        Text::PrivacyOffer => (
+            "Here is what I keep about you: {tickets} ticket(s){ids} with your messages and the replies to them, your name and id on them, and this conversation. For a copy of all of it, ask the support team (they export it with `frontline privacy export`). I can erase it now: your messages, the replies and your name go for good, and your tickets stay only as anonymous records. Erase everything I keep about you? (yes/no)",
+            "Oto, co o Tobie przechowuję: zgłoszenia w liczbie {tickets}{ids} z Twoimi wiadomościami i odpowiedziami na nie, Twoje imię i identyfikator oraz tę rozmowę. Kopię wszystkiego przygotuje zespół wsparcia (eksportuje ją poleceniem `frontline privacy export`). Mogę to teraz usunąć: Twoje wiadomości, odpowiedzi i imię znikną na zawsze, a zgłoszenia zostaną tylko jako anonimowe wpisy. Usunąć wszystko, co o Tobie przechowuję? (tak/nie)",
+        ),
+        Text::PrivacyErased => (
+            "Done: I erased your messages, the replies and your name from {tickets} ticket(s), and forgot this conversation. If you write again, I start afresh.",
+            "Gotowe: usunąłem Twoje wiadomości, odpowiedzi i imię ze zgłoszeń (w liczbie {tickets}) i zapomniałem tę rozmowę. Jeśli napiszesz ponownie, zaczniemy od nowa.",
+        ),
+        Text::PrivacyKept => ("OK, nothing was erased.", "Dobrze, niczego nie usunąłem."),
         Text::WhichTicket => (
             "Which ticket? Type its number:",
             "Które zgłoszenie? Wpisz numer:",

@@ -188,6 +188,9 @@ impl Cx<'_> {
         if timer.kind == TimerKind::ContractExpiry {
             return self.contract_expiry(&timer);
         }
+        if timer.kind == TimerKind::RetentionPurge {
+            return self.retention_purge();
+        }
         let Some(t) = self.ticket(&timer.ticket)? else {
             return Ok(());
         };
@@ -199,7 +202,9 @@ impl Cx<'_> {
             TimerKind::ApprovalReminder => self.approval_reminder(&timer, &t),
             TimerKind::VisitReminder => self.visit_reminder(&timer, &t),
             // Handled above: they have no ticket.
-            TimerKind::SecurityTip | TimerKind::ContractExpiry => Ok(()),
+            TimerKind::SecurityTip | TimerKind::ContractExpiry | TimerKind::RetentionPurge => {
+                Ok(())
+            }
         }
     }
 

@@ -30,6 +30,8 @@ pub struct Turn {
     pub timers: Vec<crate::clocks::timer::TimerWrite>,
     /// Organisations' accounts changed (contracts, balances), with their new ledger entries.
     pub accounts: Vec<AccountWrite>,
+    /// Personal data the store removes in the same transaction (see [`crate::privacy`]).
+    pub erase: Vec<crate::privacy::Erase>,
 }
 
 /// An organisation's account after the turn and the ledger entries it adds.
@@ -82,6 +84,7 @@ impl Turn {
             && self.links.is_empty()
             && self.timers.is_empty()
             && self.accounts.is_empty()
+            && self.erase.is_empty()
     }
 }
 
@@ -94,6 +97,9 @@ pub struct Committed {
     pub tickets: Vec<Ticket>,
     /// Whether anything was written (a turn that changes nothing is not).
     pub wrote: bool,
+    /// People whose data the turn erased (`platform:id`): once its messages are delivered, the
+    /// process calls [`crate::store::Store::finish_erasure`] for each.
+    pub erased: Vec<String>,
 }
 
 impl Committed {

@@ -26,6 +26,7 @@ const CONVERSATIONAL: &[&str] = &[
     "support_hours",
     "ticket_status",
     "human_agent",
+    "data_privacy",
 ];
 
 /// The intent of security reports: never attached to another ticket, never out of scope.
@@ -310,6 +311,11 @@ impl Cx<'_> {
                 let id = tickets[n as usize - 1].clone();
                 self.confirm_close(user, c, &id)?;
             }
+            (Step::ConfirmErase, Choice::Yes) => self.erase_me(user, c)?,
+            (Step::ConfirmErase, Choice::No) => {
+                self.say(user, c, Text::PrivacyKept, &[]);
+                self.acknowledged(user, "erasure declined");
+            }
             (Step::ConfirmReopen { ticket }, Choice::Yes) => self.reopen(user, c, &ticket)?,
             (Step::ConfirmReopen { .. }, Choice::No) => {
                 self.say(user, c, Text::NotReopened, &[]);
@@ -573,6 +579,7 @@ impl Cx<'_> {
         }
         match d.intent.as_str() {
             "ticket_status" => self.ticket_status(user, c, said, &lang),
+            "data_privacy" => self.privacy_offer(user, c),
             "support_hours" => {
                 self.hours(user, c, &lang);
                 Ok(())
@@ -613,6 +620,9 @@ impl Cx<'_> {
         }
         if intent.id == "ticket_status" {
             return self.ticket_status(user, c, said, &lang);
+        }
+        if intent.id == "data_privacy" {
+            return self.privacy_offer(user, c);
         }
         if intent.id == "thanks" {
             return self.thanks(user, c);
@@ -1404,6 +1414,54 @@ impl Cx<'_> {
         }
     }
 
+    /// The `data_privacy` intent: what the desk keeps about the person, and the offer to erase
+    /// it. Only ever about the person writing: nobody is erased from chat by someone else.
+    fn privacy_offer(&mut self, user: &UserRef, c: &mut Conversation) -> Result<(), DeskError> {
+        let kept = crate::privacy::summary(self.desk.store.as_ref(), user)?;
+        let ids = if kept.tickets.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kept.tickets.join(", "))
+        };
+        c.step = Step::ConfirmErase;
+        let lang = self.language_or_default(c);
+        self.reply_with(
+            user,
+            c,
+            fill(
+                text(&lang, Text::PrivacyOffer),
+                &[("tickets", &kept.tickets.len().to_string()), ("ids", &ids)],
+            ),
+            vec![Choice::Yes, Choice::No],
+        );
+        self.acknowledged(user, "offered to erase personal data");
+        Ok(())
+    }
+
+    /// The person confirmed: everything about them is erased in this turn (the store finishes
+    /// the erasure once the confirmation is delivered).
+    fn erase_me(&mut self, user: &UserRef, c: &mut Conversation) -> Result<(), DeskError> {
+        let pseudonym = crate::privacy::pseudonym();
+        let done = crate::privacy::erase_into(
+            &mut self.turn,
+            self.desk.store.as_ref(),
+            user,
+            &pseudonym,
+            &pseudonym,
+            &Actor::Bot,
+            self.now,
+        )?;
+        c.transcript.clear();
+        c.ticket = None;
+        self.say(
+            user,
+            c,
+            Text::PrivacyErased,
+            &[("tickets", &done.tickets.len().to_string())],
+        );
+        Ok(())
+    }
+
     fn confirm_close(
         &mut self,
         user: &UserRef,
@@ -2121,7 +2179,7 @@ fn read_answer(step: &Step, said: &str) -> Option<Choice> {
         Step::FaqListed { articles } => {
             words::choice_index(said, articles.len()).map(|i| Choice::Pick(i as u8 + 1))
         }
-        Step::ConfirmClose { .. } | Step::ConfirmReopen { .. } => {
+        Step::ConfirmClose { .. } | Step::ConfirmReopen { .. } | Step::ConfirmErase => {
             yes_no().map(|y| if y { Choice::Yes } else { Choice::No })
         }
         _ => None,

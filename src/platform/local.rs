@@ -257,7 +257,14 @@ impl Local {
     /// One turn from this terminal: commits it and returns what is for the terminal's person.
     fn turn(&self, desk: &Desk, me: &UserRef, event: Event) -> Result<Vec<String>> {
         let processed = desk.process(Incoming::plain(event), now_ms())?;
-        self.deliver(desk, me, processed.outbox())
+        let said = self.deliver(desk, me, processed.outbox())?;
+        // An erasure the person asked for: finished once its confirmation was shown.
+        if let crate::desk::Processed::Committed(c) = &processed {
+            for key in &c.erased {
+                desk.store().finish_erasure(key)?;
+            }
+        }
+        Ok(said)
     }
 
     /// A scripted or interactive end-user conversation on stdin/stdout.

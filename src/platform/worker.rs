@@ -128,7 +128,25 @@ impl<D: Deliver> Outbox<D> {
             };
         let entries = processed.outbox().to_vec();
         self.deliver_now(&entries).await;
+        self.finish_erasures(&processed).await;
         entries
+    }
+
+    /// After a turn that erased someone's data (they asked in chat) and its confirmation was
+    /// delivered: the store drops what is still addressed to them and rewrites its files.
+    pub async fn finish_erasures(&self, processed: &crate::desk::Processed) {
+        let crate::desk::Processed::Committed(c) = processed else {
+            return;
+        };
+        for key in c.erased.clone() {
+            let store = self.desk.store().clone();
+            let done = tokio::task::spawn_blocking(move || store.finish_erasure(&key)).await;
+            match done {
+                Ok(Ok(())) => tracing::info!("an erasure was completed and the store rewritten"),
+                Ok(Err(e)) => tracing::error!("completing an erasure: {e}"),
+                Err(e) => tracing::error!("completing an erasure failed: {e}"),
+            }
+        }
     }
 
     /// Delivers a committed turn's entries for this platform, in order.

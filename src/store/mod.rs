@@ -12,7 +12,9 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod compact;
 pub mod highwater;
+pub mod privacy;
 pub mod schedule;
 pub mod sled_store;
 pub mod verify;
@@ -213,6 +215,17 @@ pub trait Store: Send + Sync {
     fn next_contract_number(&self) -> Result<u64, StoreError> {
         Err(StoreError::Io("this store keeps no contracts".into()))
     }
+    /// The audit log of personal data (see [`crate::privacy::AuditRecord`]), oldest first.
+    fn audit(&self) -> Result<Vec<crate::privacy::AuditRecord>, StoreError>;
+
+    /// Appends to the audit log outside a turn (an export, which changes nothing else).
+    fn record_audit(&self, record: &crate::privacy::AuditRecord) -> Result<(), StoreError>;
+
+    /// Completes an erasure committed earlier, once its turn's messages were delivered: removes
+    /// what is still addressed to `user_key` (the confirmation) and rewrites the store's files so
+    /// nothing erased is left in them. Required (no default): a wrapper that forgot to pass it on
+    /// would leave erased bytes on disk.
+    fn finish_erasure(&self, user_key: &str) -> Result<(), StoreError>;
 
     /// Opens a ticket outside a conversation (imports, benchmarks, tests): reserves its number,
     /// builds it with `draft` and commits it with its `Opened` event.

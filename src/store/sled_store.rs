@@ -91,27 +91,65 @@ pub struct MarkStatus {
     pub unreadable: Option<String>,
 }
 
-pub struct SledStore {
-    db: sled::Db,
-    tickets: Tree,
-    events: Tree,
-    index: Tree,
-    conversations: Tree,
-    log: Tree,
-    outbox: Tree,
+/// sled's database and its trees: behind a lock in [`SledStore`] so that a rewrite of the files
+/// (an erasure, see [`super::compact`]) can put a fresh database in place inside a running
+/// process.
+pub(crate) struct Trees {
+    pub(crate) db: sled::Db,
+    pub(crate) tickets: Tree,
+    pub(crate) events: Tree,
+    pub(crate) index: Tree,
+    pub(crate) conversations: Tree,
+    pub(crate) log: Tree,
+    pub(crate) outbox: Tree,
     /// Delivery attempts per outbox entry (absent: none yet).
-    delivery: Tree,
-    pending: Tree,
-    seen: Tree,
-    texts: Tree,
-    links: Tree,
+    pub(crate) delivery: Tree,
+    pub(crate) pending: Tree,
+    pub(crate) seen: Tree,
+    pub(crate) texts: Tree,
+    pub(crate) links: Tree,
     /// Organisations' accounts and their ledgers (see [`super::accounts`]).
-    accounts: Tree,
-    ledger: Tree,
+    pub(crate) accounts: Tree,
+    pub(crate) ledger: Tree,
     /// Pending timers by id (JSON), and the same ids by due instant (`due ms BE ++ id`).
-    timers: Tree,
-    timer_due: Tree,
-    meta: Tree,
+    pub(crate) timers: Tree,
+    pub(crate) timer_due: Tree,
+    pub(crate) meta: Tree,
+    /// Who exported, erased or purged personal data, and when (see [`super::privacy`]).
+    pub(crate) audit: Tree,
+}
+
+impl Trees {
+    pub(crate) fn open(db: sled::Db, dir: &Path) -> Result<Trees, StoreError> {
+        let tree = |name: &str| db.open_tree(name).map_err(|e| classify(dir, e));
+        Ok(Trees {
+            tickets: tree("tickets")?,
+            events: tree("events")?,
+            index: tree("index")?,
+            conversations: tree("conversations")?,
+            log: tree("log")?,
+            outbox: tree("outbox")?,
+            delivery: tree("delivery")?,
+            pending: tree("pending")?,
+            seen: tree("seen")?,
+            texts: tree("texts")?,
+            links: tree("links")?,
+            timers: tree("timers")?,
+            timer_due: tree("timer_due")?,
+            meta: tree("meta")?,
+            audit: tree("audit")?,
+            accounts: tree("accounts")?,
+            ledger: tree("ledger")?,
+            db,
+        })
+    }
+}
+
+pub struct SledStore {
+    /// The database. Every operation reads it through [`SledStore::t`] (a recursive shared
+    /// lock, so nested reads never wait on a queued rewrite); the rewrite after an erasure takes
+    /// it exclusively, after every commit, read and delivery record in flight has finished.
+    pub(crate) trees: parking_lot::RwLock<Trees>,
     /// Count of writes committed; a flush that starts after a write covers it.
     written: AtomicU64,
     /// Group commit state; see [`SledStore::durable`]. A std mutex: held only to read or set the
@@ -159,7 +197,7 @@ impl Drop for SledStore {
             return;
         }
         // Only once the flush made the counter durable may the floor claim it.
-        if self.db.flush().is_ok() {
+        if self.t().db.flush().is_ok() {
             let _ = highwater::write(&self.place.dir, &Mark::exact(next));
         }
     }
@@ -182,9 +220,23 @@ struct Sequence {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Stored {
-    Ticket { number: u64, seq: u32 },
-    Bot { user: String, event: BotEvent },
-    Message { outbox: u64 },
+    Ticket {
+        number: u64,
+        seq: u32,
+    },
+    Bot {
+        user: String,
+        event: BotEvent,
+    },
+    Message {
+        outbox: u64,
+    },
+    /// A record about a person whose data was erased (see `store/privacy.rs`): it stays so
+    /// offsets are not reused, naming the outbox entry it was about, which is gone.
+    Erased {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outbox: Option<u64>,
+    },
 }
 
 /// What happened to an outbox entry since it was committed.
@@ -458,6 +510,8 @@ fn prepare_files(dir: &Path) -> Result<(), StoreError> {
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(fs_error(dir, e)),
     }
+    // A rewrite after an erasure that was interrupted: finished or undone (see `compact.rs`).
+    super::compact::recover(dir)?;
     for entry in std::fs::read_dir(dir).map_err(|e| fs_error(dir, e))? {
         let entry = entry.map_err(|e| fs_error(dir, e))?;
         let name = entry.file_name();
@@ -596,14 +650,11 @@ impl SledStore {
 
     fn from_db(db: sled::Db, dir: PathBuf) -> Result<SledStore, StoreError> {
         let place = Place { dir };
-        let tree = |name: &str| db.open_tree(name).map_err(|e| place.io(e));
-        let tickets = tree("tickets")?;
-        let meta = tree("meta")?;
-        let counters = tree("counters")?;
-        let log = tree("log")?;
-        let outbox = tree("outbox")?;
-        let format = check_format(&place, &meta)?;
-        let next_number = first_free_number(&place, &tickets, &meta, &counters)?;
+        let trees = Trees::open(db, &place.dir)?;
+        let counters = trees.db.open_tree("counters").map_err(|e| place.io(e))?;
+        let (tickets, meta, log, outbox) = (&trees.tickets, &trees.meta, &trees.log, &trees.outbox);
+        let format = check_format(&place, meta)?;
+        let next_number = first_free_number(&place, tickets, meta, &counters)?;
         if next_number > FIRST_NUMBER && meta.get("next_ticket").map_err(|e| place.io(e))?.is_none()
         {
             // An older store counted in `counters`: the counter moves to where it is kept now.
@@ -611,27 +662,17 @@ impl SledStore {
                 .map_err(|e| place.io(e))?;
         }
         let sequence = Sequence {
-            next_offset: after_last_u64(&place, &log, 1, "log (last key)")?,
-            next_outbox: after_last_u64(&place, &outbox, 1, "outbox (last key)")?,
+            next_offset: after_last_u64(&place, log, 1, "log (last key)")?,
+            // Past entries an erasure removed too (`meta/outbox_floor`): an id is never reused.
+            next_outbox: after_last_u64(&place, outbox, 1, "outbox (last key)")?.max(
+                match meta.get("outbox_floor").map_err(|e| place.io(e))? {
+                    Some(b) => place.u64_of("meta/outbox_floor", &b)?,
+                    None => 1,
+                },
+            ),
         };
         Ok(SledStore {
-            tickets,
-            events: tree("events")?,
-            index: tree("index")?,
-            conversations: tree("conversations")?,
-            log,
-            outbox,
-            delivery: tree("delivery")?,
-            pending: tree("pending")?,
-            seen: tree("seen")?,
-            texts: tree("texts")?,
-            links: tree("links")?,
-            accounts: tree("accounts")?,
-            ledger: tree("ledger")?,
-            timers: tree("timers")?,
-            timer_due: tree("timer_due")?,
-            meta,
-            db,
+            trees: parking_lot::RwLock::new(trees),
             written: AtomicU64::new(0),
             commit: Mutex::new(Commit::default()),
             flushed: Condvar::new(),
@@ -691,7 +732,8 @@ impl SledStore {
                     if serving {
                         // Made durable by the next flush, which comes before the exact mark is
                         // written on close.
-                        self.meta
+                        self.t()
+                            .meta
                             .insert("next_ticket", &next.to_be_bytes()[..])
                             .map_err(|e| self.place.io(e))?;
                     }
@@ -748,13 +790,13 @@ impl SledStore {
         let started = std::time::Instant::now();
         let gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
         let mut trees = Vec::new();
-        let mut names = self.db.tree_names();
+        let mut names = self.t().db.tree_names();
         // Deliveries are recorded outside turns (the record, then the pending key's removal):
         // with the pending index copied before the records, an image can show a delivered entry
         // still pending (which every read tolerates), never a pending one missing from the index.
         names.sort_by_key(|n| n.as_ref() != b"pending");
         for name in names {
-            let tree = self.db.open_tree(&name).map_err(|e| self.io(e))?;
+            let tree = self.t().db.open_tree(&name).map_err(|e| self.io(e))?;
             let entries = tree
                 .iter()
                 .collect::<Result<Vec<_>, _>>()
@@ -776,7 +818,8 @@ impl SledStore {
     /// process whose store fails this should stop and be started again (a service manager does
     /// it) once the cause is fixed; a health check reports it.
     pub fn health(&self) -> Result<(), StoreError> {
-        self.meta
+        self.t()
+            .meta
             .insert("health", &crate::tickets::now_ms().to_be_bytes()[..])
             .map_err(|e| self.io(e))?;
         self.durable()
@@ -807,10 +850,11 @@ impl SledStore {
     /// Returns the next number.
     pub fn accept_loss(&self) -> Result<u64, StoreError> {
         let next = self.next_number();
-        self.meta
+        self.t()
+            .meta
             .insert("next_ticket", &next.to_be_bytes()[..])
             .map_err(|e| self.io(e))?;
-        self.db.flush().map_err(|e| self.io(e))?;
+        self.t().db.flush().map_err(|e| self.io(e))?;
         highwater::write(&self.place.dir, &Mark::exact(next))
             .map_err(|e| fs_error(&self.place.dir, e))?;
         if let Some(k) = &self.keeper {
@@ -822,6 +866,11 @@ impl SledStore {
 
     fn io(&self, e: sled::Error) -> StoreError {
         self.place.io(e)
+    }
+
+    /// The database as it is now (see [`SledStore::trees`]).
+    pub(crate) fn t(&self) -> parking_lot::RwLockReadGuard<'_, Trees> {
+        self.trees.read_recursive()
     }
 
     fn decode<T: serde::de::DeserializeOwned>(
@@ -862,7 +911,7 @@ impl SledStore {
             // Read after taking the lead, before the flush starts: every write counted so far
             // was committed before its writer counted it, so this flush covers it.
             let upto = self.written.load(Ordering::SeqCst);
-            let result = self.db.flush();
+            let result = self.t().db.flush();
             drop(gate);
             c = self.commit.lock().unwrap_or_else(|p| p.into_inner());
             c.flushing = false;
@@ -895,7 +944,8 @@ impl SledStore {
         }
         let first = self.next_number.fetch_add(n as u64, Ordering::SeqCst);
         self.reserve_through(first + n as u64 - 1)?;
-        self.meta
+        self.t()
+            .meta
             .insert("next_ticket", &(first + n as u64).to_be_bytes()[..])
             .map_err(|e| self.io(e))?;
         let mut tickets = sled::Batch::default();
@@ -921,7 +971,8 @@ impl SledStore {
                 serde_json::to_vec(&t).expect("tickets serialise"),
             );
         }
-        (&self.tickets, &self.events, &self.index)
+        let s = self.t();
+        (&s.tickets, &s.events, &s.index)
             .transaction(|(tt, et, it)| {
                 tt.apply_batch(&tickets)?;
                 et.apply_batch(&events)?;
@@ -933,23 +984,23 @@ impl SledStore {
 
     /// Bytes the store takes on disk.
     pub fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
+        self.t().db.size_on_disk().unwrap_or(0)
     }
 
     /// Number of tickets stored.
     pub fn ticket_count(&self) -> usize {
-        self.tickets.len()
+        self.t().tickets.len()
     }
 
     /// Checks that every ticket's index entries exist and every index entry points at a ticket in
     /// that state (used after crashes in tests, and by `frontline tickets check`).
     pub fn verify_indexes(&self) -> Result<usize, StoreError> {
         let mut n = 0;
-        for item in self.tickets.iter() {
+        for item in self.t().tickets.iter() {
             let (k, v) = item.map_err(|e| self.io(e))?;
             let t: Ticket = self.decode(&format!("{k:?}"), &v)?;
             for key in index_keys(&t) {
-                if !self.index.contains_key(&key).map_err(|e| self.io(e))? {
+                if !self.t().index.contains_key(&key).map_err(|e| self.io(e))? {
                     return Err(StoreError::Corrupt {
                         dir: self.place.dir.clone(),
                         key: t.id.clone(),
@@ -959,7 +1010,7 @@ impl SledStore {
             }
             n += 1;
         }
-        for item in self.index.scan_prefix(b"s") {
+        for item in self.t().index.scan_prefix(b"s") {
             let (k, _) = item.map_err(|e| self.io(e))?;
             let number = u64::from_be_bytes(k[k.len() - 8..].try_into().expect("8-byte suffix"));
             let t: Option<Ticket> = self.get(number)?;
@@ -978,7 +1029,12 @@ impl SledStore {
     }
 
     fn entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
-        match self.outbox.get(id.to_be_bytes()).map_err(|e| self.io(e))? {
+        match self
+            .t()
+            .outbox
+            .get(id.to_be_bytes())
+            .map_err(|e| self.io(e))?
+        {
             Some(v) => Ok(Some(
                 self.with_delivery(self.decode(&format!("outbox {id}"), &v)?)?,
             )),
@@ -989,6 +1045,7 @@ impl SledStore {
     /// An entry as committed, with its delivery record (if any attempt was made) applied.
     fn with_delivery(&self, mut e: OutboxEntry) -> Result<OutboxEntry, StoreError> {
         if let Some(v) = self
+            .t()
             .delivery
             .get(e.id.to_be_bytes())
             .map_err(|e| self.io(e))?
@@ -1001,6 +1058,7 @@ impl SledStore {
 
     fn get(&self, number: u64) -> Result<Option<Ticket>, StoreError> {
         match self
+            .t()
             .tickets
             .get(number.to_be_bytes())
             .map_err(|e| self.io(e))?
@@ -1013,6 +1071,7 @@ impl SledStore {
     /// A stored event with its personal text joined back in.
     fn event_at(&self, number: u64, seq: u32) -> Result<Option<TicketEvent>, StoreError> {
         let Some(v) = self
+            .t()
             .events
             .get(event_key(number, seq))
             .map_err(|e| self.io(e))?
@@ -1022,6 +1081,7 @@ impl SledStore {
         let mut e: TicketEvent = self.decode(&format!("T-{number}#{seq}"), &v)?;
         if let Some(text) = e.change.personal_text_mut()
             && let Some(t) = self
+                .t()
                 .texts
                 .get(event_text_key(number, seq))
                 .map_err(|e| self.io(e))?
@@ -1148,7 +1208,7 @@ impl Store for SledStore {
             return Ok(vec![]);
         };
         let mut out = Vec::new();
-        for item in self.events.scan_prefix(number.to_be_bytes()) {
+        for item in self.t().events.scan_prefix(number.to_be_bytes()) {
             let (k, _) = item.map_err(|e| self.io(e))?;
             let seq = u32::from_be_bytes(k[8..12].try_into().map_err(|_| StoreError::Corrupt {
                 dir: self.place.dir.clone(),
@@ -1201,7 +1261,7 @@ impl Store for SledStore {
         } else {
             // No index narrows it: the tickets themselves, in number order.
             let mut out = Vec::new();
-            for item in self.tickets.iter() {
+            for item in self.t().tickets.iter() {
                 if out.len() >= limit {
                     break;
                 }
@@ -1217,8 +1277,10 @@ impl Store for SledStore {
             |k: &[u8]| u64::from_be_bytes(k[k.len() - 8..].try_into().expect("8-byte suffix"));
         let mut out = Vec::new();
         if in_order {
-            let mut scans: Vec<sled::Iter> =
-                prefixes.iter().map(|p| self.index.scan_prefix(p)).collect();
+            let mut scans: Vec<sled::Iter> = prefixes
+                .iter()
+                .map(|p| self.t().index.scan_prefix(p))
+                .collect();
             let mut heads: Vec<Option<u64>> = Vec::with_capacity(scans.len());
             for scan in &mut scans {
                 heads.push(
@@ -1251,7 +1313,7 @@ impl Store for SledStore {
         }
         let mut numbers: Vec<u64> = Vec::new();
         for p in prefixes {
-            for item in self.index.scan_prefix(&p) {
+            for item in self.t().index.scan_prefix(&p) {
                 let (k, _) = item.map_err(|e| self.io(e))?;
                 numbers.push(number_in(&k));
             }
@@ -1273,6 +1335,7 @@ impl Store for SledStore {
 
     fn conversation(&self, user_key: &str) -> Result<Option<Conversation>, StoreError> {
         Ok(self
+            .t()
             .conversations
             .get(user_key)
             .map_err(|e| self.io(e))?
@@ -1281,11 +1344,11 @@ impl Store for SledStore {
     }
 
     fn account(&self, org: &str) -> Result<Option<crate::contracts::Account>, StoreError> {
-        super::accounts::account(&self.accounts, org).map_err(|e| self.io(e))
+        super::accounts::account(&self.t().accounts, org).map_err(|e| self.io(e))
     }
 
     fn accounts(&self) -> Result<Vec<crate::contracts::Account>, StoreError> {
-        super::accounts::accounts(&self.accounts).map_err(|e| self.io(e))
+        super::accounts::accounts(&self.t().accounts).map_err(|e| self.io(e))
     }
 
     fn ledger(
@@ -1293,11 +1356,12 @@ impl Store for SledStore {
         org: &str,
         month: Option<&str>,
     ) -> Result<Vec<crate::contracts::Entry>, StoreError> {
-        super::accounts::ledger(&self.ledger, org, month).map_err(|e| self.io(e))
+        super::accounts::ledger(&self.t().ledger, org, month).map_err(|e| self.io(e))
     }
 
     fn next_contract_number(&self) -> Result<u64, StoreError> {
         let old = self
+            .t()
             .meta
             .fetch_and_update("next_contract", |old| {
                 let old = old
@@ -1315,6 +1379,7 @@ impl Store for SledStore {
 
     fn link(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
+            .t()
             .links
             .get(key)
             .map_err(|e| self.io(e))?
@@ -1322,7 +1387,7 @@ impl Store for SledStore {
     }
 
     fn seen(&self, key: &str) -> Result<bool, StoreError> {
-        self.seen.contains_key(key).map_err(|e| self.io(e))
+        self.t().seen.contains_key(key).map_err(|e| self.io(e))
     }
 
     fn next_ticket_number(&self) -> Result<u64, StoreError> {
@@ -1330,7 +1395,8 @@ impl Store for SledStore {
         self.reserve_through(n)?;
         // The mark goes to disk with the next flush, which the turn using this number waits
         // for: a number confirmed to anyone is never handed out again, even after a crash.
-        self.meta
+        self.t()
+            .meta
             .fetch_and_update("next_ticket", |old| {
                 let old = old
                     .and_then(|b| b.try_into().ok())
@@ -1360,21 +1426,26 @@ impl Store for SledStore {
             .as_ref()
             .map(|c| (c.user.clone(), c.state.rev, json(&c.state)));
         let first_offset = p.log.first().map(|(o, _)| *o);
+        let s = self.t();
+        // Personal data a turn erases: found before the transaction, removed in it.
+        let erasure = self.erasure_plan(&s, turn)?;
         let trees = [
-            &self.tickets,
-            &self.events,
-            &self.index,
-            &self.conversations,
-            &self.log,
-            &self.outbox,
-            &self.pending,
-            &self.seen,
-            &self.texts,
-            &self.links,
-            &self.timers,
-            &self.timer_due,
-            &self.accounts,
-            &self.ledger,
+            &s.tickets,
+            &s.events,
+            &s.index,
+            &s.conversations,
+            &s.log,
+            &s.outbox,
+            &s.pending,
+            &s.seen,
+            &s.texts,
+            &s.links,
+            &s.timers,
+            &s.timer_due,
+            &s.delivery,
+            &s.audit,
+            &s.accounts,
+            &s.ledger,
         ];
         let result =
             trees[..].transaction(|t| {
@@ -1393,7 +1464,7 @@ impl Store for SledStore {
                     &t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9],
                 );
                 let (timers, timer_due) = (&t[10], &t[11]);
-                super::accounts::write(&turn.accounts, &t[12], &t[13])?;
+                super::accounts::write(&turn.accounts, &t[14], &t[15])?;
                 if let Some(k) = &turn.key {
                     if seen.get(k.as_bytes())?.is_some() {
                         return abort(StoreError::Duplicate(k.clone()));
@@ -1463,6 +1534,7 @@ impl Store for SledStore {
                         timer_due.insert(timer_due_key(t.due_ms, &t.id), t.id.as_bytes())?;
                     }
                 }
+                erasure.apply(t)?;
                 Ok(())
             });
         match result {
@@ -1472,6 +1544,7 @@ impl Store for SledStore {
             Err(e) => return Err(self.tx_err(e)),
         }
         drop(seq);
+        drop(s);
         drop(gate);
         if durable {
             self.durable()?;
@@ -1483,6 +1556,14 @@ impl Store for SledStore {
             outbox: p.outbox,
             tickets: p.tickets.into_iter().map(|(.., t)| t).collect(),
             wrote: true,
+            erased: turn
+                .erase
+                .iter()
+                .filter_map(|e| match e {
+                    crate::privacy::Erase::Person { user, .. } => Some(user.key()),
+                    crate::privacy::Erase::Transcripts { .. } => None,
+                })
+                .collect(),
         })
     }
 
@@ -1503,7 +1584,7 @@ impl Store for SledStore {
                 .map(|p| format!("{p}\0").into_bytes())
                 .unwrap_or_default();
             let mut ids: Vec<u64> = Vec::new();
-            for item in self.pending.scan_prefix(prefix) {
+            for item in self.t().pending.scan_prefix(prefix) {
                 let (k, _) = item.map_err(|e| self.io(e))?;
                 ids.push(self.u64_of("pending", &k[k.len() - 8..])?);
             }
@@ -1520,7 +1601,7 @@ impl Store for SledStore {
             }
             return Ok(out);
         }
-        for item in self.outbox.iter() {
+        for item in self.t().outbox.iter() {
             if out.len() >= limit {
                 break;
             }
@@ -1544,7 +1625,7 @@ impl Store for SledStore {
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut out = Vec::new();
-        for item in self.pending.scan_prefix(format!("{platform}\0")) {
+        for item in self.t().pending.scan_prefix(format!("{platform}\0")) {
             if out.len() >= limit {
                 break;
             }
@@ -1594,11 +1675,13 @@ impl Store for SledStore {
                 }
             }
         }
-        self.delivery
+        self.t()
+            .delivery
             .insert(id.to_be_bytes(), json(&d))
             .map_err(|e| self.io(e))?;
         if d.state != Delivery::Pending {
-            self.pending
+            self.t()
+                .pending
                 .remove(pending_key(e.platform, id))
                 .map_err(|e| self.io(e))?;
         }
@@ -1608,7 +1691,7 @@ impl Store for SledStore {
     }
 
     fn timer(&self, id: &str) -> Result<Option<Timer>, StoreError> {
-        match self.timers.get(id.as_bytes()).map_err(|e| self.io(e))? {
+        match self.t().timers.get(id.as_bytes()).map_err(|e| self.io(e))? {
             Some(v) => self.place.decode(&format!("timers/{id}"), &v).map(Some),
             None => Ok(None),
         }
@@ -1622,7 +1705,7 @@ impl Store for SledStore {
     ) -> Result<Vec<Timer>, StoreError> {
         let mut out = Vec::new();
         let end = timer_due_key(until, "\u{10FFFF}");
-        for item in self.timer_due.range(..end) {
+        for item in self.t().timer_due.range(..end) {
             let (_, id) = item.map_err(|e| self.io(e))?;
             let id = String::from_utf8_lossy(&id).into_owned();
             if let Some(t) = self.timer(&id)?
@@ -1639,7 +1722,7 @@ impl Store for SledStore {
 
     fn log(&self, since: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError> {
         let mut out = Vec::new();
-        for item in self.log.range(since.to_be_bytes()..) {
+        for item in self.t().log.range(since.to_be_bytes()..) {
             if out.len() >= limit {
                 break;
             }
@@ -1654,6 +1737,7 @@ impl Store for SledStore {
                 Stored::Bot { user, mut event } => {
                     if let Some(text) = event.personal_text_mut()
                         && let Some(t) = self
+                            .t()
                             .texts
                             .get(log_text_key(offset))
                             .map_err(|e| self.io(e))?
@@ -1662,6 +1746,7 @@ impl Store for SledStore {
                     }
                     LogEntry::Bot { user, event }
                 }
+                Stored::Erased { .. } => continue,
                 Stored::Message { outbox } => {
                     let e = self.entry(outbox)?;
                     LogEntry::Message {
@@ -1683,6 +1768,18 @@ impl Store for SledStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         self.durable()
+    }
+
+    fn audit(&self) -> Result<Vec<crate::privacy::AuditRecord>, StoreError> {
+        self.audit_records()
+    }
+
+    fn record_audit(&self, record: &crate::privacy::AuditRecord) -> Result<(), StoreError> {
+        self.append_audit(record)
+    }
+
+    fn finish_erasure(&self, user_key: &str) -> Result<(), StoreError> {
+        self.forget_and_compact(user_key)
     }
 }
 

@@ -496,7 +496,20 @@ fn check_outbox(image: &Image, found: &mut Found) -> Vec<u64> {
             );
         }
     }
-    dense("outbox", "outbox ids", &ids, found);
+    // Entries an erasure removed left a tombstone in the log naming them.
+    let mut counted = ids.clone();
+    for (_, v) in image.tree("log") {
+        if let Ok(StoredRecord {
+            what: Stored::Erased { outbox: Some(id) },
+            ..
+        }) = serde_json::from_slice::<StoredRecord>(v)
+        {
+            counted.push(id);
+        }
+    }
+    counted.sort_unstable();
+    counted.dedup();
+    dense("outbox", "outbox ids", &counted, found);
     ids
 }
 

@@ -17,6 +17,7 @@ mod contracts;
 mod desk_bad_input;
 mod desk_stories;
 mod pack_errors;
+mod privacy;
 mod run_cli;
 mod security;
 mod setup;

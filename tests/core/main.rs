@@ -13,6 +13,7 @@ mod card_table;
 mod charging;
 mod desk_conversations;
 mod desk_table;
+mod privacy;
 mod redact_table;
 mod security_table;
 mod sla_clocks;

@@ -16,6 +16,7 @@ mod cross;
 mod mock_slack_smoke;
 mod native;
 mod phishing;
+mod privacy;
 mod story;
 mod vendors;
 mod visits;

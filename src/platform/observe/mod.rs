@@ -272,6 +272,15 @@ mod tests {
     struct DiskFull;
 
     impl Store for DiskFull {
+        fn audit(&self) -> Result<Vec<crate::privacy::AuditRecord>, StoreError> {
+            Ok(vec![])
+        }
+        fn record_audit(&self, _: &crate::privacy::AuditRecord) -> Result<(), StoreError> {
+            Err(StoreError::Io("disk full".into()))
+        }
+        fn finish_erasure(&self, _: &str) -> Result<(), StoreError> {
+            Err(StoreError::Io("disk full".into()))
+        }
         fn ticket(&self, _: &str) -> Result<Option<Ticket>, StoreError> {
             Ok(None)
         }

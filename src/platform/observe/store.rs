@@ -78,6 +78,18 @@ impl StoreFailure {
 }
 
 impl Store for Observed {
+    fn audit(&self) -> Result<Vec<crate::privacy::AuditRecord>, StoreError> {
+        self.inner.audit()
+    }
+
+    fn record_audit(&self, record: &crate::privacy::AuditRecord) -> Result<(), StoreError> {
+        self.watch(self.inner.record_audit(record))
+    }
+
+    fn finish_erasure(&self, user_key: &str) -> Result<(), StoreError> {
+        self.watch(self.inner.finish_erasure(user_key))
+    }
+
     fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
         self.inner.ticket(id)
     }
