@@ -200,8 +200,18 @@ impl ActionId {
 
     /// The form a button opens, if it opens one.
     pub fn form(&self) -> Option<Form> {
-        let field =
-            |id: &'static str, label: &'static str, long: bool| FormField { id, label, long };
+        let field = |id: &'static str, label: &'static str, long: bool| FormField {
+            id,
+            label,
+            long,
+            optional: false,
+        };
+        let opt = |id: &'static str, label: &'static str, long: bool| FormField {
+            id,
+            label,
+            long,
+            optional: true,
+        };
         Some(match self {
             ActionId::Resolve(t) => Form {
                 id: ActionId::ResolveForm(t.clone()),
@@ -209,7 +219,7 @@ impl ActionId {
                 fields: vec![
                     field("note", "Resolution note", true),
                     field("minutes", "Minutes spent", false),
-                    field(
+                    opt(
                         "activity",
                         "Activity: remote, on-site, phone, travel",
                         false,
@@ -221,12 +231,12 @@ impl ActionId {
                 title: format!("Log time on {t}"),
                 fields: vec![
                     field("minutes", "Minutes spent", false),
-                    field(
+                    opt(
                         "activity",
                         "Activity: remote, on-site, phone, travel",
                         false,
                     ),
-                    field("billable", "Billable? (empty: yes; no: not charged)", false),
+                    opt("billable", "Billable? (empty: yes; no: not charged)", false),
                 ],
             },
             ActionId::Escalate(t) => Form {
@@ -248,7 +258,7 @@ impl ActionId {
                 id: ActionId::VendorForm(t.clone()),
                 title: format!("{t} to a vendor"),
                 fields: vec![
-                    field("vendor", "Vendor id (empty: the next tier's)", false),
+                    opt("vendor", "Vendor id (empty: the next tier's)", false),
                     field("note", "What you ask them (sent with the case)", true),
                 ],
             },
@@ -256,8 +266,8 @@ impl ActionId {
                 id: ActionId::VendorReplyForm(t.clone()),
                 title: format!("Vendor reply on {t}"),
                 fields: vec![
-                    field("reference", "Their case number", false),
-                    field("text", "Their reply", true),
+                    opt("reference", "Their case number", false),
+                    opt("text", "Their reply", true),
                 ],
             },
             ActionId::Visit(t) => Form {
@@ -265,12 +275,12 @@ impl ActionId {
                 title: format!("Visit for {t}"),
                 fields: vec![
                     field("when", "When (YYYY-MM-DD HH:MM, tomorrow 9:30)", false),
-                    field(
+                    opt(
                         "place",
                         "Where (empty or \"remote\": a remote session)",
                         false,
                     ),
-                    field(
+                    opt(
                         "technician",
                         "Technician (an agent's name; optional)",
                         false,
@@ -392,11 +402,13 @@ impl ActionId {
                     id: "subject",
                     label: "Subject",
                     long: false,
+                    optional: false,
                 },
                 FormField {
                     id: "description",
                     label: "Description",
                     long: true,
+                    optional: false,
                 },
             ],
         }
@@ -424,6 +436,8 @@ pub struct FormField {
     pub label: &'static str,
     /// A paragraph rather than one line.
     pub long: bool,
+    /// May be left empty (the platforms mark the others required).
+    pub optional: bool,
 }
 
 /// `@name` transfers to an agent, anything else to a queue.

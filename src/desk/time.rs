@@ -55,10 +55,19 @@ impl Desk {
             a.configured = true;
             a.name = o.name.clone();
             a.users = o.users.clone();
-            a.domains = o.domains.clone();
-            a.contact = o.contact.as_ref().map(|u| u.key());
-            a.approver = o.approver.as_ref().map(|u| u.key());
-            a.calendar = o.calendar.clone();
+            // The file's, where it says them; else what was stored.
+            if !o.domains.is_empty() {
+                a.domains = o.domains.clone();
+            }
+            if let Some(c) = &o.contact {
+                a.contact = Some(c.key());
+            }
+            if let Some(u) = &o.approver {
+                a.approver = Some(u.key());
+            }
+            if o.calendar.is_some() {
+                a.calendar = o.calendar.clone();
+            }
         }
         a
     }

@@ -678,7 +678,11 @@ async fn story_2_claim_relay_reply_resolve_and_csat() {
         json!(format!("fl:resolve-form:{id}")),
         "{form}"
     );
-    assert_eq!(modal_inputs(&form), ["note", "minutes"], "{form}");
+    assert_eq!(
+        modal_inputs(&form),
+        ["note", "minutes", "activity"],
+        "{form}"
+    );
 
     let edits_before = mock
         .requests()

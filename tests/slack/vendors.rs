@@ -149,6 +149,7 @@ async fn an_l3_agent_sends_the_case_to_the_vendor_from_the_card() {
             "fl:unclaim:T-1000",
             "fl:transfer:T-1000",
             "fl:vendor-reply:T-1000",
+            "fl:log:T-1000",
             "fl:resolve:T-1000",
             "fl:visit:T-1000"
         ]

@@ -101,7 +101,9 @@ fn modal(form: &Form) -> CreateInteractionResponse {
             } else {
                 InputTextStyle::Short
             };
-            CreateActionRow::InputText(CreateInputText::new(style, f.label, f.id))
+            CreateActionRow::InputText(
+                CreateInputText::new(style, f.label, f.id).required(!f.optional),
+            )
         })
         .collect();
     CreateInteractionResponse::Modal(

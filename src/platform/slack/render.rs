@@ -410,6 +410,7 @@ pub fn form_view(form: &Form, private_metadata: &str) -> Value {
                 "type": "input",
                 "block_id": f.id,
                 "label": { "type": "plain_text", "text": clip(f.label, INPUT_LABEL_LIMIT) },
+                "optional": f.optional,
                 "element": {
                     "type": "plain_text_input",
                     "action_id": f.id,
