@@ -496,7 +496,8 @@ impl Account {
     }
 
     /// What `c` has left on `date`: a block's hours not used; a plan's or annual commitment's
-    /// hours for the period holding `date` not used so far in it. None when it does not run.
+    /// hours for the period holding `date` not used so far in it. Whether it runs that day is
+    /// the caller's to ask (`Contract::runs_on`).
     pub fn remaining(&self, c: &Contract, date: &str) -> i64 {
         let month = &date[..7];
         match c.kind {
