@@ -14,6 +14,7 @@ pub mod desk;
 pub mod pack;
 pub mod platform;
 pub mod privacy;
+pub mod reports;
 pub mod security;
 pub mod setup;
 pub mod store;

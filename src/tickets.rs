@@ -267,6 +267,12 @@ pub struct Ticket {
     /// agent proposes one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit: Option<Visit>,
+    /// When the ticket is a change: its window and outcome (see `reports`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::reports::ChangeRequest>,
+    /// What reports read (see `reports::facts`).
+    #[serde(default)]
+    pub report: crate::reports::ReportFacts,
 }
 
 /// A ticket's case with a vendor or manufacturer: who, how they were reached, their reference
@@ -662,6 +668,18 @@ pub enum Change {
     /// The ticket's transcript (the personal text of its events) was purged under the
     /// retention setting (`[privacy] retention_days`).
     TranscriptPurged,
+    /// The ticket is a change (an agent marked it, or an automation rule for change intents):
+    /// its planned window, when given. Marking it again moves the window.
+    MarkedAsChange {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_start_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_end_ms: Option<u64>,
+    },
+    /// How the change went, given with its resolution.
+    ChangeOutcomeSet {
+        outcome: crate::reports::ChangeOutcome,
+    },
 }
 
 impl Change {
@@ -723,6 +741,8 @@ impl Change {
             Change::VisitCancelled { .. } => "visit_cancelled",
             Change::PersonalDataErased { .. } => "personal_data_erased",
             Change::TranscriptPurged => "transcript_purged",
+            Change::MarkedAsChange { .. } => "marked_as_change",
+            Change::ChangeOutcomeSet { .. } => "change_outcome_set",
         }
     }
 }
@@ -1118,6 +1138,44 @@ impl Ticket {
                 }
             }
             Change::AutomationRan { .. } => {}
+            Change::MarkedAsChange {
+                window_start_ms,
+                window_end_ms,
+            } => {
+                if !self.status.is_open() {
+                    return Err(bad(self, "marked as a change"));
+                }
+                if let (Some(a), Some(b)) = (window_start_ms, window_end_ms)
+                    && b < a
+                {
+                    return Err(TicketError::Invalid(
+                        "a change's window ends after it starts".into(),
+                    ));
+                }
+                let by = match actor {
+                    Actor::Agent(a) => a.clone(),
+                    Actor::User(u) => u.clone(),
+                    Actor::Bot => "bot".into(),
+                };
+                let c = self
+                    .change
+                    .get_or_insert_with(|| crate::reports::ChangeRequest {
+                        by,
+                        marked_ms: now,
+                        ..Default::default()
+                    });
+                c.window_start_ms = *window_start_ms;
+                c.window_end_ms = *window_end_ms;
+            }
+            Change::ChangeOutcomeSet { outcome } => {
+                let Some(c) = self.change.as_mut() else {
+                    return Err(TicketError::Invalid(format!(
+                        "{} is not a change: mark it as one first",
+                        self.id
+                    )));
+                };
+                c.outcome = Some(*outcome);
+            }
             Change::Tagged { tag } => {
                 if !self.tags.contains(tag) {
                     self.tags.push(tag.clone());
@@ -1201,6 +1259,9 @@ impl Ticket {
             }
         }
         self.updated_ms = now;
+        let mut facts = std::mem::take(&mut self.report);
+        facts.observe(self, actor, change, now);
+        self.report = facts;
         Ok(())
     }
 
@@ -1385,6 +1446,8 @@ mod transitions {
             approval: None,
             vendors: vec![],
             visit: None,
+            change: None,
+            report: Default::default(),
         }
     }
 

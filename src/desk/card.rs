@@ -674,6 +674,20 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         Change::TimerFired { timer, .. } => format!("timer {timer} fired"),
         Change::PersonalDataErased { .. } => "personal data erased".into(),
         Change::TranscriptPurged => "transcript purged (retention)".into(),
+        Change::MarkedAsChange {
+            window_start_ms,
+            window_end_ms,
+        } => match (window_start_ms, window_end_ms) {
+            (Some(a), Some(b)) => format!(
+                "marked as a change, window {} to {}",
+                crate::clocks::calendar::Calendar::always("UTC").format(*a),
+                crate::clocks::calendar::Calendar::always("UTC").format(*b)
+            ),
+            _ => "marked as a change".into(),
+        },
+        Change::ChangeOutcomeSet { outcome } => {
+            format!("change outcome: {}", outcome.as_str().replace('_', " "))
+        }
         Change::AutomationRan {
             rule,
             trigger,

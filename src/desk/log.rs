@@ -21,7 +21,13 @@ pub enum BotEvent {
         confidence: f32,
     },
     /// The user said whether the article helped (`helped: true` is a deflection).
-    FaqAnswered { article: String, helped: bool },
+    FaqAnswered {
+        article: String,
+        helped: bool,
+        /// The intent the article was offered for (empty in logs written before reports).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        intent: String,
+    },
     /// A conversational intent answered by its reply (greeting, thanks, hours).
     Answered { intent: String },
     /// The message was not understood.

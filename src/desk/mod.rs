@@ -229,8 +229,36 @@ impl Desk {
         if !cx.turn.tickets.is_empty() {
             cx.run_rules()?;
             cx.schedule_timers();
+            self.annotate_reports(&mut cx.turn, now)?;
         }
         Ok(cx.turn)
+    }
+
+    /// Completes the report facts of the turn's tickets with what needs the configuration:
+    /// business time in each ticket's calendar, its SLA clocks' outcomes, the requester's
+    /// department (see `reports::facts::annotate`).
+    fn annotate_reports(&self, turn: &mut Turn, now: u64) -> Result<(), DeskError> {
+        for w in &mut turn.tickets {
+            let t = &mut w.ticket;
+            let department = match (&t.report.department, &t.organisation) {
+                (None, Some(org)) => {
+                    let key = t.requester.key();
+                    self.account(org)?.and_then(|a| {
+                        a.departments
+                            .iter()
+                            .find(|(_, users)| users.contains(&key))
+                            .map(|(name, _)| name.clone())
+                    })
+                }
+                _ => None,
+            };
+            let cal = self
+                .config
+                .calendar_for(t.organisation.as_deref(), &t.queue);
+            let target = self.config.sla_for(t.priority, t.organisation.as_deref());
+            crate::reports::facts::annotate(t, &cal, target.as_ref(), department, now);
+        }
+        Ok(())
     }
 
     fn queue_of(&self, t: &Ticket) -> Option<&Queue> {

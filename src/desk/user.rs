@@ -754,6 +754,7 @@ impl Cx<'_> {
             BotEvent::FaqAnswered {
                 article: detection.faq_offered.first().cloned().unwrap_or_default(),
                 helped,
+                intent: detection.intent.clone(),
             },
         );
     }
@@ -1938,6 +1939,8 @@ impl Cx<'_> {
             approval: None,
             vendors: vec![],
             visit: None,
+            change: None,
+            report: Default::default(),
         };
         let t = self.open(t, Actor::User(user.key()));
         c.ticket = Some(t.id.clone());

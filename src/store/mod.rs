@@ -15,6 +15,7 @@ pub mod backup;
 pub mod compact;
 pub mod highwater;
 pub mod privacy;
+pub mod reports;
 pub mod schedule;
 pub mod sled_store;
 pub mod verify;
@@ -209,6 +210,26 @@ pub trait Store: Send + Sync {
         _month: Option<&str>,
     ) -> Result<Vec<crate::contracts::Entry>, StoreError> {
         Ok(vec![])
+    }
+
+    /// Every ticket's report record (see [`crate::reports::facts`]), in ticket order.
+    fn scan_facts(&self, _f: &mut dyn FnMut(crate::reports::FactRecord)) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// The bot's FAQ counters of UTC hours `from_hour..to_hour`.
+    fn scan_bot_counts(
+        &self,
+        _from_hour: u32,
+        _to_hour: u32,
+        _f: &mut dyn FnMut(crate::reports::BotCount),
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// The names behind the numbers of report records.
+    fn report_names(&self) -> Result<crate::reports::Names, StoreError> {
+        Ok(crate::reports::Names::default())
     }
 
     /// Reserves a contract number, never handed out again.

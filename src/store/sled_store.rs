@@ -117,6 +117,10 @@ pub(crate) struct Trees {
     pub(crate) meta: Tree,
     /// Who exported, erased or purged personal data, and when (see [`super::privacy`]).
     pub(crate) audit: Tree,
+    /// What reports read (see [`super::reports`]).
+    pub(crate) facts: Tree,
+    pub(crate) names: Tree,
+    pub(crate) botcounts: Tree,
 }
 
 impl Trees {
@@ -140,6 +144,9 @@ impl Trees {
             audit: tree("audit")?,
             accounts: tree("accounts")?,
             ledger: tree("ledger")?,
+            facts: tree("facts")?,
+            names: tree("names")?,
+            botcounts: tree("botcounts")?,
             db,
         })
     }
@@ -1359,6 +1366,24 @@ impl Store for SledStore {
         super::accounts::ledger(&self.t().ledger, org, month).map_err(|e| self.io(e))
     }
 
+    fn scan_facts(&self, f: &mut dyn FnMut(crate::reports::FactRecord)) -> Result<(), StoreError> {
+        super::reports::scan_facts(&self.t().facts, f).map_err(|e| self.io(e))
+    }
+
+    fn scan_bot_counts(
+        &self,
+        from_hour: u32,
+        to_hour: u32,
+        f: &mut dyn FnMut(crate::reports::BotCount),
+    ) -> Result<(), StoreError> {
+        super::reports::scan_counts(&self.t().botcounts, from_hour, to_hour, f)
+            .map_err(|e| self.io(e))
+    }
+
+    fn report_names(&self) -> Result<crate::reports::Names, StoreError> {
+        super::reports::names(&self.t().names).map_err(|e| self.io(e))
+    }
+
     fn next_contract_number(&self) -> Result<u64, StoreError> {
         let old = self
             .t()
@@ -1446,6 +1471,9 @@ impl Store for SledStore {
             &s.audit,
             &s.accounts,
             &s.ledger,
+            &s.facts,
+            &s.names,
+            &s.botcounts,
         ];
         let result =
             trees[..].transaction(|t| {
@@ -1534,6 +1562,8 @@ impl Store for SledStore {
                         timer_due.insert(timer_due_key(t.due_ms, &t.id), t.id.as_bytes())?;
                     }
                 }
+                super::reports::write_facts(p.tickets.iter().map(|x| &x.4), &t[16], &t[17])?;
+                super::reports::count_bot_events(&turn.bot_events, now, &t[18], &t[17])?;
                 erasure.apply(t)?;
                 Ok(())
             });

@@ -477,6 +477,8 @@ fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
         approval: None,
         vendors: vec![],
         visit: None,
+        change: None,
+        report: Default::default(),
     };
     (ticket, Actor::User(requester.key()))
 }

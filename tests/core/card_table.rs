@@ -106,6 +106,8 @@ fn vpn_pl() -> Ticket {
         approval: None,
         vendors: vec![],
         visit: None,
+        change: None,
+        report: Default::default(),
     }
 }
 

@@ -55,6 +55,8 @@ pub(crate) fn draft(user: &str, queue: &str) -> impl Fn(u64) -> Ticket {
         approval: None,
         vendors: vec![],
         visit: None,
+        change: None,
+        report: Default::default(),
     }
 }
 

@@ -159,6 +159,8 @@ fn draft(number: u64, requester: &str, queue: &str) -> Ticket {
         approval: None,
         vendors: vec![],
         visit: None,
+        change: None,
+        report: Default::default(),
     }
 }
 
