@@ -417,6 +417,8 @@ struct ConfigFile {
     routing: Vec<Spanned<RouteFile>>,
     /// The queue tickets go to when escalated to L3.
     l3_queue: Text,
+    /// The time zone reports count days, weeks and hours in (default UTC).
+    timezone: Text,
     #[serde(default)]
     agents: Vec<Spanned<AgentFile>>,
     #[serde(default)]
@@ -466,6 +468,10 @@ pub struct Config {
     pub queues: Vec<Queue>,
     pub routing: Vec<Route>,
     pub l3_queue: String,
+    /// The zone reports and the weekly digest count in (`timezone = "Europe/Warsaw"`; UTC
+    /// when absent), and its name.
+    pub timezone: jiff::tz::TimeZone,
+    pub timezone_name: String,
     pub agents: Vec<Agent>,
     pub organisations: Vec<Organisation>,
     pub sla: BTreeMap<Priority, SlaTarget>,
@@ -588,6 +594,8 @@ impl Config {
             queues: r.queues,
             routing: r.routing,
             l3_queue: r.l3_queue,
+            timezone: r.timezone.1,
+            timezone_name: r.timezone.0,
             agents: r.agents,
             organisations: r.organisations,
             sla: f.sla,

@@ -86,7 +86,7 @@ pub(super) struct PlatformRoleFile {
 }
 
 /// The top-level settings, for the hint when one is written under a `[section]` by mistake.
-const TOP_LEVEL: &[&str] = &["data_dir", "intents", "l3_queue"];
+const TOP_LEVEL: &[&str] = &["data_dir", "intents", "l3_queue", "timezone"];
 
 /// The table a position in the file belongs to, as a field path: `queues[2]`, `discord`, `sla.P1`;
 /// empty at the top level.
@@ -310,6 +310,8 @@ pub(super) struct Read {
     pub routing: Vec<Route>,
     /// Empty when missing (a problem then).
     pub l3_queue: String,
+    /// The reports' zone and its name (UTC when not given).
+    pub timezone: (String, jiff::tz::TimeZone),
     pub agents: Vec<Agent>,
     pub organisations: Vec<Organisation>,
     pub platform_roles: Vec<PlatformRole>,
@@ -343,6 +345,23 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
     let intents = c
         .optional(&f.intents, "intents")
         .map(|d| base.join(d.get_ref()));
+    let timezone = match &f.timezone {
+        None => ("UTC".to_string(), jiff::tz::TimeZone::UTC),
+        Some(tz) => match jiff::tz::TimeZone::get(tz.get_ref().trim()) {
+            Ok(z) => (tz.get_ref().trim().to_string(), z),
+            Err(_) => {
+                c.at(
+                    tz.span().start,
+                    "timezone",
+                    format!(
+                        "`{}` is not an IANA time zone (such as \"Europe/Warsaw\", \"America/New_York\", \"UTC\")",
+                        tz.get_ref()
+                    ),
+                );
+                ("UTC".to_string(), jiff::tz::TimeZone::UTC)
+            }
+        },
+    };
     let calendars = calendars::calendars(&mut c, &f.calendars, base);
     let (queues, tiers) = queues(&mut c, &f.queues);
     let routing = routing(&mut c, &f.routing, &queues, &tiers);
@@ -423,6 +442,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         queues,
         routing,
         l3_queue,
+        timezone,
         agents,
         organisations,
         platform_roles,

@@ -9,6 +9,7 @@
 //! it takes medians of), never the tickets. The metrics' definitions are in the README
 //! ("Reports").
 
+pub mod charts;
 pub mod facts;
 
 use std::collections::{BTreeMap, HashMap};
@@ -139,16 +140,19 @@ pub struct BotCount {
     pub n: u64,
 }
 
-/// A contract's use, for the hours table.
+/// A contract's use in the report's months, for the hours table (`contract` is `overage` for
+/// time charged past every contract).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContractHours {
     pub contract: String,
     pub organisation: String,
     pub kind: String,
-    pub used_minutes: u64,
-    /// `None` for time and materials.
-    pub total_minutes: Option<u64>,
-    pub running: bool,
+    /// Minutes charged to it in the months of the range.
+    pub used_minutes: i64,
+    /// A block's hours (with top-ups), a plan's per month, an annual commitment's per year.
+    pub size_minutes: Option<i64>,
+    /// What is left on the range's last day.
+    pub left_minutes: Option<i64>,
 }
 
 /// Median, 90th percentile and mean of durations, wall-clock and in business hours.
@@ -1159,4 +1163,79 @@ fn spikes(periods: &Periods, volume: &[u64], by: &VolumeBy) -> Vec<Spike> {
         });
     }
     out
+}
+
+/// Makes a report from what `store` keeps: every ticket's record, the bot's counters of the
+/// range and the organisations' contracts. `progress` is told how many records were read, every
+/// 100,000 (long reports say how far they are).
+pub fn compute(
+    store: &dyn crate::store::Store,
+    params: Params,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Report, crate::store::StoreError> {
+    let names = store.report_names()?;
+    let from_hour = u32::try_from(day_start_ms(params.from, &params.tz) / 3_600_000)
+        .unwrap_or(0)
+        .saturating_sub(1);
+    let to_hour = u32::try_from(
+        day_start_ms(params.to.tomorrow().unwrap_or(params.to), &params.tz) / 3_600_000,
+    )
+    .unwrap_or(u32::MAX)
+    .saturating_add(1);
+    let mut b = Builder::new(params, &names);
+    let mut read = 0u64;
+    store.scan_facts(&mut |r| {
+        b.ticket(&r);
+        read += 1;
+        if read.is_multiple_of(100_000) {
+            progress(read);
+        }
+    })?;
+    store.scan_bot_counts(from_hour, to_hour, &mut |c| b.bot(&c))?;
+    let org_filter = b.params.filters.organisation.clone();
+    let first_month = period_label(Period::Month, b.params.from);
+    let last_month = period_label(Period::Month, b.params.to);
+    let last_day = b.params.to.to_string();
+    let in_range = |m: &String| *m >= first_month && *m <= last_month;
+    let mut contracts = vec![];
+    for a in store.accounts()? {
+        if org_filter.as_ref().is_some_and(|o| *o != a.id) {
+            continue;
+        }
+        for c in &a.contracts {
+            let used = a
+                .used
+                .get(&c.id)
+                .map(|m| m.iter().filter(|(k, _)| in_range(k)).map(|(_, v)| v).sum())
+                .unwrap_or(0);
+            contracts.push(ContractHours {
+                contract: c.id.clone(),
+                organisation: a.id.clone(),
+                kind: c.kind.as_str().to_string(),
+                used_minutes: used,
+                size_minutes: Some(match c.kind {
+                    crate::contracts::Kind::Block => c.total_on(&last_day),
+                    _ => c.minutes,
+                }),
+                left_minutes: Some(a.remaining(c, &last_day)),
+            });
+        }
+        let overage: i64 = a
+            .overage
+            .iter()
+            .filter(|(k, _)| in_range(k))
+            .map(|(_, v)| v)
+            .sum();
+        if overage > 0 {
+            contracts.push(ContractHours {
+                contract: "overage".into(),
+                organisation: a.id.clone(),
+                kind: "overage".into(),
+                used_minutes: overage,
+                size_minutes: None,
+                left_minutes: None,
+            });
+        }
+    }
+    Ok(b.finish(&names, contracts))
 }
