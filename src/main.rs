@@ -30,6 +30,7 @@ macro_rules! outln {
 }
 
 mod accounts_cli;
+mod report_cli;
 
 #[derive(Parser)]
 #[command(
@@ -247,6 +248,12 @@ enum Command {
         #[arg(long)]
         close: bool,
     },
+    /// Reports from the ticket event log: volume by day, week or month (and by intent,
+    /// category, priority, queue, organisation, department, platform, language), spikes,
+    /// backlog, the weekday x hour heatmap, first/next response and resolution times (wall-clock
+    /// and business hours), SLA attainment, escalations, FAQ deflection, CSAT, changes, hours
+    /// per organisation and contract, agents' workload; `--charts DIR` draws them.
+    Report(report_cli::ReportArgs),
     /// Security awareness: `frontline security reports` counts phishing reports by month.
     Security {
         #[command(subcommand)]
@@ -1391,6 +1398,7 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
                 | accounts_cli::ContractsCommand::Close { desk, .. },
         }
         | Command::Statements { desk, .. }
+        | Command::Report(report_cli::ReportArgs { desk, .. })
         | Command::Outbox {
             what: OutboxCommand::List { desk, .. },
         }
@@ -1564,6 +1572,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             format,
             close,
         } => return accounts_cli::statements(&desk, &org, &month, &format, close, io),
+        Command::Report(args) => return report_cli::report(args, io),
         Command::Security {
             what: SecurityCommand::Reports { desk, json },
         } => {
