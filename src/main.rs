@@ -381,6 +381,26 @@ enum TicketsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Mark a ticket as a change, with its planned window (in the configured time zone); its
+    /// resolution then says how it went (`tickets resolve --outcome`).
+    Change {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// The ticket id, e.g. T-1000.
+        id: String,
+        /// The agent's name, as configured.
+        #[arg(long = "as")]
+        agent: String,
+        /// When the change starts: "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        window_start: Option<String>,
+        /// When it ends: "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        window_end: Option<String>,
+        /// Print `{"ok", "message", "ticket"}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Approve a request waiting for approval, as its approver (or an admin).
     Approve {
         #[command(flatten)]
@@ -545,6 +565,9 @@ enum TicketsCommand {
         /// The resolution, sent to the requester.
         #[arg(long)]
         note: String,
+        /// How a change went: successful, failed or rolled-back (required for a change).
+        #[arg(long)]
+        outcome: Option<String>,
         /// Print `{"ok", "message", "ticket"}` as one JSON object.
         #[arg(long)]
         json: bool,
@@ -1374,6 +1397,7 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
                 TicketsCommand::List { desk, .. }
                 | TicketsCommand::Show { desk, .. }
                 | TicketsCommand::Claim { desk, .. }
+                | TicketsCommand::Change { desk, .. }
                 | TicketsCommand::Approve { desk, .. }
                 | TicketsCommand::Deny { desk, .. }
                 | TicketsCommand::Vendor { desk, .. }
@@ -2167,6 +2191,27 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             } => {
                 return ticket_command(&desk, &agent, AgentCommand::Claim { ticket: id }, json, io);
             }
+            TicketsCommand::Change {
+                desk,
+                id,
+                agent,
+                window_start,
+                window_end,
+                json,
+            } => {
+                let window = match (window_start, window_end) {
+                    (Some(a), Some(b)) => format!("{a} to {b}"),
+                    (None, None) => String::new(),
+                    _ => anyhow::bail!("give both --window-start and --window-end, or neither"),
+                };
+                return ticket_command(
+                    &desk,
+                    &agent,
+                    AgentCommand::MarkChange { ticket: id, window },
+                    json,
+                    io,
+                );
+            }
             TicketsCommand::Visit {
                 desk,
                 id,
@@ -2331,10 +2376,22 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 minutes,
                 activity,
                 note,
+                outcome,
                 json,
             } => {
                 let Some(activity) = frontline::contracts::Activity::parse(&activity) else {
                     anyhow::bail!("--activity `{activity}`: remote, on-site, phone or travel");
+                };
+                let outcome = match outcome
+                    .as_deref()
+                    .map(frontline::reports::ChangeOutcome::parse)
+                {
+                    None => None,
+                    Some(Some(o)) => Some(o),
+                    Some(None) => anyhow::bail!(
+                        "--outcome `{}`: successful, failed or rolled-back",
+                        outcome.unwrap_or_default()
+                    ),
                 };
                 return ticket_command(
                     &desk,
@@ -2344,6 +2401,7 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                         ticket: id,
                         note,
                         minutes,
+                        outcome,
                     },
                     json,
                     io,

@@ -28,20 +28,51 @@ fn allowed(role: Role, command: &AgentCommand, ticket: &Ticket) -> bool {
     }
 }
 
+/// `2026-12-01 22:00` in `tz`.
+fn local_minute(ms: u64, tz: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ms as i64)
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// What the agent who acted is told.
-fn confirmation(command: &AgentCommand, t: &Ticket) -> String {
+fn confirmation(command: &AgentCommand, t: &Ticket, tz: &jiff::tz::TimeZone) -> String {
     let who = &t.requester.name;
     match command {
         AgentCommand::Claim { .. } => format!("{} is yours; {who} has been told.", t.id),
         AgentCommand::Unclaim { .. } => format!("{} is back in {}.", t.id, t.queue),
+        AgentCommand::MarkChange { .. } => match &t.change {
+            Some(c) => match (c.window_start_ms, c.window_end_ms) {
+                (Some(a), Some(b)) => format!(
+                    "{} is a change, planned {} to {}; resolve it with how it went (successful, failed or rolled-back).",
+                    t.id,
+                    local_minute(a, tz),
+                    local_minute(b, tz)
+                ),
+                _ => format!(
+                    "{} is a change; resolve it with how it went (successful, failed or rolled-back).",
+                    t.id
+                ),
+            },
+            None => String::new(),
+        },
         AgentCommand::TransferToAgent { agent, .. } => format!("{} transferred to {agent}.", t.id),
         AgentCommand::TransferToQueue { queue, .. } => format!("{} moved to {queue}.", t.id),
         AgentCommand::Reply { .. } => format!("{}: sent to {who}.", t.id),
         AgentCommand::Ask { .. } => format!("{}: asked {who}; waiting for the answer.", t.id),
         AgentCommand::EscalateL3 { .. } => format!("{} escalated to {} (L3).", t.id, t.queue),
-        AgentCommand::Resolve { minutes, .. } => {
+        AgentCommand::Resolve {
+            minutes, outcome, ..
+        } => {
+            let change = outcome
+                .map(|o| format!(" Change {}.", o.as_str().replace('_', " ")))
+                .unwrap_or_default();
             format!(
-                "{} resolved; {minutes} min logged ({} in total).",
+                "{} resolved; {minutes} min logged ({} in total).{change}",
                 t.id, t.minutes_spent
             )
         }
@@ -227,6 +258,15 @@ impl Cx<'_> {
             self.acknowledged(by, "resolve refused: time entry required");
             return Ok(());
         }
+        // A change is resolved with how it went: the outcome is its own event, in this turn.
+        let (before, command) = match self.change_outcome(&before, &name, command) {
+            Ok(x) => x,
+            Err(why) => {
+                self.notify(by, why);
+                self.acknowledged(by, "resolve refused: change outcome");
+                return Ok(());
+            }
+        };
         if let AgentCommand::VendorReply {
             reference, text, ..
         } = &command
@@ -244,6 +284,16 @@ impl Cx<'_> {
             },
             AgentCommand::Unclaim { .. } => Change::Unclaimed {
                 agent: name.clone(),
+            },
+            AgentCommand::MarkChange { window, .. } => match self.change_window(window) {
+                Ok((a, b)) => Change::MarkedAsChange {
+                    window_start_ms: a,
+                    window_end_ms: b,
+                },
+                Err(why) => {
+                    self.notify(by, why);
+                    return Ok(());
+                }
             },
             AgentCommand::TransferToAgent { agent: to, .. } => {
                 let Some(target) = desk.config.agent_named(to) else {
@@ -360,7 +410,7 @@ impl Cx<'_> {
             None => None,
         };
         if confirm {
-            let mut said = confirmation(&command, &t);
+            let mut said = confirmation(&command, &t, &desk.config.timezone);
             if let Some(c) = charged {
                 said.push(' ');
                 said.push_str(&c);
@@ -436,6 +486,7 @@ impl Cx<'_> {
             }
             AgentCommand::TransferToQueue { .. } => self.card_post(&t),
             AgentCommand::Unclaim { .. }
+            | AgentCommand::MarkChange { .. }
             | AgentCommand::TransferToAgent { .. }
             | AgentCommand::LogTime { .. } => self.card_update(&t)?,
             AgentCommand::Approve { .. }
@@ -447,6 +498,135 @@ impl Cx<'_> {
             | AgentCommand::CancelVisit { .. } => {}
         }
         Ok(())
+    }
+
+    /// For a resolve of a change: the ticket with its outcome set (an event of this turn) and
+    /// the command with the outcome word taken out of the note. A change resolved without an
+    /// outcome, or an outcome for a ticket that is not a change, is refused with how to say it.
+    fn change_outcome(
+        &mut self,
+        before: &Ticket,
+        agent: &str,
+        command: AgentCommand,
+    ) -> Result<(Ticket, AgentCommand), String> {
+        let AgentCommand::Resolve {
+            ticket,
+            note,
+            minutes,
+            activity,
+            outcome,
+        } = command
+        else {
+            return Ok((before.clone(), command));
+        };
+        let (outcome, note) = match outcome {
+            Some(o) => (Some(o), note),
+            None if before.change.is_some() => {
+                let (first, rest) = note
+                    .trim()
+                    .split_once(char::is_whitespace)
+                    .unwrap_or((note.trim(), ""));
+                match crate::reports::ChangeOutcome::parse(first) {
+                    Some(o) => (Some(o), rest.trim().to_string()),
+                    None => (None, note),
+                }
+            }
+            None => (None, note),
+        };
+        let id = &before.id;
+        let outcome = match (outcome, before.change.is_some()) {
+            (None, false) => {
+                return Ok((
+                    before.clone(),
+                    AgentCommand::Resolve {
+                        ticket,
+                        note,
+                        minutes,
+                        activity,
+                        outcome: None,
+                    },
+                ));
+            }
+            (None, true) => {
+                return Err(format!(
+                    "{id} is a change: say how it went, e.g. `resolve {id} {minutes} successful NOTE` (successful, failed or rolled-back)."
+                ));
+            }
+            (Some(_), false) => {
+                return Err(format!(
+                    "{id} is not a change: mark it with `change {id}` first, or resolve it without an outcome."
+                ));
+            }
+            (Some(o), true) => o,
+        };
+        if note.trim().is_empty() {
+            return Err(format!(
+                "`resolve` needs a note after the outcome: `resolve {id} {minutes} {} NOTE`",
+                outcome.as_str().replace('_', "-")
+            ));
+        }
+        let t = self
+            .change(
+                before,
+                Actor::Agent(agent.to_string()),
+                Change::ChangeOutcomeSet { outcome },
+            )
+            .map_err(|e| e.to_string())?;
+        Ok((
+            t,
+            AgentCommand::Resolve {
+                ticket,
+                note,
+                minutes,
+                activity,
+                outcome: Some(outcome),
+            },
+        ))
+    }
+
+    /// A change's window from words in the configured time zone: `2026-12-01 10:00 to
+    /// 2026-12-01 12:00`, `2026-12-01 10:00-12:00`, `... do ...`; empty: none.
+    fn change_window(&self, words: &str) -> Result<(Option<u64>, Option<u64>), String> {
+        let w = words.trim();
+        if w.is_empty() {
+            return Ok((None, None));
+        }
+        let usage =
+            "the window as `YYYY-MM-DD HH:MM to YYYY-MM-DD HH:MM` (or `YYYY-MM-DD HH:MM-HH:MM`)";
+        let tz = &self.desk.config.timezone;
+        let (a, b) = [" to ", " do ", " - ", " – ", "–"]
+            .iter()
+            .find_map(|sep| w.split_once(sep))
+            .or_else(|| {
+                // `2026-12-01 10:00-12:00`
+                let (date, times) = w.split_once(' ')?;
+                let (t1, t2) = times.split_once('-')?;
+                Some((w.get(..date.len() + 1 + t1.len())?, t2)).map(|(a, _)| (a, t2))
+            })
+            .ok_or_else(|| format!("Give {usage}."))?;
+        let parse = |s: &str, day: Option<jiff::civil::Date>| -> Option<jiff::civil::DateTime> {
+            let s = s.trim();
+            if let Ok(d) = s.replacen(' ', "T", 1).parse::<jiff::civil::DateTime>() {
+                return Some(d);
+            }
+            // Only the time: the same day as the start (jiff reads a time out of a date-time
+            // too, hence the order).
+            let t = s.parse::<jiff::civil::Time>().ok()?;
+            Some(day?.to_datetime(t))
+        };
+        let start = parse(a, None).ok_or_else(|| format!("`{}`: give {usage}.", a.trim()))?;
+        let end =
+            parse(b, Some(start.date())).ok_or_else(|| format!("`{}`: give {usage}.", b.trim()))?;
+        let ms = |d: jiff::civil::DateTime| {
+            d.to_zoned(tz.clone())
+                .map(|z| z.timestamp().as_millisecond().max(0) as u64)
+                .map_err(|e| e.to_string())
+        };
+        let (s, e) = (ms(start)?, ms(end)?);
+        if e <= s {
+            return Err(format!("The window ends before it starts: give {usage}."));
+        }
+        Ok((Some(s), Some(e)))
     }
 
     /// An incident's linked reports are resolved with it, and each reporter is told.

@@ -109,6 +109,8 @@ pub enum RuleAction {
     ReplyArticle(String),
     /// Close the ticket, telling the requester `text` (nothing when empty).
     Close(String),
+    /// Mark the ticket as a change (its outcome is asked for on resolve).
+    MarkChange,
 }
 
 impl RuleAction {
@@ -129,6 +131,7 @@ impl RuleAction {
             RuleAction::RequestApproval(_) => "request approval".into(),
             RuleAction::ReplyArticle(a) => format!("answer with article {a}"),
             RuleAction::Close(_) => "close".into(),
+            RuleAction::MarkChange => "mark as a change".into(),
         }
     }
 }
@@ -488,6 +491,12 @@ impl Cx<'_> {
                         })
                 }
                 RuleAction::Close(_) if t.status != Status::Closed => Some(Change::Closed),
+                RuleAction::MarkChange if t.change.is_none() && t.status.is_open() => {
+                    Some(Change::MarkedAsChange {
+                        window_start_ms: None,
+                        window_end_ms: None,
+                    })
+                }
                 _ => None,
             };
             if let Some(change) = change {

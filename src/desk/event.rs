@@ -45,6 +45,12 @@ pub enum AgentCommand {
     Unclaim {
         ticket: String,
     },
+    /// Mark the ticket as a change, with its planned window in words (`2026-12-01 10:00 to
+    /// 2026-12-01 12:00`, in the configured time zone), or none.
+    MarkChange {
+        ticket: String,
+        window: String,
+    },
     TransferToAgent {
         ticket: String,
         agent: String,
@@ -71,6 +77,9 @@ pub enum AgentCommand {
         minutes: u32,
         /// What the minutes were spent on.
         activity: crate::contracts::Activity,
+        /// How it went, when the ticket is a change (also read from the note's first word:
+        /// `resolve T-1 30 failed the switch did not come back`).
+        outcome: Option<crate::reports::ChangeOutcome>,
     },
     LogTime {
         ticket: String,
@@ -138,6 +147,7 @@ impl AgentCommand {
         match self {
             AgentCommand::Claim { ticket }
             | AgentCommand::Unclaim { ticket }
+            | AgentCommand::MarkChange { ticket, .. }
             | AgentCommand::TransferToAgent { ticket, .. }
             | AgentCommand::TransferToQueue { ticket, .. }
             | AgentCommand::Reply { ticket, .. }

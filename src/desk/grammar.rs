@@ -310,6 +310,7 @@ impl ActionId {
                         ticket: ticket.clone(),
                         note: field("note").trim().to_string(),
                         minutes,
+                        outcome: None,
                     }),
                 }
             }
@@ -699,8 +700,13 @@ pub fn parse_agent_command(line: &str) -> Result<AgentCommand, String> {
                 ticket,
                 note: note.to_string(),
                 minutes,
+                outcome: None,
             }
         }
+        "change" => AgentCommand::MarkChange {
+            ticket,
+            window: rest.trim().to_string(),
+        },
         "transfer" => transfer(ticket, &rest)?,
         "approve" => AgentCommand::Approve { ticket },
         "deny" => AgentCommand::Deny {

@@ -421,6 +421,7 @@ fn built_in_automations_fire_when_on_and_never_when_off() {
                     ticket: "T-1001".into(),
                     note: "client updated".into(),
                     minutes: 15,
+                    outcome: None,
                 },
             ),
             "2026-11-30T10:20:00+01:00",

@@ -148,6 +148,7 @@ impl Talk {
                 ticket: id.into(),
                 note: note.into(),
                 minutes: 10,
+                outcome: None,
             },
         )
     }

@@ -127,6 +127,7 @@ fn resolve(t: &str, note: &str) -> AgentCommand {
         ticket: t.into(),
         note: note.into(),
         minutes: 20,
+        outcome: None,
     }
 }
 fn reopen(t: &str) -> AgentCommand {

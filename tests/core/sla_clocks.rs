@@ -176,6 +176,7 @@ fn clocks_pause_resume_and_never_overrule_each_other() {
             ticket: "T-1000".into(),
             note: "updated".into(),
             minutes: 20,
+            outcome: None,
         }),
         "2026-12-03T09:00:00+01:00",
     );

@@ -578,6 +578,7 @@ fn a_remote_session_in_polish_an_unrelated_message_and_a_resolution() {
             ticket: "T-1000".into(),
             note: "printer fixed".into(),
             minutes: 10,
+            outcome: None,
         },
         "2026-11-30T09:00:00Z",
     );

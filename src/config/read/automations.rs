@@ -149,6 +149,8 @@ enum ActionFile {
     RequestApproval(String),
     ReplyArticle(String),
     Close(String),
+    /// `{ mark_change = true }`: the ticket is a change (for change intents).
+    MarkChange(bool),
 }
 
 #[derive(Deserialize)]
@@ -568,6 +570,11 @@ pub(super) fn automations(
                     Some(RuleAction::ReplyArticle(a.trim().to_string()))
                 }
                 ActionFile::Close(text) => Some(RuleAction::Close(text.clone())),
+                ActionFile::MarkChange(true) => Some(RuleAction::MarkChange),
+                ActionFile::MarkChange(false) => {
+                    bad(c, "mark_change = true marks the ticket as a change; false does nothing: leave it out".into());
+                    None
+                }
                 ActionFile::SetCategory(_) | ActionFile::Tag(_) | ActionFile::ReplyArticle(_) => {
                     bad(c, "must not be empty".into());
                     None
