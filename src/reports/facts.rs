@@ -8,7 +8,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clocks::calendar::Calendar;
-use crate::clocks::sla::{ClockKind, ClockState};
 use crate::config::SlaTarget;
 use crate::tickets::{Actor, Change, Status, Ticket, Tier};
 
@@ -236,26 +235,40 @@ pub fn annotate(
     if let (Some(at), None) = (f.last_resolved_ms, f.resolution_business_s) {
         f.resolution_business_s = Some(secs(cal.business_ms(created, at, &paused)));
     }
+    // SLA outcomes, judged again on every turn with the ticket's targets as they are (a
+    // priority change changes them): a clock is decided once it stopped, met when the business
+    // time it ran is within its budget.
+    let judge = |ms: u64, minutes: u64| {
+        if ms <= minutes.saturating_mul(60_000) {
+            SlaOutcome::Met
+        } else {
+            SlaOutcome::Breached
+        }
+    };
+    let first_stop = t.first_response_ms;
+    let f = &mut t.report;
     let Some(target) = target else {
+        f.sla_first_response = SlaOutcome::None;
+        f.sla_next_response = SlaOutcome::None;
+        f.sla_resolution = SlaOutcome::None;
         return;
     };
-    for c in crate::clocks::sla::clocks(t, target, cal, now) {
-        let outcome = match c.state {
-            ClockState::Met => SlaOutcome::Met,
-            ClockState::Breached => SlaOutcome::Breached,
-            _ => continue,
-        };
-        let slot = match c.kind {
-            ClockKind::FirstResponse => &mut t.report.sla_first_response,
-            ClockKind::NextResponse => &mut t.report.sla_next_response,
-            ClockKind::Resolution => &mut t.report.sla_resolution,
-        };
-        // A breach stays a breach; a met clock may still be breached by a later wait (next
-        // response) or a reopening that runs over (resolution).
-        if *slot != SlaOutcome::Breached {
-            *slot = outcome;
-        }
-    }
+    f.sla_first_response = match first_stop {
+        Some(stop) => judge(
+            cal.business_ms(created, stop, &[]),
+            target.first_response_minutes,
+        ),
+        None => SlaOutcome::None,
+    };
+    f.sla_next_response = match (target.next_response_minutes, f.next_wait_business_s) {
+        (Some(m), Some(b)) => judge(u64::from(b) * 1000, m),
+        _ => SlaOutcome::None,
+    };
+    f.sla_resolution = match (f.last_resolved_ms, f.resolution_business_s) {
+        (Some(_), Some(b)) => judge(u64::from(b) * 1000, target.resolution_minutes),
+        _ => SlaOutcome::None,
+    };
+    let _ = now;
 }
 
 /// The resolution clock's pauses up to `until` (see `clocks::sla`): spans waiting on the

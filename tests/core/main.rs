@@ -15,6 +15,7 @@ mod desk_conversations;
 mod desk_table;
 mod privacy;
 mod redact_table;
+mod reports;
 mod security_table;
 mod sla_clocks;
 mod triage_robustness;
