@@ -780,6 +780,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
+    /// Reports over a large desk (a year of tickets, ten events each, as the desk records them):
+    /// each `frontline report` computed and serialised to JSON on one thread, median of --runs.
+    Report {
+        /// Tickets in the year.
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: u64,
+        /// Runs to take the median of.
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
     /// Ticket store: durable openings per second from concurrent requesters; with --prefill,
     /// reopen time, one queue's view and bytes per ticket on a large store.
     Store {
@@ -2408,6 +2418,12 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
                 );
             }
         },
+        Command::Bench {
+            what: BenchCommand::Report { tickets, runs },
+        } => {
+            let f = frontline::tooling::report_bench::report_figures(tickets, runs.max(1))?;
+            outln!(io, "{f}");
+        }
         Command::Bench {
             what: BenchCommand::Statement { entries, runs },
         } => {

@@ -545,13 +545,47 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| (a as f64 / b as f64 * 10_000.0).round() / 10_000.0)
 }
 
+/// Values by a small number ([`NameId`], priority, tier): a vector, not a hash map, since a
+/// report touches them once per ticket.
+#[derive(Debug, Clone)]
+struct Slots<T>(Vec<Option<T>>);
+
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots(Vec::new())
+    }
+}
+
+impl<T> Slots<T> {
+    fn get_or(&mut self, k: u16, make: impl FnOnce() -> T) -> &mut T {
+        let i = usize::from(k);
+        if i >= self.0.len() {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i].get_or_insert_with(make)
+    }
+
+    fn into_pairs(self) -> impl Iterator<Item = (u16, T)> {
+        self.0
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i as u16, v)))
+    }
+}
+
+impl<T: Default> Slots<T> {
+    fn at(&mut self, k: u16) -> &mut T {
+        self.get_or(k, T::default)
+    }
+}
+
 /// Dimensions volume is split by.
 const DIMS: usize = 8;
 
 /// Groups durations are split by: priority, category, tier, agent.
 #[derive(Default)]
 struct ByGroups {
-    groups: [HashMap<u16, Samples>; 4],
+    groups: [Slots<Samples>; 4],
 }
 
 impl ByGroups {
@@ -560,15 +594,15 @@ impl ByGroups {
             return;
         }
         for (g, k) in self.groups.iter_mut().zip(keys) {
-            g.entry(k).or_default().push(wall, business);
+            g.at(k).push(wall, business);
         }
     }
 
     fn finish(self, names: &Names) -> DurationsBy {
         let [p, c, t, a] = self.groups;
-        let done = |m: HashMap<u16, Samples>, name: &dyn Fn(u16) -> String| {
+        let done = |m: Slots<Samples>, name: &dyn Fn(u16) -> String| {
             let mut v: Vec<GroupDurations> = m
-                .into_iter()
+                .into_pairs()
                 .map(|(k, s)| GroupDurations {
                     name: name(k),
                     durations: s.finish(),
@@ -633,7 +667,7 @@ pub struct Builder {
     tickets: u64,
     volume: Vec<u64>,
     /// Per dimension: value → tickets per period.
-    splits: [HashMap<u16, Vec<u64>>; DIMS],
+    splits: [Slots<Vec<u64>>; DIMS],
     backlog_delta: Vec<i64>,
     heatmap: [[u64; 24]; 7],
     first: Samples,
@@ -652,9 +686,9 @@ pub struct Builder {
     changes_marked: u64,
     changes: ChangeTally,
     changes_by_month: BTreeMap<String, ChangeTally>,
-    changes_by_category: HashMap<u16, ChangeTally>,
-    hours: HashMap<u16, (u64, u64)>,
-    agents: HashMap<u16, [u64; 3]>,
+    changes_by_category: Slots<ChangeTally>,
+    hours: Slots<(u64, u64)>,
+    agents: Slots<[u64; 3]>,
     bot_filtered: bool,
     deflection: HashMap<(BotCountKind, u16, u16), u64>,
     /// Month labels cached per local day number.
@@ -709,9 +743,9 @@ impl Builder {
             changes_marked: 0,
             changes: ChangeTally::default(),
             changes_by_month: BTreeMap::new(),
-            changes_by_category: HashMap::new(),
-            hours: HashMap::new(),
-            agents: HashMap::new(),
+            changes_by_category: Slots::default(),
+            hours: Slots::default(),
+            agents: Slots::default(),
             deflection: HashMap::new(),
             month_cache: (i64::MIN, String::new()),
         }
@@ -794,7 +828,7 @@ impl Builder {
             r.language,
         ];
         for (m, k) in self.splits.iter_mut().zip(dims) {
-            m.entry(k).or_insert_with(|| vec![0; n])[p] += 1;
+            m.get_or(k, || vec![0; n])[p] += 1;
         }
         let groups = [
             u16::from(r.priority),
@@ -857,20 +891,17 @@ impl Builder {
                     .entry(self.month_cache.1.clone())
                     .or_default()
                     .add(o);
-                self.changes_by_category
-                    .entry(r.category)
-                    .or_default()
-                    .add(o);
+                self.changes_by_category.at(r.category).add(o);
             }
         }
-        let h = self.hours.entry(r.organisation).or_default();
+        let h = self.hours.at(r.organisation);
         h.0 += 1;
         h.1 += u64::from(r.minutes);
         if r.first_agent != NO_NAME {
-            self.agents.entry(r.first_agent).or_default()[0] += 1;
+            self.agents.at(r.first_agent)[0] += 1;
         }
         if r.resolved() && r.resolver != NO_NAME {
-            let a = self.agents.entry(r.resolver).or_default();
+            let a = self.agents.at(r.resolver);
             a[1] += 1;
             a[2] += u64::from(r.minutes);
         }
@@ -922,9 +953,9 @@ impl Builder {
             platform,
             language,
         ] = self.splits;
-        let split = |m: HashMap<u16, Vec<u64>>, name: &dyn Fn(u16) -> String| {
+        let split = |m: Slots<Vec<u64>>, name: &dyn Fn(u16) -> String| {
             let mut v: Vec<Split> = m
-                .into_iter()
+                .into_pairs()
                 .map(|(k, periods)| Split {
                     name: name(k),
                     tickets: periods.iter().sum(),
@@ -1004,7 +1035,7 @@ impl Builder {
             .sum();
         let mut hours: Vec<OrgHours> = self
             .hours
-            .into_iter()
+            .into_pairs()
             .filter(|(k, _)| *k != NO_NAME)
             .map(|(k, (t, m))| OrgHours {
                 organisation: names.name(k).to_string(),
@@ -1019,7 +1050,7 @@ impl Builder {
         });
         let mut agents: Vec<AgentLoad> = self
             .agents
-            .into_iter()
+            .into_pairs()
             .map(|(k, [c, r, m])| AgentLoad {
                 agent: names.name(k).to_string(),
                 claimed: c,
@@ -1030,7 +1061,7 @@ impl Builder {
         agents.sort_by(|a, b| a.agent.cmp(&b.agent));
         let mut by_category: Vec<ChangeRow> = self
             .changes_by_category
-            .into_iter()
+            .into_pairs()
             .map(|(k, t)| t.row(names.name(k).to_string()))
             .collect();
         by_category.sort_by(|a, b| a.name.cmp(&b.name));

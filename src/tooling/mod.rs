@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod clocks;
 pub mod eval;
+pub mod report_bench;
 pub mod statement_bench;
 pub mod store_bench;
 pub mod synth;

@@ -344,7 +344,7 @@ const INTENTS: [(&str, &str, Priority, usize, &str, &str); 10] = [
 ];
 
 /// SplitMix64: a fixed, dependency-free stream so every run builds the same tickets.
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -363,7 +363,7 @@ fn sla_minutes(p: Priority) -> (u64, u64) {
 /// The `i`-th sample ticket as `Desk::open_ticket` drafts it: escalated to an L2 queue, with the
 /// detection, the follow-up answers and the redacted transcript. Requesters are spread over
 /// 50,000 users on three platforms; intents (and so queues) are skewed like a real desk's.
-fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
+pub(crate) fn sample(i: u64, number: u64, now: u64) -> (Ticket, Actor) {
     let r = mix(i);
     // Skew: the first intents are the common ones.
     let pick = ((r % 100) as f64 / 100.0).powf(1.6) * INTENTS.len() as f64;
