@@ -18,6 +18,7 @@ mod desk_bad_input;
 mod desk_stories;
 mod pack_errors;
 mod privacy;
+mod report;
 mod run_cli;
 mod security;
 mod setup;
