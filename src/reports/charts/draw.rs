@@ -221,7 +221,7 @@ fn frame<DB: DrawingBackend>(root: &Area<DB>, title: &str) -> Result<Area<DB>, F
     let (top, body) = root.split_vertically(50);
     let title = clean(title, 200);
     let mut size = 22.0;
-    while size > 13.0 && top.estimate_text_size(&title, &text(size, INK))?.0 > WIDTH - 30 {
+    while size > 13.0 && top.estimate_text_size(&title, &text(size, INK))?.0 > WIDTH - 60 {
         size -= 1.0;
     }
     top.draw(&Text::new(
@@ -425,9 +425,15 @@ fn volume<DB: DrawingBackend>(root: &Area<DB>, r: &Report, lang: Lang) -> Drawn 
             })
             .unwrap_or(3);
         placed.push((left, left + w, level));
+        // On a white box, so the line or bars under it do not cross the words.
+        let (cx, by) = (left + w / 2 - px, -8 - 16 * level);
         chart.draw_series(std::iter::once(
             EmptyElement::at((i as f64, c as f64))
-                + Text::new(label, (left + w / 2 - px, -8 - 16 * level), style),
+                + Rectangle::new(
+                    [(cx - w / 2 - 3, by - 15), (cx + w / 2 + 3, by + 2)],
+                    WHITE.mix(0.9).filled(),
+                )
+                + Text::new(label, (cx, by), style),
         ))?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
