@@ -1,8 +1,10 @@
-//! Tooling apart from the core: `frontline eval` and `eval-faq`, `frontline bench`, `frontline
+//! Tooling apart from the core: `frontline eval` and `eval-faq`, `frontline bench` (triage,
+//! statements, the store, charts), `frontline
 //! calendar due`, the generated
 //! packs benchmarks use, the ticket-store benchmark, and `frontline triage`'s streaming on all cores.
 
 pub mod bench;
+pub mod chart_bench;
 pub mod clocks;
 pub mod eval;
 pub mod report_bench;

@@ -11,6 +11,7 @@ mod balance;
 mod calendar_table;
 mod card_table;
 mod charging;
+mod charts;
 mod desk_conversations;
 mod desk_table;
 mod privacy;
