@@ -1,7 +1,8 @@
 //! Draws the charts of the charts benchmark's generated report (a year, 200 organisations) and
 //! times them, until `frontline bench charts` runs the same: `cargo run --release --example
-//! charts -- [--runs N] [--out DIR] [--lang en|pl] [--by day|week|month]`. With `--out`, the
-//! SVG and PNG files are written there to be looked at.
+//! charts -- [--runs N] [--out DIR] [--lang en|pl] [--by day|week|month] [--days N]`. With
+//! `--out`, the SVG and PNG files of the report's first N days (365; 0 for an empty report) are
+//! written there to be looked at.
 
 use frontline::reports::{Period, charts};
 use frontline::tooling::chart_bench;
@@ -11,6 +12,7 @@ fn main() -> anyhow::Result<()> {
     let mut out = None;
     let mut lang = "en".to_string();
     let mut by = Period::Day;
+    let mut days = 365;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || {
@@ -21,6 +23,7 @@ fn main() -> anyhow::Result<()> {
             "--runs" => runs = value()?.parse()?,
             "--out" => out = Some(std::path::PathBuf::from(value()?)),
             "--lang" => lang = value()?,
+            "--days" => days = value()?.parse()?,
             "--by" => {
                 by =
                     Period::parse(&value()?).ok_or_else(|| anyhow::anyhow!("day, week or month"))?
@@ -30,7 +33,7 @@ fn main() -> anyhow::Result<()> {
     }
     if let Some(dir) = out {
         std::fs::create_dir_all(&dir)?;
-        let report = chart_bench::sample_report_by(by);
+        let report = chart_bench::sample_report_days(days, by);
         for c in charts::render_all(&report, &lang)? {
             std::fs::write(dir.join(format!("{}.svg", c.name)), &c.svg)?;
             std::fs::write(dir.join(format!("{}.png", c.name)), &c.png)?;

@@ -9,8 +9,11 @@
 //! escapes text in SVG (`<`, `&`, quotes); control characters, which XML cannot carry even
 //! escaped, are replaced before any name from users' data is drawn.
 
+mod bars;
 mod draw;
+mod frame;
 mod raster;
+mod trends;
 mod words;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -48,9 +48,22 @@ pub fn sample_report() -> Report {
 
 /// The same history grouped by `by`.
 pub fn sample_report_by(by: Period) -> Report {
+    sample_report_days(365, by)
+}
+
+/// The history's first `days` days (from 2025-01-01, at least one), grouped by `by`; with no
+/// tickets at all when `days` is 0 (an empty report over January).
+pub fn sample_report_days(days: u64, by: Period) -> Report {
     let tz = TimeZone::get("Europe/Warsaw").unwrap_or(TimeZone::UTC);
     let from = date(2025, 1, 1);
-    let to = date(2025, 12, 31);
+    let to = from
+        .checked_add(jiff::Span::new().days(days.clamp(1, 3650) as i64 - 1))
+        .unwrap_or(from);
+    let (to, days) = if days == 0 {
+        (date(2025, 1, 31), 0)
+    } else {
+        (to, days)
+    };
     let mut names = vec![String::new()];
     let org0 = names.len();
     for i in 0..ORGANISATIONS {
@@ -78,11 +91,11 @@ pub fn sample_report_by(by: Period) -> Report {
         1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 13, 12, 10, 12, 13, 12, 10, 7, 4, 3, 2, 2, 1, 1,
     ];
     let hour_total: u64 = hour_weight.iter().sum();
-    let spike_days = [95u64, 250];
+    let spike_days = [days * 26 / 100, days * 68 / 100];
     let mut number = 0u64;
     // 52 weeks of weights summing to 46.
     let per_weight = TICKETS / (52 * 46);
-    for day in 0..365u64 {
+    for day in 0..days {
         let weekday = ((day + 2) % 7) as usize; // 2025-01-01 was a Wednesday
         let mut n = weekday_weight[weekday] * per_weight;
         if spike_days.contains(&day) {
@@ -133,7 +146,7 @@ pub fn sample_report_by(by: Period) -> Report {
         }
     }
     let first_hour = (start / 3_600_000) as u32;
-    for h in 0..365 * 24 {
+    for h in 0..days as u32 * 24 {
         for i in 0..INTENTS {
             let offered = rng.below(4);
             if offered == 0 {

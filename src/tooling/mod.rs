@@ -1,5 +1,4 @@
-//! Tooling apart from the core: `frontline eval` and `eval-faq`, `frontline bench` (triage,
-//! statements, the store, charts), `frontline
+//! Tooling apart from the core: `frontline eval` and `eval-faq`, `frontline bench`, `frontline
 //! calendar due`, the generated
 //! packs benchmarks use, the ticket-store benchmark, and `frontline triage`'s streaming on all cores.
 

@@ -67,7 +67,7 @@ fn report(from: Date, to: Date, by: Period, spike_day: Option<Date>, extra: u64)
                 organisation: 1 + (number % 3) as u16,
                 priority,
                 status: 1,
-                rating: if number % 2 == 0 {
+                rating: if number.is_multiple_of(2) {
                     (1 + number / 2 % 5) as u8
                 } else {
                     0
