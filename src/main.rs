@@ -790,6 +790,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 7)]
         runs: usize,
     },
+    /// Charts: every chart of a generated year-long report drawn in SVG and PNG (median of
+    /// --runs).
+    Charts {
+        /// Runs to take the median of.
+        #[arg(long, default_value_t = 11)]
+        runs: usize,
+    },
     /// Ticket store: durable openings per second from concurrent requesters; with --prefill,
     /// reopen time, one queue's view and bytes per ticket on a large store.
     Store {
@@ -2423,6 +2430,11 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
         } => {
             let f = frontline::tooling::report_bench::report_figures(tickets, runs.max(1))?;
             outln!(io, "{f}");
+        }
+        Command::Bench {
+            what: BenchCommand::Charts { runs },
+        } => {
+            outln!(io, "{}", frontline::tooling::chart_bench::run(runs.max(1)));
         }
         Command::Bench {
             what: BenchCommand::Statement { entries, runs },
