@@ -323,7 +323,7 @@ impl People {
                 let polish = rng.chance(plan.polish);
                 let (first, last) = if polish {
                     let f = *rng.pick(FIRST_PL);
-                    (f, feminine(f, *rng.pick(LAST_PL)))
+                    (f, feminine(f, LAST_PL[rng.below(LAST_PL.len())]))
                 } else {
                     (*rng.pick(FIRST_EN), rng.pick(LAST_EN).to_string())
                 };

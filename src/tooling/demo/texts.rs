@@ -3,6 +3,11 @@
 
 use super::shape::Rng;
 
+/// One of `texts`.
+fn one(rng: &mut Rng, texts: &[&'static str]) -> &'static str {
+    texts[rng.below(texts.len())]
+}
+
 /// An answer to the follow-up question `id` (the pack's `[[follow_up]] id`).
 pub fn follow_up_answer(id: &str, polish: bool, rng: &mut Rng) -> &'static str {
     let (en, pl): (&[&str], &[&str]) = match id {
@@ -108,7 +113,7 @@ pub fn follow_up_answer(id: &str, polish: bool, rng: &mut Rng) -> &'static str {
             &["nie wiem, zaczęło się rano", "mogę wysłać zrzut ekranu"],
         ),
     };
-    if polish { *rng.pick(pl) } else { *rng.pick(en) }
+    one(rng, if polish { pl } else { en })
 }
 
 pub fn agent_reply(polish: bool, rng: &mut Rng) -> &'static str {
@@ -126,7 +131,7 @@ pub fn agent_reply(polish: bool, rng: &mut Rng) -> &'static str {
         "Wysłałem konfigurację na Twoje urządzenie, zadziała po następnym logowaniu.",
         "Już się tym zajmuję, wrócę z odpowiedzią wkrótce.",
     ];
-    if polish { *rng.pick(PL) } else { *rng.pick(EN) }
+    one(rng, if polish { PL } else { EN })
 }
 
 pub fn agent_question(polish: bool, rng: &mut Rng) -> &'static str {
@@ -142,7 +147,7 @@ pub fn agent_question(polish: bool, rng: &mut Rng) -> &'static str {
         "Kiedy ostatnio działało?",
         "Czy mogę połączyć się zdalnie z Twoim komputerem o 14:00?",
     ];
-    if polish { *rng.pick(PL) } else { *rng.pick(EN) }
+    one(rng, if polish { PL } else { EN })
 }
 
 pub fn user_answer(polish: bool, rng: &mut Rng) -> &'static str {
@@ -158,7 +163,7 @@ pub fn user_answer(polish: bool, rng: &mut Rng) -> &'static str {
         "działało do piątku",
         "tak, 14:00 mi pasuje",
     ];
-    if polish { *rng.pick(PL) } else { *rng.pick(EN) }
+    one(rng, if polish { PL } else { EN })
 }
 
 pub fn resolve_note(polish: bool, rng: &mut Rng) -> &'static str {
@@ -176,15 +181,18 @@ pub fn resolve_note(polish: bool, rng: &mut Rng) -> &'static str {
         "Dostęp nadany zgodnie z prośbą.",
         "",
     ];
-    if polish { *rng.pick(PL) } else { *rng.pick(EN) }
+    one(rng, if polish { PL } else { EN })
 }
 
 pub fn escalation_note(rng: &mut Rng) -> &'static str {
-    *rng.pick(&[
-        "Needs a change on the server side; L2 cannot do it.",
-        "Looks like a bug in the last release; logs attached.",
-        "Firewall rule needed; please review.",
-    ])
+    one(
+        rng,
+        &[
+            "Needs a change on the server side; L2 cannot do it.",
+            "Looks like a bug in the last release; logs attached.",
+            "Firewall rule needed; please review.",
+        ],
+    )
 }
 
 pub fn reopen_words(polish: bool) -> &'static str {
