@@ -892,8 +892,8 @@ impl Sim<'_> {
                 0.08
             });
         let reopen = rng.chance(0.07);
-        let slow_answer = rng.chance(0.12);
-        let slow_fix = rng.chance(0.12);
+        let slow_answer = rng.chance(0.08);
+        let slow_fix = rng.chance(0.08);
         let mut finished = false;
         if pending {
             if self.staff.approver.is_none() {
@@ -1006,11 +1006,11 @@ impl Sim<'_> {
             Beat::LogTime => work(now + rng.spread(5 * MINUTE, 2 * HOUR), rng),
             Beat::Resolve => {
                 let wait = if life.slow_fix {
-                    scaled(rng.spread(1440, 7200))
-                } else if rng.chance(0.3) {
-                    scaled(rng.spread(360, 1500))
+                    scaled(rng.spread(1440, 5000))
+                } else if rng.chance(0.2) {
+                    scaled(rng.spread(240, 900))
                 } else {
-                    scaled(rng.spread(10, 360))
+                    scaled(rng.spread(10, 240))
                 };
                 work(now + wait, rng)
             }
