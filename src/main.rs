@@ -314,6 +314,24 @@ enum Command {
         #[arg(long)]
         no_typos: bool,
     },
+    /// Fill a new, empty store with a generated history (organisations, contracts, a year of
+    /// tickets worked by the configured agents, ratings, changes) to try the reports on.
+    Demo {
+        #[command(flatten)]
+        desk: DeskArgs,
+        /// How many tickets.
+        #[arg(long)]
+        tickets: u64,
+        /// The same seed gives the same history.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// How many months the history covers.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// The history's last day, YYYY-MM-DD (default: today, up to now).
+        #[arg(long)]
+        until: Option<String>,
+    },
     /// Measure speed: `frontline bench triage` (default pack and a generated 500-intent pack).
     Bench {
         #[command(subcommand)]
@@ -982,6 +1000,87 @@ fn timer_json(
     })
 }
 
+/// `frontline demo`: refuses a store with tickets (exit 1, one sentence), else generates the
+/// history with progress on stderr and prints one summary line.
+fn demo_command(
+    args: &DeskArgs,
+    tickets: u64,
+    seed: u64,
+    months: u32,
+    until: Option<&str>,
+    io: &mut Io,
+) -> Result<i32> {
+    use frontline::tooling::demo::{self, DemoError, Options};
+    if tickets == 0 {
+        writeln!(io.err, "error: --tickets must be at least 1")?;
+        return Ok(2);
+    }
+    let setup = local_setup(args, io)?;
+    let tz = setup.config.timezone.clone();
+    let now = now_ms();
+    let end_ms = match until {
+        None => now,
+        Some(d) => {
+            let date: jiff::civil::Date = d
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--until `{d}`: write a date as YYYY-MM-DD"))?;
+            let next = date
+                .tomorrow()
+                .ok()
+                .and_then(|n| n.to_zoned(tz.clone()).ok())
+                .map(|z| z.timestamp().as_millisecond().max(1) as u64 - 1)
+                .ok_or_else(|| anyhow::anyhow!("--until `{d}`: not a day in the time zone"))?;
+            next.min(now)
+        }
+    };
+    let store = setup.store()?;
+    let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
+    if let Some(why) = demo::refusal(store.as_ref())? {
+        writeln!(io.err, "error: {}", terminal::line(&why))?;
+        return Ok(1);
+    }
+    let options = Options {
+        tickets,
+        seed,
+        months,
+        end_ms,
+    };
+    let started = std::time::Instant::now();
+    let err = &mut *io.err;
+    let result = demo::run(&desk, &options, &mut |done, at| {
+        let day = frontline::contracts::local_date(at, &tz);
+        let _ = writeln!(
+            err,
+            "demo: {}% ({done} of {tickets} tickets, at {day})",
+            done * 100 / tickets
+        );
+    });
+    let s = match result {
+        Ok(s) => s,
+        Err(DemoError::Refused(why)) => {
+            writeln!(io.err, "error: {}", terminal::line(&why))?;
+            return Ok(1);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    outln!(
+        io,
+        "demo: {} tickets, {} ticket events and {} bot events, {} organisations, {} people, {} to {} ({} FAQ answers that helped, {} tickets still open), in {:.0} s",
+        s.tickets,
+        s.ticket_events,
+        s.bot_events,
+        s.organisations,
+        s.people,
+        s.from,
+        s.to,
+        s.deflected,
+        s.open,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
 /// `frontline automations test`.
 fn automations_command(what: AutomationsCommand, io: &mut Io) -> Result<i32> {
     use frontline::desk::automation::{Facts, Trigger, check};
@@ -1462,6 +1561,9 @@ fn store_use(command: &Command) -> Option<(DeskArgs, StoreUse)> {
         Command::Backup { store, .. } => Some((store.desk(), StoreUse::OneShot)),
         // Through a running bot when there is one, else on the store opened to examine it.
         Command::Verify { store, .. } => Some((store.desk(), StoreUse::Interactive)),
+        // Never through a running bot: its outbox workers would deliver the made-up people's
+        // messages before the demo records them delivered. Here on the store it opens itself.
+        Command::Demo { .. } => None,
         Command::Run { .. }
         | Command::Check { .. }
         | Command::Restore { .. }
@@ -1602,6 +1704,13 @@ fn execute(cli: Cli, io: &mut Io) -> Result<i32> {
             return setup::config_check(config.as_deref(), intents, json, &mut *io.out);
         }
         Command::Timers { what } => return timers_command(what, io),
+        Command::Demo {
+            desk,
+            tickets,
+            seed,
+            months,
+            until,
+        } => return demo_command(&desk, tickets, seed, months, until.as_deref(), io),
         Command::Privacy { what } => return privacy_command(what, io),
         Command::Automations { what } => return automations_command(what, io),
         Command::Orgs { what } => return accounts_cli::orgs(what, io),

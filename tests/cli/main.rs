@@ -14,6 +14,7 @@ mod chat_conversations;
 mod cli;
 mod cli_eval;
 mod contracts;
+mod demo;
 mod desk_bad_input;
 mod desk_stories;
 mod pack_errors;
