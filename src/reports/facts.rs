@@ -544,8 +544,9 @@ impl Cursor<'_> {
 }
 
 /// Records per stored chunk: a ticket's record lives in chunk `number / CHUNK` at slot
-/// `number % CHUNK`.
-pub const CHUNK: u64 = 64;
+/// `number % CHUNK`. Each turn rewrites its tickets' chunks (1 KB each): larger chunks read
+/// faster and write more.
+pub const CHUNK: u64 = 16;
 
 pub fn platform_code(p: crate::tickets::Platform) -> u8 {
     use crate::tickets::Platform::*;

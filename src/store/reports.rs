@@ -1,8 +1,8 @@
 //! What reports read, kept by the store in the same transaction as the events it is derived
 //! from:
 //!
-//! - `facts`: each ticket's [`FactRecord`], 64 bytes, in chunks of 64 tickets (key: the chunk
-//!   number, big-endian), so a report over a million tickets reads 15,625 values;
+//! - `facts`: each ticket's [`FactRecord`], 64 bytes, in chunks of 16 tickets (key: the chunk
+//!   number, big-endian), so a report over a million tickets reads 62,500 values and a turn rewrites 1 KB per ticket;
 //! - `names`: the small numbers records use for names (`n` ++ name → id, `i` ++ id → name, and
 //!   `#` → the next id);
 //! - `botcounts`: the bot's FAQ turns counted per UTC hour (`hour u32 BE, kind, platform,

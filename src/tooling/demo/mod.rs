@@ -1223,6 +1223,7 @@ impl Sim<'_> {
                             note,
                             minutes,
                             activity: crate::contracts::Activity::Remote,
+                            outcome: None,
                         },
                         now,
                         extra,
