@@ -163,8 +163,11 @@ impl Ran {
         // Dates and clock times (`2026-11-27 20:32`, a transcript's `20:32`).
         let date = regex::Regex::new(r"(\d{4}-\d{2}-\d{2} )?\b\d{2}:\d{2}\b").unwrap();
         let span = regex::Regex::new(r"\b\d+[dhm]\b").unwrap();
+        // Durations in seconds of the report facts (`"resolution_business_s":5`).
+        let seconds = regex::Regex::new(r#"(_s":)\d+"#).unwrap();
         let mask = |s: &str| {
-            let s = stamp.replace_all(s, "<ms>");
+            let s = seconds.replace_all(s, "$1<s>");
+            let s = stamp.replace_all(&s, "<ms>");
             let s = date.replace_all(&s, "<date>");
             span.replace_all(&s, "<n>").into_owned()
         };

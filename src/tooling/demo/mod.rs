@@ -1208,14 +1208,7 @@ impl Sim<'_> {
                     };
                     // The current state: a claim just made by `worker` is in the store.
                     let marked = self.store.ticket(&id)?.is_some_and(|t| t.change.is_some());
-                    // TODO: the lead's outcome on resolve replaces `extra` here.
-                    let extra = marked.then(|| {
-                        (
-                            id.as_str(),
-                            Actor::Agent(agent.name.clone()),
-                            Change::ChangeOutcomeSet { outcome },
-                        )
-                    });
+                    // A change is resolved with how it went, as an agent says it.
                     self.agent_does(
                         &agent,
                         AgentCommand::Resolve {
@@ -1223,10 +1216,10 @@ impl Sim<'_> {
                             note,
                             minutes,
                             activity: crate::contracts::Activity::Remote,
-                            outcome: None,
+                            outcome: marked.then_some(outcome),
                         },
                         now,
-                        extra,
+                        None,
                     )?;
                 }
             }
