@@ -15,6 +15,7 @@ use crate::pack::{Pack, PackError, Priority};
 use crate::tickets::{Platform, Tier, UserRef};
 
 mod read;
+pub mod reports;
 pub mod security;
 pub mod visits;
 
@@ -447,6 +448,8 @@ struct ConfigFile {
     observability: crate::platform::observe::ObservabilitySettings,
     /// Security awareness (`[security]`): the tips' schedule.
     security: Option<Spanned<read::security::SecurityFile>>,
+    /// The weekly digest (`[reports]`).
+    reports: Option<Spanned<read::reports::ReportsFile>>,
     /// Personal data (`[privacy]`): the retention of closed tickets' transcripts.
     privacy: Option<Spanned<read::privacy::PrivacyFile>>,
     /// Tiers L4 and L5: vendors and manufacturers.
@@ -506,6 +509,8 @@ pub struct Config {
     pub observability: crate::platform::observe::ObservabilitySettings,
     /// `[security]`: security tips on a schedule; none when absent or off.
     pub security: security::SecuritySettings,
+    /// `[reports]`: the weekly digest; none when absent or off.
+    pub reports: reports::ReportSettings,
     /// `[privacy]`: how long closed tickets keep their transcripts; forever when absent.
     pub privacy: crate::privacy::PrivacySettings,
     /// Lines of the fields checked after parsing (against the pack, against the platforms a
@@ -617,6 +622,7 @@ impl Config {
             backup: f.backup,
             observability: f.observability,
             security: r.security,
+            reports: r.reports,
             privacy: r.privacy,
             lines: r.lines,
         };
@@ -761,6 +767,22 @@ impl Config {
                     ),
                 ));
             }
+        }
+        if let Some(l) = self
+            .reports
+            .digest
+            .as_ref()
+            .and_then(|d| d.language.as_ref())
+            && !pack.languages.contains(l)
+        {
+            problems.push(self.problem(
+                "reports.language",
+                format!(
+                    "pack `{}` is not written in `{l}` (languages: {})",
+                    pack.name,
+                    pack.languages.join(", ")
+                ),
+            ));
         }
         problems.sort_by_key(|p| p.line);
         problems

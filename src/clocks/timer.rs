@@ -39,6 +39,9 @@ pub enum TimerKind {
     /// Closed tickets past `[privacy] retention_days` lose their transcripts; belongs to no
     /// ticket, fires daily.
     RetentionPurge,
+    /// The weekly digest of the desk's figures is posted (`[reports] digest_channel`); belongs
+    /// to no ticket.
+    ReportDigest,
 }
 
 impl TimerKind {
@@ -75,6 +78,7 @@ impl TimerKind {
             TimerKind::SecurityTip => "security_tip",
             TimerKind::ContractExpiry => "contract_expiry",
             TimerKind::RetentionPurge => "retention_purge",
+            TimerKind::ReportDigest => "report_digest",
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct Timer {
 impl Timer {
     /// The id of the one timer of the security tips.
     pub const SECURITY_TIP: &'static str = "security:tip";
+    /// The id of the one timer of the weekly report digest.
+    pub const REPORT_DIGEST: &'static str = "reports:digest";
 
     /// Whether it belongs to a ticket (the security tips' and contracts' expiry warnings do
     /// not).

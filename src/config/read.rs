@@ -17,6 +17,7 @@ pub(super) mod automations;
 pub(super) mod calendars;
 pub(super) mod contracts;
 pub(super) mod privacy;
+pub(super) mod reports;
 pub(super) mod security;
 pub(super) mod vendors;
 pub(super) mod visits;
@@ -322,6 +323,7 @@ pub(super) struct Read {
     pub pricing: crate::contracts::Pricing,
     pub contracts: crate::contracts::Settings,
     pub security: crate::config::security::SecuritySettings,
+    pub reports: crate::config::reports::ReportSettings,
     pub privacy: crate::privacy::PrivacySettings,
     pub vendors: Vec<Vendor>,
     pub smtp: Option<SmtpSettings>,
@@ -426,6 +428,11 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         .as_ref()
         .map(|s| security::security(&mut c, s, &names))
         .unwrap_or_default();
+    let reports = f
+        .reports
+        .as_ref()
+        .map(|r| reports::reports(&mut c, r))
+        .unwrap_or_default();
     let privacy = f
         .privacy
         .as_ref()
@@ -453,6 +460,7 @@ pub(super) fn check(path: &Path, text: &str, f: &ConfigFile) -> Read {
         pricing,
         contracts: contract_settings,
         security,
+        reports,
         privacy,
         vendors,
         smtp,

@@ -26,12 +26,16 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         interaction: Option<Interaction>,
     },
-    /// Tell one person something only they need to see (refusals, confirmations to agents).
+    /// Tell one person something only they need to see (refusals, confirmations to agents,
+    /// `/stats` with its chart).
     Notify {
         to: UserRef,
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         interaction: Option<Interaction>,
+        /// A file shown with the text (the volume chart of `/stats`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<Attachment>,
     },
     /// Post a new escalation card in a queue's channel.
     PostCard {
@@ -88,6 +92,9 @@ pub enum Action {
         platform: Platform,
         channel: String,
         text: String,
+        /// A file shown with the text (the weekly digest's chart).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<Attachment>,
     },
     /// Send signed JSON to a webhook of `[automations.webhooks]`; `delivery` is the id the
     /// receiver deduplicates retries by, `body` the JSON text (fixed at commit, so every retry
@@ -105,6 +112,47 @@ pub enum Action {
         body: String,
         message_id: String,
     },
+}
+
+/// A file that goes with a message: made by the desk at commit (a chart drawn in memory), kept
+/// in the outbox entry so every retry sends the same bytes. Stored as base64 in the entry's JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The file's name as the platform shows it (`volume.png`).
+    pub name: String,
+    /// What it shows, in the reader's language: a title or alt text where the platform has one.
+    pub title: String,
+    /// `image/png`.
+    pub content_type: String,
+    #[serde(with = "base64_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+impl Attachment {
+    pub fn png(name: &str, title: &str, bytes: Vec<u8>) -> Attachment {
+        Attachment {
+            name: name.to_string(),
+            title: title.to_string(),
+            content_type: "image/png".into(),
+            bytes,
+        }
+    }
+}
+
+/// Bytes as standard base64 text in JSON.
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// One ticket as its requester sees it in a list.
@@ -154,6 +202,16 @@ impl Action {
             | Action::Notify { text, .. }
             | Action::Post { text, .. } => Some(text),
             Action::AskApproval { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The file that goes with it, if any.
+    pub fn attachment(&self) -> Option<&Attachment> {
+        match self {
+            Action::Notify { attachment, .. } | Action::Post { attachment, .. } => {
+                attachment.as_ref()
+            }
             _ => None,
         }
     }

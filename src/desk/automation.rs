@@ -520,6 +520,7 @@ impl Cx<'_> {
                     platform: *platform,
                     channel: channel.clone(),
                     text: render(text, &t, &rule.name),
+                    attachment: None,
                 }),
                 RuleAction::Dm { to, text } => {
                     let text = render(text, &t, &rule.name);
@@ -527,6 +528,7 @@ impl Cx<'_> {
                         to: to.clone(),
                         text,
                         interaction: None,
+                        attachment: None,
                     });
                 }
                 RuleAction::Webhook(hook) => {

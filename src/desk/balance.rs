@@ -299,7 +299,7 @@ pub fn card_line(a: &Account, date: &str) -> String {
 /// How an end user reads the name of their organisation's contact: a mention on the platform
 /// they share, the plain id for local users; nothing across platforms (an id from another
 /// platform means nothing to them).
-fn contact_words(contact: &str, asker: &UserRef) -> Option<String> {
+pub(super) fn contact_words(contact: &str, asker: &UserRef) -> Option<String> {
     let u = user_of_key(contact)?;
     if u.same_person(asker) || u.platform != asker.platform {
         return None;
@@ -322,7 +322,11 @@ impl Desk {
 
     /// Whether `said` names an organisation other than `own` (its id, name or a contract of
     /// its), so the answer can say only the asker's own is shown.
-    fn names_another(&self, said: &str, own: Option<&Account>) -> Result<bool, DeskError> {
+    pub(super) fn names_another(
+        &self,
+        said: &str,
+        own: Option<&Account>,
+    ) -> Result<bool, DeskError> {
         let folded = normalize(said).text;
         let words: Vec<&str> = folded
             .split(|c: char| !c.is_alphanumeric() && c != '-')

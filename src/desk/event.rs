@@ -274,6 +274,14 @@ pub enum Event {
     /// The desk's own timers are set, moved or removed to match the configuration (the security
     /// tips): sent when `frontline run` starts and by `frontline timers`.
     Schedule,
+    /// An agent or admin asked for the desk's figures (`/stats [period]`, `stats` in `frontline
+    /// agent`): `period` as typed (`last week`, `2026-11`, `ostatni miesiąc`; empty is the last
+    /// seven days). `roles` as for [`Event::Agent`]: the desk checks who may see them.
+    Stats {
+        by: UserRef,
+        roles: Vec<String>,
+        period: String,
+    },
     /// A user asked for the status of their tickets (`/status`).
     StatusRequest { user: UserRef },
     /// A user opened the platform's own page for the app (Slack's App Home): it shows their
@@ -321,6 +329,7 @@ impl Event {
             | Event::FaqSearch { user, .. }
             | Event::PhishingReport { user, .. } => Some(user),
             Event::Agent { by, .. }
+            | Event::Stats { by, .. }
             | Event::ThreadMessage { by, .. }
             | Event::TicketFromMessages { by, .. } => Some(by),
             Event::Placed { .. } | Event::TimerFired { .. } | Event::Schedule => None,

@@ -60,6 +60,17 @@ pub enum BotEvent {
     /// An organisation's contract crossed an alert threshold (or went into overage, or nears
     /// its expiry); the contact and admins were told `alert`.
     ContractAlert { org: String, alert: String },
+    /// The desk's figures were sent: `what` is `stats` (an agent's `/stats`), `digest` (the
+    /// weekly digest, `to` its channel) or `summary` (an organisation contact's monthly summary,
+    /// `organisation` theirs); the days it covered and the tickets in it.
+    ReportSent {
+        what: String,
+        from: String,
+        to: String,
+        tickets: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        organisation: Option<String>,
+    },
     /// An organisation's account changed outside a ticket (organisation added or edited,
     /// contract added, topped up or closed, month closed): what, in words.
     AccountChanged { org: String, change: String },

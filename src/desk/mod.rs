@@ -30,6 +30,7 @@ pub mod log;
 pub mod redact;
 mod retention;
 mod security;
+mod stats;
 pub mod texts;
 pub mod time;
 mod timers;
@@ -46,7 +47,7 @@ use crate::config::{Config, Queue};
 use crate::store::{Store, StoreError};
 use crate::tickets::{Actor, Change, Ticket, TicketError, TicketEvent, UserRef};
 use crate::triage::Triage;
-pub use action::{Action, Delivery, OutboxEntry, TicketLine};
+pub use action::{Action, Attachment, Delivery, OutboxEntry, TicketLine};
 pub use agent::agent_ref;
 pub use card::Card;
 use conversation::Conversation;
@@ -206,8 +207,10 @@ impl Desk {
             Event::Schedule => {
                 cx.schedule_desk_timers()?;
                 cx.schedule_contract_timers()?;
+                cx.schedule_digest()?;
             }
             Event::StatusRequest { user } => cx.status_request(user, reply_to)?,
+            Event::Stats { by, roles, period } => cx.stats(by, roles, period)?,
             Event::HomeOpened { user } => cx.home_opened(user)?,
             Event::TimerFired { id, due_ms, .. } => cx.timer_fired(id, *due_ms)?,
             Event::StartFresh { user } => cx.start_fresh(user, reply_to)?,
@@ -364,6 +367,7 @@ impl Cx<'_> {
             to: to.clone(),
             text: text.into(),
             interaction,
+            attachment: None,
         });
     }
 

@@ -167,6 +167,7 @@ impl Cx<'_> {
             platform: tips.platform,
             channel: tips.channel.clone(),
             text: said,
+            attachment: None,
         });
         self.turn.note(
             DESK,

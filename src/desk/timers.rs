@@ -191,6 +191,9 @@ impl Cx<'_> {
         if timer.kind == TimerKind::RetentionPurge {
             return self.retention_purge();
         }
+        if timer.kind == TimerKind::ReportDigest {
+            return self.report_digest(&timer);
+        }
         let Some(t) = self.ticket(&timer.ticket)? else {
             return Ok(());
         };
@@ -202,9 +205,10 @@ impl Cx<'_> {
             TimerKind::ApprovalReminder => self.approval_reminder(&timer, &t),
             TimerKind::VisitReminder => self.visit_reminder(&timer, &t),
             // Handled above: they have no ticket.
-            TimerKind::SecurityTip | TimerKind::ContractExpiry | TimerKind::RetentionPurge => {
-                Ok(())
-            }
+            TimerKind::SecurityTip
+            | TimerKind::ContractExpiry
+            | TimerKind::RetentionPurge
+            | TimerKind::ReportDigest => Ok(()),
         }
     }
 

@@ -27,6 +27,7 @@ const CONVERSATIONAL: &[&str] = &[
     "ticket_status",
     "human_agent",
     "data_privacy",
+    super::stats::MONTHLY,
 ];
 
 /// The intent of security reports: never attached to another ticket, never out of scope.
@@ -587,6 +588,7 @@ impl Cx<'_> {
             super::balance::BALANCE if !super::balance::wants_person(said) => {
                 self.hours_balance(user, c, said, &lang)
             }
+            super::stats::MONTHLY => self.monthly_summary(user, c, said, &lang),
             _ => self.with_intent(user, c, detection, said),
         }
     }
@@ -620,6 +622,9 @@ impl Cx<'_> {
         }
         if intent.id == "ticket_status" {
             return self.ticket_status(user, c, said, &lang);
+        }
+        if intent.id == super::stats::MONTHLY {
+            return self.monthly_summary(user, c, said, &lang);
         }
         if intent.id == "data_privacy" {
             return self.privacy_offer(user, c);

@@ -510,6 +510,7 @@ impl Cx<'_> {
                 platform,
                 channel,
                 text: said.to_string(),
+                attachment: None,
             });
         }
     }

@@ -167,6 +167,14 @@ impl Local {
                     if to.same_person(me) =>
                 {
                     mine.push(text.clone());
+                    // A terminal shows no image: it says what it was and how to make it.
+                    if let Some(a) = e.action.attachment() {
+                        mine.push(format!(
+                            "(with a chart, {}: {} KB; frontline report --charts DIR draws it as a file)",
+                            a.title,
+                            a.bytes.len().div_ceil(1024)
+                        ));
+                    }
                     true
                 }
                 // Terminals have no page of the app: `status` says the same.
@@ -200,6 +208,7 @@ impl Local {
                 platform,
                 channel,
                 text,
+                ..
             } = &e.action
             {
                 if *platform == Platform::Local {
@@ -331,7 +340,7 @@ impl Local {
         let role = self.config.agent(&me).map(|a| format!("{:?}", a.role));
         writeln!(
             out,
-            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), approve ID, deny ID REASON, vendor ID VENDOR NOTE, vendor-ref ID CASE, vendor-reply ID TEXT, visit ID WHEN [remote | at PLACE] [by TECHNICIAN], visit ID cancel [REASON], quit",
+            "frontline agent as {} ({}). Commands: queues, list [QUEUE], show ID, inbox, claim ID, unclaim ID, reply ID TEXT, ask ID TEXT, escalate ID NOTE, transfer ID @AGENT|QUEUE, resolve ID MINUTES NOTE, log ID MINUTES, reopen ID, note ID TEXT (internal), approve ID, deny ID REASON, vendor ID VENDOR NOTE, vendor-ref ID CASE, vendor-reply ID TEXT, visit ID WHEN [remote | at PLACE] [by TECHNICIAN], visit ID cancel [REASON], stats [PERIOD], quit",
             terminal::line(name),
             role.as_deref()
                 .unwrap_or("not an agent: actions will be refused")
@@ -402,6 +411,20 @@ impl Local {
                             terminal::line(&channel),
                             terminal::message(&m, AGENT_INDENT)
                         )?;
+                    }
+                }
+                "stats" => {
+                    let said = self.turn(
+                        &desk,
+                        &me,
+                        Event::Stats {
+                            by: me.clone(),
+                            roles: vec![],
+                            period: rest.trim().to_string(),
+                        },
+                    )?;
+                    for m in said {
+                        writeln!(out, "{}", terminal::message(&m, AGENT_INDENT))?;
                     }
                 }
                 "help" => writeln!(out, "see the first line for the commands")?,

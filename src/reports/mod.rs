@@ -10,6 +10,7 @@
 //! ("Reports").
 
 pub mod charts;
+pub mod chat;
 pub mod facts;
 
 use std::collections::{BTreeMap, HashMap};

@@ -19,6 +19,7 @@ mod redact_table;
 mod reports;
 mod security_table;
 mod sla_clocks;
+mod stats;
 mod triage_robustness;
 mod triage_table;
 mod triage_understanding;

@@ -254,6 +254,23 @@ struct State {
     acks: Vec<Value>,
     /// Envelopes sent, by id (for [`MockSlack::resend_envelope`]).
     envelopes: HashMap<String, Value>,
+    /// Files asked for by `files.getUploadURLExternal`, by id: (filename, length, bytes
+    /// uploaded to the URL).
+    uploads: HashMap<String, (String, u64, Option<Vec<u8>>)>,
+    /// Files shared by `files.completeUploadExternal`, in order.
+    files: Vec<SharedFile>,
+}
+
+/// A file the bot uploaded and shared (`files.getUploadURLExternal`, a POST of its bytes to the
+/// URL, `files.completeUploadExternal`).
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    pub id: String,
+    pub filename: String,
+    pub title: String,
+    /// Where it was shared (`channel_id`); empty when shared nowhere (private to the bot).
+    pub channel: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A live Socket Mode connection.
@@ -387,6 +404,11 @@ impl MockSlack {
     pub fn response_url(&self) -> String {
         let n = self.shared.lock().next_serial();
         format!("http://{}/response/{n}", self.shared.addr)
+    }
+
+    /// Files the bot uploaded and shared, oldest first.
+    pub fn files(&self) -> Vec<SharedFile> {
+        self.shared.lock().files.clone()
     }
 
     // ---- recorded calls ----

@@ -17,7 +17,9 @@ use super::payloads::{APP_ID, BOT_ID, BOT_USER, TEAM_ID};
 use super::{Call, Shared, State};
 
 /// Methods the mock knows; any other answers `unknown_method`.
-const METHODS: [&str; 14] = [
+const METHODS: [&str; 16] = [
+    "files.getUploadURLExternal",
+    "files.completeUploadExternal",
     "conversations.replies",
     "usergroups.list",
     "auth.test",
@@ -36,7 +38,12 @@ const METHODS: [&str; 14] = [
 
 /// Read methods: like Slack, they take their arguments from a form body or the query string and
 /// ignore a JSON body.
-const READ_METHODS: [&str; 3] = ["users.info", "conversations.replies", "usergroups.list"];
+const READ_METHODS: [&str; 4] = [
+    "users.info",
+    "conversations.replies",
+    "usergroups.list",
+    "files.getUploadURLExternal",
+];
 
 /// Slack truncates nothing silently past this: `msg_too_long`.
 const MAX_TEXT: usize = 40_000;
@@ -100,6 +107,34 @@ async fn handle(
         m.to_string()
     } else if path.starts_with("/response/") {
         "response_url".to_string()
+    } else if let Some(file) = path.strip_prefix("/upload/") {
+        // The upload URL `files.getUploadURLExternal` gave: the file's bytes, no token (the URL
+        // is the credential), answered in plain text as Slack does.
+        let mut state = shared.lock();
+        let known = match state.uploads.get_mut(file) {
+            Some(u) => {
+                u.2 = Some(body.to_vec());
+                true
+            }
+            None => false,
+        };
+        state.calls.push(Call {
+            method: "upload".into(),
+            body: json!({"file": file, "size": body.len()}),
+            token: None,
+            content_type,
+            status: if known { 200 } else { 404 },
+            response: json!({"ok": known}),
+            limited: false,
+            at: Instant::now(),
+        });
+        drop(state);
+        shared.bump();
+        return if known {
+            (StatusCode::OK, format!("OK - {}", body.len())).into_response()
+        } else {
+            (StatusCode::NOT_FOUND, "no such upload").into_response()
+        };
     } else {
         return (StatusCode::NOT_FOUND, "mock Slack: the Web API is at /api/").into_response();
     };
@@ -301,6 +336,47 @@ fn answer(
             open_view(state, args, Some(id))
         }
         "views.publish" => publish_home(state, args),
+        "files.getUploadURLExternal" => {
+            let length = s("length").parse::<u64>().ok().filter(|n| *n > 0);
+            let (filename, Some(length)) = (s("filename"), length) else {
+                return err("invalid_arguments");
+            };
+            if filename.is_empty() {
+                return err("invalid_arguments");
+            }
+            let id = format!("F{:08}", state.next_serial());
+            state.uploads.insert(id.clone(), (filename, length, None));
+            json!({
+                "ok": true,
+                "upload_url": format!("http://{}/upload/{id}", shared.addr),
+                "file_id": id,
+            })
+        }
+        "files.completeUploadExternal" => {
+            let Some(files) = args["files"].as_array().filter(|f| !f.is_empty()) else {
+                return err("invalid_arguments");
+            };
+            let mut done = vec![];
+            for f in files {
+                let id = f["id"].as_str().unwrap_or("");
+                let Some((filename, length, Some(bytes))) = state.uploads.get(id).cloned() else {
+                    return err("file_not_found");
+                };
+                if bytes.len() as u64 != length {
+                    return err("file_size_mismatch");
+                }
+                let title = f["title"].as_str().unwrap_or(&filename).to_string();
+                state.files.push(super::SharedFile {
+                    id: id.to_string(),
+                    filename,
+                    title: title.clone(),
+                    channel: s("channel_id"),
+                    bytes,
+                });
+                done.push(json!({"id": id, "title": title}));
+            }
+            json!({"ok": true, "files": done})
+        }
         "conversations.replies" => replies(state, &s("channel"), &s("ts"), &s("limit")),
         "usergroups.list" => {
             let with_users = s("include_users") == "true";

@@ -94,6 +94,7 @@ fn a_backup_taken_under_load_restores_every_ticket_confirmed_before_it() {
                             to: UserRef::local("ann"),
                             text: format!("message {i}"),
                             interaction: None,
+                            attachment: None,
                         }],
                         ..Turn::default()
                     };

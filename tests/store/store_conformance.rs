@@ -260,6 +260,7 @@ fn notify(to: &UserRef, text: &str) -> Action {
         to: to.clone(),
         text: text.into(),
         interaction: None,
+        attachment: None,
     }
 }
 

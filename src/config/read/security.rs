@@ -30,7 +30,7 @@ pub(in crate::config) struct ChannelFile {
 }
 
 /// `"09:30"` as minutes after midnight.
-fn time_of_day(s: &str) -> Option<u16> {
+pub(super) fn time_of_day(s: &str) -> Option<u16> {
     let (h, m) = s.split_once(':')?;
     if h.len() != 2 || m.len() != 2 {
         return None;
@@ -113,33 +113,12 @@ pub(super) fn security(
     };
     c.lines
         .insert("security.tips_channel".into(), c.line(ch.span().start));
-    let (platform, _) = c.platform(&ch.get_ref().platform, "security.tips_channel.platform");
-    let channel = c
-        .required(
-            &ch.get_ref().channel,
-            Some(ch.span().start),
-            "security.tips_channel.channel",
-            "the channel id tips are posted in",
-        )
-        .map(|v| {
-            let id = v.get_ref();
-            let problem = match platform {
-                Platform::Slack if !is_slack_id(id, "CG") => Some(super::slack_channel_problem(id)),
-                Platform::Discord if !is_snowflake(id) => Some(format!(
-                    "`{id}` is not a Discord channel id: Discord ids are numbers like 234567890123456789"
-                )),
-                _ => None,
-            };
-            if let Some(p) = problem {
-                c.at(v.span().start, "security.tips_channel.channel", p);
-            }
-            id.clone()
-        });
+    let channel = channel_on_platform(c, ch, "security.tips_channel");
     if off {
         return SecuritySettings::default();
     }
     SecuritySettings {
-        tips: channel.map(|channel| TipSchedule {
+        tips: channel.map(|(platform, channel)| TipSchedule {
             platform,
             channel,
             every_days,
@@ -148,6 +127,38 @@ pub(super) fn security(
             language,
         }),
     }
+}
+
+/// `{ platform = "slack", channel = "C0123ABCD" }` checked (`field` is the table's name, like
+/// `security.tips_channel`): the platform, and the channel when it is there (its id checked
+/// against the platform's form; a problem is recorded, the value kept).
+pub(super) fn channel_on_platform(
+    c: &mut Checker,
+    ch: &Spanned<ChannelFile>,
+    field: &str,
+) -> Option<(Platform, String)> {
+    let (platform, _) = c.platform(&ch.get_ref().platform, &format!("{field}.platform"));
+    let at = format!("{field}.channel");
+    c.required(
+        &ch.get_ref().channel,
+        Some(ch.span().start),
+        &at,
+        "the channel id it is posted in",
+    )
+    .map(|v| {
+        let id = v.get_ref();
+        let problem = match platform {
+            Platform::Slack if !is_slack_id(id, "CG") => Some(super::slack_channel_problem(id)),
+            Platform::Discord if !is_snowflake(id) => Some(format!(
+                "`{id}` is not a Discord channel id: Discord ids are numbers like 234567890123456789"
+            )),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            c.at(v.span().start, &at, p);
+        }
+        (platform, id.clone())
+    })
 }
 
 #[cfg(test)]

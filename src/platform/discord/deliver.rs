@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serenity::all::{
-    ChannelId, CreateInteractionResponseFollowup, CreateMessage, CreateThread, EditMessage, Http,
-    MessageId, Nonce, UserId,
+    ChannelId, CreateAttachment, CreateInteractionResponseFollowup, CreateMessage, CreateThread,
+    EditMessage, Http, MessageId, Nonce, UserId,
 };
 use serenity::builder::Builder;
 
@@ -17,7 +17,7 @@ use super::parse_id;
 use super::render::{
     approval_buttons, card_buttons, card_embed, mention_ids, split_message, user_buttons,
 };
-use crate::desk::{Action, Address, Card, Choice, Interaction, OutboxEntry, Placed};
+use crate::desk::{Action, Address, Attachment, Card, Choice, Interaction, OutboxEntry, Placed};
 use crate::platform::worker::{Deliver, PostedCards};
 use crate::tickets::{Platform, UserRef};
 
@@ -51,6 +51,12 @@ fn discord_code(e: &serenity::Error) -> Option<isize> {
         }
         _ => None,
     }
+}
+
+/// A file of an outbox entry as serenity uploads it (multipart), with its title as the
+/// description screen readers read.
+fn file(a: &Attachment) -> CreateAttachment {
+    CreateAttachment::bytes(a.bytes.clone(), a.name.clone()).description(a.title.clone())
 }
 
 fn channel_id(s: &str) -> Result<ChannelId> {
@@ -107,11 +113,12 @@ impl DiscordDelivery {
         interaction: Option<&Interaction>,
     ) -> Result<()> {
         let components = user_buttons(buttons, language);
-        self.say_with(id, to, address, text, components, interaction)
+        self.say_with(id, to, address, text, components, interaction, None)
             .await
     }
 
-    /// [`DiscordDelivery::say`] with the components given.
+    /// [`DiscordDelivery::say`] with the components given, and a file under the last part.
+    #[allow(clippy::too_many_arguments)]
     async fn say_with(
         &self,
         id: u64,
@@ -120,6 +127,7 @@ impl DiscordDelivery {
         text: &str,
         components: Vec<serenity::all::CreateActionRow>,
         interaction: Option<&Interaction>,
+        attachment: Option<&Attachment>,
     ) -> Result<()> {
         let http = self.http()?;
         let text = mention_ids(text);
@@ -132,7 +140,10 @@ impl DiscordDelivery {
             if http.application_id().is_none() {
                 return Err("not connected yet: no application id to answer an interaction".into());
             }
-            match self.follow_up(http, &i.token, &parts, &components).await {
+            match self
+                .follow_up(http, &i.token, &parts, &components, attachment)
+                .await
+            {
                 Ok(()) => return Ok(()),
                 // The interaction's token lasts 15 minutes: an entry retried later (after a
                 // restart, say) goes to the person's conversation instead.
@@ -154,6 +165,9 @@ impl DiscordDelivery {
                 .enforce_nonce(true);
             if n == last {
                 m = m.components(components.clone());
+                if let Some(a) = attachment {
+                    m = m.add_file(file(a));
+                }
             }
             channel
                 .send_message(http, m)
@@ -169,6 +183,7 @@ impl DiscordDelivery {
         token: &str,
         parts: &[String],
         components: &[serenity::all::CreateActionRow],
+        attachment: Option<&Attachment>,
     ) -> Result<()> {
         for (n, part) in parts.iter().enumerate() {
             let mut f = CreateInteractionResponseFollowup::new()
@@ -176,6 +191,9 @@ impl DiscordDelivery {
                 .ephemeral(true);
             if n + 1 == parts.len() {
                 f = f.components(components.to_vec());
+                if let Some(a) = attachment {
+                    f = f.add_file(file(a));
+                }
             }
             f.execute(http, (None, token))
                 .await
@@ -321,15 +339,16 @@ impl Deliver for DiscordDelivery {
                 to,
                 text,
                 interaction,
+                attachment,
             } => self
-                .say(
+                .say_with(
                     id,
                     to,
                     &Address::direct(),
                     text,
-                    &[],
-                    "",
+                    vec![],
                     interaction.as_ref(),
+                    attachment.as_ref(),
                 )
                 .await
                 .map(|()| None),
@@ -341,6 +360,7 @@ impl Deliver for DiscordDelivery {
                     &Address::direct(),
                     text,
                     approval_buttons(ticket),
+                    None,
                     None,
                 )
                 .await
@@ -377,19 +397,29 @@ impl Deliver for DiscordDelivery {
             }
             // Discord has no page of the app for a person; nothing asks for one there.
             Action::ShowTickets { .. } => Ok(None),
-            Action::Post { channel, text, .. } => {
+            Action::Post {
+                channel,
+                text,
+                attachment,
+                ..
+            } => {
                 let http = self.http()?;
                 let ch = channel_id(channel)?;
-                for (n, part) in split_message(&mention_ids(text)).into_iter().enumerate() {
-                    ch.send_message(
-                        http,
-                        CreateMessage::new()
-                            .content(part)
-                            .nonce(Nonce::String(format!("fl{id}.{n}")))
-                            .enforce_nonce(true),
-                    )
-                    .await
-                    .map_err(err("posting in a channel"))?;
+                let parts = split_message(&mention_ids(text));
+                let last = parts.len() - 1;
+                for (n, part) in parts.into_iter().enumerate() {
+                    let mut m = CreateMessage::new()
+                        .content(part)
+                        .nonce(Nonce::String(format!("fl{id}.{n}")))
+                        .enforce_nonce(true);
+                    if n == last
+                        && let Some(a) = attachment
+                    {
+                        m = m.add_file(file(a));
+                    }
+                    ch.send_message(http, m)
+                        .await
+                        .map_err(err("posting in a channel"))?;
                 }
                 Ok(None)
             }

@@ -311,6 +311,18 @@ impl Handler {
                 user: who,
                 query: "support hours".into(),
             },
+            "stats" => Event::Stats {
+                by: who,
+                roles: roles_of(c.member.as_ref().map(|m| m.roles.as_slice())),
+                period: c
+                    .data
+                    .options
+                    .iter()
+                    .find(|o| o.name == "period")
+                    .and_then(|o| o.value.as_str())
+                    .unwrap_or("")
+                    .to_string(),
+            },
             REPORT_PHISHING => {
                 // The message the command was used on: a phishing report of whoever used it
                 // (never of its author, who may be the attacker), once per message and person.
@@ -372,6 +384,13 @@ pub fn commands() -> Vec<CreateCommand> {
                 .required(true),
             ),
         CreateCommand::new("hours").description("When support is available"),
+        CreateCommand::new("stats")
+            .description("Support desk figures and the ticket volume chart (agents and admins)")
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::String,
+                "period",
+                "last week, this month, 30d, 2026-11, 2026-W47... (default: the last 7 days)",
+            )),
     ]
 }
 

@@ -270,6 +270,7 @@ fn event_kind(event: &Event) -> &'static str {
         Event::PhishingReport { .. } => "phishing_report",
         Event::Schedule => "schedule",
         Event::StatusRequest { .. } => "status_request",
+        Event::Stats { .. } => "stats",
         Event::HomeOpened { .. } => "home_opened",
         Event::TimerFired { .. } => "timer_fired",
         Event::FaqSearch { .. } => "faq_search",

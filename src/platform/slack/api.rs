@@ -181,6 +181,57 @@ impl SlackApi {
         self.call("chat.postEphemeral", &args).await.map(|_| ())
     }
 
+    /// Uploads a file and shares it in `channel` (Slack's external upload: ask for an upload
+    /// URL, POST the bytes there, complete the upload into the channel); the file's id.
+    pub async fn upload_file(
+        &self,
+        channel: &str,
+        filename: &str,
+        title: &str,
+        bytes: &[u8],
+    ) -> Result<String, ApiError> {
+        let length = bytes.len().to_string();
+        let r = self
+            .read(
+                "files.getUploadURLExternal",
+                &[
+                    ("filename", filename),
+                    ("length", &length),
+                    ("alt_txt", title),
+                ],
+            )
+            .await?;
+        let (Some(url), Some(id)) = (r["upload_url"].as_str(), r["file_id"].as_str()) else {
+            return Err(ApiError::Refused {
+                method: "files.getUploadURLExternal".into(),
+                code: "no upload_url in the answer".into(),
+            });
+        };
+        let response = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable {
+                url: "the file upload URL".into(),
+                detail: without_url(&e),
+            })?;
+        if !response.status().is_success() {
+            return Err(ApiError::Status {
+                method: "file upload".into(),
+                status: response.status().as_u16(),
+            });
+        }
+        self.call(
+            "files.completeUploadExternal",
+            &json!({ "files": [{ "id": id, "title": title }], "channel_id": channel }),
+        )
+        .await?;
+        Ok(id.to_string())
+    }
+
     /// The DM channel with `user`.
     pub async fn open_dm(&self, user: &str) -> Result<String, ApiError> {
         let r = self

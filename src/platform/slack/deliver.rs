@@ -13,7 +13,7 @@ use super::api::SlackApi;
 use super::render::{
     approval_blocks, card_blocks, card_fallback, fallback, home_view, reply_blocks,
 };
-use crate::desk::{Action, Address, Card, Choice, Interaction, OutboxEntry, Placed};
+use crate::desk::{Action, Address, Attachment, Card, Choice, Interaction, OutboxEntry, Placed};
 use crate::platform::worker::{Deliver, PostedCards};
 use crate::tickets::{Platform, UserRef};
 
@@ -133,6 +133,16 @@ impl SlackDelivery {
             .map_err(|e| format!("sending a reply: {e}"))
     }
 
+    /// Shares a file in `channel` (a DM for a person's chart: an ephemeral notice cannot
+    /// carry one).
+    async fn share(&self, channel: &str, a: &Attachment) -> Result<()> {
+        self.api
+            .upload_file(channel, &a.name, &a.title, &a.bytes)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("sharing {}: {e}", a.name))
+    }
+
     async fn post_card(&self, channel: &str, card: &Card) -> Result<Option<Placed>> {
         let ts = self
             .api
@@ -239,8 +249,9 @@ impl Deliver for SlackDelivery {
                 to,
                 text,
                 interaction,
-            } => self
-                .say(
+                attachment,
+            } => {
+                self.say(
                     to,
                     &Address::direct(),
                     text,
@@ -249,8 +260,14 @@ impl Deliver for SlackDelivery {
                     interaction.as_ref(),
                     true,
                 )
-                .await
-                .map(|()| None),
+                .await?;
+                // The figures where they asked; the chart in their DM, where only they see it.
+                if let Some(a) = attachment {
+                    let dm = self.dm(&to.id).await?;
+                    self.share(&dm, a).await?;
+                }
+                Ok(None)
+            }
             // A DM with the buttons: the approver may not be in the queue's channel.
             Action::AskApproval { to, ticket, text } => {
                 let channel = self.dm(&to.id).await?;
@@ -288,10 +305,19 @@ impl Deliver for SlackDelivery {
                 .await
                 .map(|()| None)
                 .map_err(|e| format!("publishing the App Home: {e}")),
-            Action::Post { channel, text, .. } => self
-                .post(channel, None, text, reply_blocks(text, &[], ""))
-                .await
-                .map(|()| None),
+            Action::Post {
+                channel,
+                text,
+                attachment,
+                ..
+            } => {
+                self.post(channel, None, text, reply_blocks(text, &[], ""))
+                    .await?;
+                if let Some(a) = attachment {
+                    self.share(channel, a).await?;
+                }
+                Ok(None)
+            }
             // Delivered by the webhook worker, never handed to Slack.
             Action::Webhook { .. } => Err("a webhook entry reached the Slack worker".into()),
             Action::Email { .. } => Err("an e-mail entry reached the Slack worker".into()),

@@ -726,7 +726,8 @@ impl Ingress {
         self.process(incoming).await;
     }
 
-    /// A slash command (`/ticket`, `/status`, `/faq words`, `/hours`), as form fields.
+    /// A slash command (`/ticket`, `/status`, `/faq words`, `/hours`, `/stats [period]`), as
+    /// form fields.
     pub fn command(self: &Arc<Self>, f: HashMap<String, String>) -> Ack {
         let get = |k: &str| f.get(k).cloned().unwrap_or_default();
         let (command, user_id, channel, trigger, text) = (
@@ -756,6 +757,11 @@ impl Ingress {
                 "hours" => Event::FaqSearch {
                     user: who,
                     query: "support hours".into(),
+                },
+                "stats" => Event::Stats {
+                    roles: me.roles(&user_id).await,
+                    by: who,
+                    period: text,
                 },
                 other => {
                     tracing::warn!("unknown command /{other}");
