@@ -279,7 +279,9 @@ impl<D: Deliver> Outbox<D> {
         let fresh_since = now.saturating_sub(grace.as_millis() as u64);
         let mut tried = 0;
         for e in &due {
-            if e.attempts == 0 && e.created_ms > fresh_since {
+            // Left to the handler that committed it a moment ago; one committed "in the future"
+            // (`timers fire --until` on a running bot) has no handler delivering it.
+            if e.attempts == 0 && e.created_ms > fresh_since && e.created_ms <= now {
                 continue;
             }
             self.deliver_one(e, false).await;

@@ -212,25 +212,20 @@ pub trait Store: Send + Sync {
         Ok(vec![])
     }
 
-    /// Every ticket's report record (see [`crate::reports::facts`]), in ticket order.
-    fn scan_facts(&self, _f: &mut dyn FnMut(crate::reports::FactRecord)) -> Result<(), StoreError> {
-        Ok(())
-    }
+    /// Every ticket's report record (see [`crate::reports::facts`]), in ticket order. No
+    /// default: a wrapper that forgot to forward it would report an empty desk.
+    fn scan_facts(&self, f: &mut dyn FnMut(crate::reports::FactRecord)) -> Result<(), StoreError>;
 
     /// The bot's FAQ counters of UTC hours `from_hour..to_hour`.
     fn scan_bot_counts(
         &self,
-        _from_hour: u32,
-        _to_hour: u32,
-        _f: &mut dyn FnMut(crate::reports::BotCount),
-    ) -> Result<(), StoreError> {
-        Ok(())
-    }
+        from_hour: u32,
+        to_hour: u32,
+        f: &mut dyn FnMut(crate::reports::BotCount),
+    ) -> Result<(), StoreError>;
 
     /// The names behind the numbers of report records.
-    fn report_names(&self) -> Result<crate::reports::Names, StoreError> {
-        Ok(crate::reports::Names::default())
-    }
+    fn report_names(&self) -> Result<crate::reports::Names, StoreError>;
 
     /// Reserves a contract number, never handed out again.
     fn next_contract_number(&self) -> Result<u64, StoreError> {

@@ -1661,9 +1661,11 @@ impl Store for SledStore {
             }
             let (k, _) = item.map_err(|e| self.io(e))?;
             let id = self.u64_of("pending", &k[k.len() - 8..])?;
+            // A first attempt is due whatever its commit's clock read (`timers fire --until`
+            // commits at a later instant than the wall clock's); retries wait out their backoff.
             if let Some(e) = self.entry(id)?
                 && e.state == Delivery::Pending
-                && e.next_attempt_ms <= now
+                && (e.attempts == 0 || e.next_attempt_ms <= now)
             {
                 out.push(e);
             }

@@ -195,7 +195,7 @@ fn check_default_pack() {
         assert_ok(&o, "check");
         let out = stdout(&o);
         assert!(out.contains(": OK"), "{out}");
-        assert!(out.lines().any(|l| l == "intents: 22"), "{out}");
+        assert!(out.lines().any(|l| l == "intents: 23"), "{out}");
         for line in &expected {
             assert!(
                 out.lines().any(|l| l == line),

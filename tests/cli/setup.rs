@@ -212,7 +212,7 @@ fn init_writes_files_that_check_config_check_and_chat_accept() {
     assert_ok(&o, "config check");
     let out = stdout(&o);
     let pack_line = format!(
-        "intent pack: `it-support`, 22 intents, {} (from intents in the configuration)",
+        "intent pack: `it-support`, 23 intents, {} (from intents in the configuration)",
         site.join("intents").display()
     );
     assert!(out.contains(&pack_line), "{pack_line:?} in:\n{out}");
@@ -706,7 +706,7 @@ fn config_check_shows_the_built_in_configuration() {
     let head = format!(
         "configuration: built in (frontline.example.toml; --config FILE gives another)\n\
          data directory: {} (the default: $XDG_DATA_HOME/frontline, else ~/.local/share/frontline)\n\
-         intent pack: `it-support`, 22 intents, built in\n\
+         intent pack: `it-support`, 23 intents, built in\n\
          queues:\n  local:\n    l2-general        L2  no platform written: local\n",
         data.display()
     );

@@ -136,6 +136,11 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("is the service desk reachable on sundays", "support_hours", "answer", "en"),
     ("w jakich godzinach działa helpdesk", "support_hours", "answer", "pl"),
     ("czy helpdesk pracuje w niedzielę", "support_hours", "answer", "pl"),
+    // monthly_report
+    ("could you send our company's support report for this month", "monthly_report", "answer", "en"),
+    ("I need the monthly overview of our tickets", "monthly_report", "answer", "en"),
+    ("proszę o miesięczne podsumowanie zgłoszeń naszej firmy", "monthly_report", "answer", "pl"),
+    ("statystyki zgłoszeń za zeszły miesiąc dla nas", "monthly_report", "answer", "pl"),
     // support_hours_balance
     ("how much is left on our prepaid block of support hours", "support_hours_balance", "escalate", "en"),
     ("we have used up the 10 hours, can we buy more", "support_hours_balance", "escalate", "en"),
@@ -304,7 +309,7 @@ fn table_covers_every_intent_in_both_languages() {
         );
     }
     let pack = engine().pack();
-    assert_eq!(pack.intents.len(), 22);
+    assert_eq!(pack.intents.len(), 23);
     for intent in pack.intents.iter().map(|i| i.id.as_str()).chain([OOS]) {
         for lang in ["en", "pl"] {
             let rows = TABLE

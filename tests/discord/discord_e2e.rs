@@ -25,8 +25,8 @@ const WAIT: Duration = Duration::from_secs(10);
 /// How long to watch for something that must not happen.
 const QUIET: Duration = Duration::from_millis(600);
 
-const SUPPORT: u64 = 210_000_000_000_000_001;
-const CH_GENERAL: u64 = 220_000_000_000_000_001;
+pub(crate) const SUPPORT: u64 = 210_000_000_000_000_001;
+pub(crate) const CH_GENERAL: u64 = 220_000_000_000_000_001;
 const CH_ACCOUNTS: u64 = 220_000_000_000_000_002;
 pub(crate) const CH_NETWORK: u64 = 220_000_000_000_000_003;
 const CH_COLLAB: u64 = 220_000_000_000_000_004;
@@ -56,7 +56,7 @@ pub(crate) fn alice() -> Person {
 }
 
 /// The default pack's engine, built once per test binary.
-fn triage() -> Arc<Triage> {
+pub(crate) fn triage() -> Arc<Triage> {
     static T: OnceLock<Arc<Triage>> = OnceLock::new();
     T.get_or_init(|| {
         let pack = Pack::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("intents"))
@@ -901,7 +901,14 @@ async fn story_4_slash_commands() {
     names.sort();
     assert_eq!(
         names,
-        ["Report phishing", "faq", "hours", "status", "ticket"]
+        [
+            "Report phishing",
+            "faq",
+            "hours",
+            "stats",
+            "status",
+            "ticket"
+        ]
     );
     let faq_cmd = mock
         .commands(None)

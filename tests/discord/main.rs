@@ -17,4 +17,5 @@ mod discord_mock_smoke;
 mod disk_full;
 mod fail_fast;
 mod observability;
+mod stats;
 mod visits;

@@ -121,6 +121,8 @@ pub struct Recorded {
     pub body: Value,
     /// File names of multipart attachments.
     pub files: Vec<String>,
+    /// Their bytes, in the same order.
+    pub file_bytes: Vec<Vec<u8>>,
     pub authorization: Option<String>,
     /// The status the mock answered with.
     pub status: u16,

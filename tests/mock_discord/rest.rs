@@ -58,7 +58,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (body, files) = parse_body(&headers, &body);
+    let (body, files, file_bytes) = parse_body(&headers, &body);
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -86,6 +86,7 @@ async fn handle(
         query: uri.query().unwrap_or("").to_string(),
         body,
         files,
+        file_bytes,
         authorization,
         status: reply.status(),
     };
@@ -109,36 +110,67 @@ fn code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// A JSON body, or the `payload_json` part and file names of a multipart one.
-fn parse_body(headers: &HeaderMap, body: &[u8]) -> (Value, Vec<String>) {
+/// A JSON body, or the `payload_json` part and the files (names and bytes) of a multipart one.
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> (Value, Vec<String>, Vec<Vec<u8>>) {
     if body.is_empty() {
-        return (Value::Null, Vec::new());
+        return (Value::Null, Vec::new(), Vec::new());
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !content_type.starts_with("multipart/") {
+    let Some(boundary) = content_type
+        .strip_prefix("multipart/")
+        .and_then(|rest| rest.split("boundary=").nth(1))
+        .map(|b| {
+            b.split(';')
+                .next()
+                .unwrap_or("")
+                .trim_matches('"')
+                .to_string()
+        })
+    else {
         let v = serde_json::from_slice(body)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
-        return (v, Vec::new());
-    }
-    // Good enough for serenity's forms: parts are separated by the boundary, headers end at a
-    // blank line. Attachments may be binary; the lossy decode only has to find the JSON part.
-    let text = String::from_utf8_lossy(body);
+        return (v, Vec::new(), Vec::new());
+    };
+    // Parts are separated by `--boundary` lines; a part's headers end at a blank line and its
+    // content (binary for files) ends with the CRLF before the next boundary.
+    let delimiter = format!("\r\n--{boundary}").into_bytes();
+    let mut framed = b"\r\n".to_vec();
+    framed.extend_from_slice(body);
     let mut payload = Value::Null;
-    let mut files = Vec::new();
-    for part in text.split("\r\n--") {
-        let Some((head, content)) = part.split_once("\r\n\r\n") else {
+    let (mut files, mut bytes) = (Vec::new(), Vec::new());
+    for part in split_bytes(&framed, &delimiter).into_iter().skip(1) {
+        let Some(blank) = find(part, b"\r\n\r\n") else {
             continue;
         };
+        let head = String::from_utf8_lossy(&part[..blank]);
+        let content = &part[blank + 4..];
         if let Some(rest) = head.split("filename=\"").nth(1) {
             files.push(rest.split('"').next().unwrap_or("").to_string());
+            bytes.push(content.to_vec());
         } else if head.contains("name=\"payload_json\"") {
-            payload = serde_json::from_str(content.trim_end()).unwrap_or(Value::Null);
+            payload = serde_json::from_slice(content).unwrap_or(Value::Null);
         }
     }
-    (payload, files)
+    (payload, files, bytes)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `hay` split at every `delimiter`.
+fn split_bytes<'a>(hay: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = vec![];
+    let mut rest = hay;
+    while let Some(i) = find(rest, delimiter) {
+        parts.push(&rest[..i]);
+        rest = &rest[i + delimiter.len()..];
+    }
+    parts.push(rest);
+    parts
 }
 
 fn id(s: &str) -> Option<u64> {

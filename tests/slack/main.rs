@@ -17,6 +17,7 @@ mod mock_slack_smoke;
 mod native;
 mod phishing;
 mod privacy;
+mod stats;
 mod story;
 mod vendors;
 mod visits;

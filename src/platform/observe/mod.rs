@@ -275,6 +275,23 @@ mod tests {
         fn audit(&self) -> Result<Vec<crate::privacy::AuditRecord>, StoreError> {
             Ok(vec![])
         }
+        fn scan_facts(
+            &self,
+            _: &mut dyn FnMut(crate::reports::FactRecord),
+        ) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn scan_bot_counts(
+            &self,
+            _: u32,
+            _: u32,
+            _: &mut dyn FnMut(crate::reports::BotCount),
+        ) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn report_names(&self) -> Result<crate::reports::Names, StoreError> {
+            Ok(crate::reports::Names::default())
+        }
         fn record_audit(&self, _: &crate::privacy::AuditRecord) -> Result<(), StoreError> {
             Err(StoreError::Io("disk full".into()))
         }

@@ -138,6 +138,23 @@ impl Store for Observed {
         self.inner.next_contract_number()
     }
 
+    fn scan_facts(&self, f: &mut dyn FnMut(crate::reports::FactRecord)) -> Result<(), StoreError> {
+        self.inner.scan_facts(f)
+    }
+
+    fn scan_bot_counts(
+        &self,
+        from_hour: u32,
+        to_hour: u32,
+        f: &mut dyn FnMut(crate::reports::BotCount),
+    ) -> Result<(), StoreError> {
+        self.inner.scan_bot_counts(from_hour, to_hour, f)
+    }
+
+    fn report_names(&self) -> Result<crate::reports::Names, StoreError> {
+        self.inner.report_names()
+    }
+
     fn commit(&self, turn: &Turn, now: u64, durable: bool) -> Result<Committed, StoreError> {
         let started = Instant::now();
         let committed = self.watch(self.inner.commit(turn, now, durable))?;
