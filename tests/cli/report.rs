@@ -175,3 +175,70 @@ fn mistakes_are_refused_with_a_sentence() {
         assert!(err_of(&o).contains(says), "{args:?}: {}", err_of(&o));
     }
 }
+
+/// `stats` in `frontline agent` (an agent gets the figures, and is told the chart is for chat;
+/// anyone else is refused), and an organisation's contact asking the chat terminal for their
+/// monthly summary: ACME's tickets (jan's and anna's), not piotr's.
+#[test]
+fn stats_in_the_agent_terminal_and_the_contacts_monthly_summary_in_chat() {
+    let desk = desk_with_history();
+    let day = today();
+    let said = desk.agent("alice", &["stats today", "stats next tuesday"]);
+    assert!(
+        said.contains(&format!("Support desk figures for {day} (Europe/Warsaw):")),
+        "{said}"
+    );
+    assert!(said.contains("- Tickets: 3 opened, 1 resolved"), "{said}");
+    assert!(said.contains("- CSAT: 4.0 / 5 (1 rating"), "{said}");
+    assert!(said.contains("(with a chart, Tickets per day: "), "{said}");
+    assert!(
+        said.contains("I don't know the period \"next tuesday\"."),
+        "{said}"
+    );
+    let said = desk.agent("jan", &["stats"]);
+    assert!(
+        said.contains("Only support agents and admins can see the desk's figures."),
+        "{said}"
+    );
+    assert!(!said.contains("Tickets:"), "{said}");
+
+    // Globex, added with greta as its contact: her own tickets only, never ACME's.
+    let o = desk.run(
+        &[
+            "orgs",
+            "add",
+            "globex",
+            "--name",
+            "Globex Ltd",
+            "--user",
+            "local:greta",
+            "--user",
+            "local:gosia",
+            "--contact",
+            "local:greta",
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", err_of(&o));
+    desk.open_ticket("greta");
+    desk.open_ticket("gosia");
+    let said = desk.chat("greta", &["can I get our monthly report?"]);
+    let month_start = format!("{}-01", &day[..7]);
+    let range = if month_start == day {
+        day.clone()
+    } else {
+        format!("{month_start} – {day}")
+    };
+    assert!(
+        said.contains(&format!(
+            "Support summary for Globex Ltd, {range} (Europe/Warsaw):"
+        )),
+        "{said}"
+    );
+    assert!(said.contains("- Tickets: 2 opened, 0 resolved"), "{said}");
+    let said = desk.chat("gosia", &["poproszę raport miesięczny"]);
+    assert!(
+        said.contains("Miesięczne podsumowanie dostaje tylko osoba kontaktowa Twojej organizacji: greta może mnie o nie poprosić."),
+        "{said}"
+    );
+}

@@ -202,3 +202,54 @@ fn security_tips_config_mistakes_stop_the_command() {
         "{err}"
     );
 }
+
+/// The weekly digest's settings are checked like the tips': a day that is no weekday, a time
+/// that is no time, a language the pack does not speak, a table with no channel, each named by
+/// file, line and field, and nothing runs.
+#[test]
+fn report_digest_config_mistakes_stop_the_command() {
+    let base = frontline::config::DEFAULT_CONFIG.lines().count();
+    for (table, field, message) in [
+        (
+            "[reports]\ndigest_channel = { platform = \"local\", channel = \"reports\" }\ndigest_weekday = \"mondai\"\n",
+            (base + 4, "reports.digest_weekday"),
+            "`mondai` is not a day of the week: one of monday, tuesday",
+        ),
+        (
+            "[reports]\ndigest_channel = { platform = \"local\", channel = \"reports\" }\ndigest_at = \"9am\"\n",
+            (base + 4, "reports.digest_at"),
+            "`9am` is not a local time of day like \"09:00\"",
+        ),
+        (
+            "[reports]\ndigest_weekday = \"friday\"\n",
+            (base + 2, "reports.digest_channel"),
+            "missing field: where the weekly digest goes",
+        ),
+        (
+            "[reports]\ndigest_channel = { platform = \"discord\", channel = \"reports\" }\n",
+            (base + 3, "reports.digest_channel.channel"),
+            "`reports` is not a Discord channel id",
+        ),
+        (
+            "[reports]\ndigest_channel = { platform = \"local\", channel = \"reports\" }\nlanguage = \"de\"\n",
+            (base + 4, "reports.language"),
+            "pack `it-support` is not written in `de`",
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(
+            dir,
+            "frontline.toml",
+            &format!("{}\n{table}", frontline::config::DEFAULT_CONFIG),
+        );
+        let o = frontline(dir, &["timers", "list"], "");
+        assert!(!o.status.success(), "{table}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        let (line, field) = field;
+        assert!(
+            err.contains(&format!("frontline.toml:{line}: {field}: {message}")),
+            "{table}\n{err}"
+        );
+    }
+}
