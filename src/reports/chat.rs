@@ -187,6 +187,7 @@ pub fn parse_period(typed: &str, today: Date) -> Option<Range> {
     let compact = text
         .replace(" to ", "..")
         .replace(" do ", "..")
+        .replace(" - ", "..")
         .replace('–', "..");
     let compact = compact.replace(' ', "");
     if let Some((a, b)) = compact.split_once("..") {
@@ -590,6 +591,10 @@ mod tests {
         assert_eq!(p("2026-11-02"), r("2026-11-02", "2026-11-02", Period::Day));
         assert_eq!(
             p("2026-11-01 to 2026-11-15"),
+            r("2026-11-01", "2026-11-15", Period::Day)
+        );
+        assert_eq!(
+            p("2026-11-01 - 2026-11-15"),
             r("2026-11-01", "2026-11-15", Period::Day)
         );
         assert_eq!(
