@@ -326,39 +326,73 @@ fn heading_range(r: &Report, lang: Lang) -> String {
     format!("{} ({})", lang.range(&r.from, &r.to), r.timezone)
 }
 
+/// The heading and the lines every summary has: tickets, first response, resolution, SLA.
+/// `heading` and `resolution_word` in English and Polish.
+fn common_lines(
+    r: &Report,
+    l: Lang,
+    heading: String,
+    resolution_word: (&'static str, &'static str),
+) -> Vec<String> {
+    vec![
+        heading,
+        format!(
+            "- {}: {} {}, {} {}; {} {}",
+            l.t("Tickets", "Zgłoszenia"),
+            r.tickets,
+            l.t("opened", "nowych"),
+            r.resolved,
+            l.t("resolved", "rozwiązanych"),
+            open_at_end(r),
+            l.t("open at the end", "otwartych na koniec"),
+        ),
+        format!(
+            "- {}: {}",
+            l.t("First response", "Pierwsza odpowiedź"),
+            times(&r.first_response, l)
+        ),
+        format!(
+            "- {}: {}",
+            l.t(resolution_word.0, resolution_word.1),
+            resolution(&r.resolution, l)
+        ),
+        format!("- {}: {}", l.t("SLA met", "SLA dotrzymane"), sla_line(r, l)),
+    ]
+}
+
+/// `- Top intents: vpn 5, email 4, password_reset 4`, under `label`, if any ticket has one.
+fn top_intents(r: &Report, l: Lang, label: (&'static str, &'static str)) -> Option<String> {
+    let top: Vec<String> = r
+        .volume_by
+        .intent
+        .iter()
+        .filter(|s| s.tickets > 0)
+        .take(3)
+        .map(|s| format!("{} {}", s.name, s.tickets))
+        .collect();
+    (!top.is_empty()).then(|| format!("- {}: {}", l.t(label.0, label.1), top.join(", ")))
+}
+
+/// Minutes logged in the report's organisations, as hours.
+fn logged(r: &Report) -> (u64, String) {
+    let minutes: u64 = r.hours.iter().map(|h| h.minutes).sum();
+    (minutes, crate::contracts::hours(minutes as i64))
+}
+
 /// An agent's `/stats` and the weekly digest: the desk's figures for the range, a line each.
 pub fn summary(r: &Report, lang: &str) -> String {
     let l = Lang::of(lang);
-    let mut lines = vec![format!(
+    let heading = format!(
         "{} {}:",
         l.t("Support desk figures for", "Wyniki helpdesku za"),
         heading_range(r, l)
-    )];
-    lines.push(format!(
-        "- {}: {} {}, {} {}; {} {}",
-        l.t("Tickets", "Zgłoszenia"),
-        r.tickets,
-        l.t("opened", "nowych"),
-        r.resolved,
-        l.t("resolved", "rozwiązanych"),
-        open_at_end(r),
-        l.t("open at the end", "otwartych na koniec"),
-    ));
-    lines.push(format!(
-        "- {}: {}",
-        l.t("First response", "Pierwsza odpowiedź"),
-        times(&r.first_response, l)
-    ));
-    lines.push(format!(
-        "- {}: {}",
-        l.t("Resolution (MTTR)", "Czas rozwiązania (MTTR)"),
-        resolution(&r.resolution, l)
-    ));
-    lines.push(format!(
-        "- {}: {}",
-        l.t("SLA met", "SLA dotrzymane"),
-        sla_line(r, l)
-    ));
+    );
+    let mut lines = common_lines(
+        r,
+        l,
+        heading,
+        ("Resolution (MTTR)", "Czas rozwiązania (MTTR)"),
+    );
     lines.push(format!(
         "- {}: {}; {}: {}",
         l.t("Reopened", "Ponownie otwarte"),
@@ -409,21 +443,7 @@ pub fn summary(r: &Report, lang: &str) -> String {
             l.tickets(n)
         ));
     }
-    let top: Vec<String> = r
-        .volume_by
-        .intent
-        .iter()
-        .filter(|s| s.tickets > 0)
-        .take(3)
-        .map(|s| format!("{} {}", s.name, s.tickets))
-        .collect();
-    if !top.is_empty() {
-        lines.push(format!(
-            "- {}: {}",
-            l.t("Top intents", "Najczęstsze tematy"),
-            top.join(", ")
-        ));
-    }
+    lines.extend(top_intents(r, l, ("Top intents", "Najczęstsze tematy")));
     for s in r.spikes.iter().take(2) {
         let drivers: Vec<&str> = s.intents.iter().take(2).map(|n| n.name.as_str()).collect();
         lines.push(format!(
@@ -440,12 +460,11 @@ pub fn summary(r: &Report, lang: &str) -> String {
             }
         ));
     }
-    let minutes: u64 = r.hours.iter().map(|h| h.minutes).sum();
+    let (minutes, hours) = logged(r);
     if minutes > 0 {
         lines.push(format!(
-            "- {}: {}",
-            l.t("Time logged", "Zalogowany czas"),
-            crate::contracts::hours(minutes as i64)
+            "- {}: {hours}",
+            l.t("Time logged", "Zalogowany czas")
         ));
     }
     lines.join("\n")
@@ -455,63 +474,28 @@ pub fn summary(r: &Report, lang: &str) -> String {
 /// filtered by it), named `org`.
 pub fn organisation_summary(r: &Report, org: &str, lang: &str) -> String {
     let l = Lang::of(lang);
-    let mut lines = vec![format!(
+    let heading = format!(
         "{} {}, {}:",
         l.t("Support summary for", "Podsumowanie wsparcia dla"),
         org,
         heading_range(r, l)
-    )];
-    lines.push(format!(
-        "- {}: {} {}, {} {}; {} {}",
-        l.t("Tickets", "Zgłoszenia"),
-        r.tickets,
-        l.t("opened", "nowych"),
-        r.resolved,
-        l.t("resolved", "rozwiązanych"),
-        open_at_end(r),
-        l.t("open at the end", "otwartych na koniec"),
-    ));
-    lines.push(format!(
-        "- {}: {}",
-        l.t("First response", "Pierwsza odpowiedź"),
-        times(&r.first_response, l)
-    ));
-    lines.push(format!(
-        "- {}: {}",
-        l.t("Time to resolve", "Czas rozwiązania"),
-        resolution(&r.resolution, l)
-    ));
-    lines.push(format!(
-        "- {}: {}",
-        l.t("SLA met", "SLA dotrzymane"),
-        sla_line(r, l)
-    ));
+    );
+    let mut lines = common_lines(r, l, heading, ("Time to resolve", "Czas rozwiązania"));
     lines.push(format!(
         "- {}: {}",
         l.t("Your ratings", "Wasze oceny"),
         csat_line(r, l)
     ));
-    let minutes: u64 = r.hours.iter().map(|h| h.minutes).sum();
     lines.push(format!(
         "- {}: {}",
         l.t("Time our agents logged", "Czas pracy naszych konsultantów"),
-        crate::contracts::hours(minutes as i64)
+        logged(r).1
     ));
-    let top: Vec<String> = r
-        .volume_by
-        .intent
-        .iter()
-        .filter(|s| s.tickets > 0)
-        .take(3)
-        .map(|s| format!("{} {}", s.name, s.tickets))
-        .collect();
-    if !top.is_empty() {
-        lines.push(format!(
-            "- {}: {}",
-            l.t("Most asked about", "Najczęstsze tematy"),
-            top.join(", ")
-        ));
-    }
+    lines.extend(top_intents(
+        r,
+        l,
+        ("Most asked about", "Najczęstsze tematy"),
+    ));
     lines.join("\n")
 }
 
