@@ -745,21 +745,38 @@ impl Config {
                 ));
             }
         }
-        if let Some(tips) = &self.security.tips {
-            if pack.tips.is_empty() {
-                problems.push(self.problem(
-                    "security.tips_channel",
-                    format!(
-                        "pack `{}` has no security tips: add tips.toml to it, or write tips = false",
-                        pack.name
-                    ),
-                ));
-            }
-            if let Some(l) = &tips.language
+        if self.security.tips.is_some() && pack.tips.is_empty() {
+            problems.push(self.problem(
+                "security.tips_channel",
+                format!(
+                    "pack `{}` has no security tips: add tips.toml to it, or write tips = false",
+                    pack.name
+                ),
+            ));
+        }
+        // Languages things are posted in (tips, the digest) must be the pack's.
+        let languages = [
+            (
+                "security.language",
+                self.security
+                    .tips
+                    .as_ref()
+                    .and_then(|t| t.language.as_ref()),
+            ),
+            (
+                "reports.language",
+                self.reports
+                    .digest
+                    .as_ref()
+                    .and_then(|d| d.language.as_ref()),
+            ),
+        ];
+        for (field, language) in languages {
+            if let Some(l) = language
                 && !pack.languages.contains(l)
             {
                 problems.push(self.problem(
-                    "security.language",
+                    field,
                     format!(
                         "pack `{}` is not written in `{l}` (languages: {})",
                         pack.name,
@@ -767,22 +784,6 @@ impl Config {
                     ),
                 ));
             }
-        }
-        if let Some(l) = self
-            .reports
-            .digest
-            .as_ref()
-            .and_then(|d| d.language.as_ref())
-            && !pack.languages.contains(l)
-        {
-            problems.push(self.problem(
-                "reports.language",
-                format!(
-                    "pack `{}` is not written in `{l}` (languages: {})",
-                    pack.name,
-                    pack.languages.join(", ")
-                ),
-            ));
         }
         problems.sort_by_key(|p| p.line);
         problems
