@@ -301,11 +301,7 @@ impl Cx<'_> {
         lang: &str,
     ) -> Result<(), DeskError> {
         let l = Lang::of(lang);
-        let org = self.desk.organisation_of(user)?;
-        let account = match &org {
-            Some(o) => self.desk.account(o)?,
-            None => None,
-        };
+        let account = self.desk.account_of(user)?;
         let mut t = String::new();
         if self.desk.names_another(said, account.as_ref())? {
             t.push_str(l.t(

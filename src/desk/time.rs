@@ -34,6 +34,15 @@ impl Desk {
         Ok(None)
     }
 
+    /// The account of `user`'s own organisation (never one a message names), if they are in
+    /// one.
+    pub fn account_of(&self, user: &UserRef) -> Result<Option<Account>, DeskError> {
+        match self.organisation_of(user)? {
+            Some(org) => self.account(&org),
+            None => Ok(None),
+        }
+    }
+
     /// An organisation's account as stored, or a fresh one for an organisation declared in the
     /// configuration (which has no account until its first contract or time entry).
     pub fn account(&self, org: &str) -> Result<Option<Account>, DeskError> {
