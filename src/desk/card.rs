@@ -169,11 +169,12 @@ impl<'a> CardContext<'a> {
     ) -> Result<CardContext<'a>, StoreError> {
         let theirs = store.list(&Filter {
             requester: Some(t.requester.key()),
+            newest_first: true,
+            limit: Some(PREVIOUS_SHOWN + 1),
             ..Filter::default()
         })?;
         let previous = theirs
             .iter()
-            .rev()
             .filter(|p| p.id != t.id)
             .take(PREVIOUS_SHOWN)
             .map(|p| PreviousTicket {

@@ -1815,23 +1815,23 @@ impl Cx<'_> {
             return Ok(None);
         }
         let since = self.now.saturating_sub(cfg.window_minutes * 60_000);
+        // The same service problem: the same intent, or an outage report beside a service one
+        // (this intent is one of `cfg.intents`).
+        let mut related = vec![detection.intent.clone(), "outage".to_string()];
+        if detection.intent == "outage" {
+            related.extend(cfg.intents.iter().cloned());
+        }
         let open = self.desk.store.list(&crate::store::Filter {
             open: true,
+            intents: related,
             ..Default::default()
         })?;
-        // The same service problem: the same intent, or an outage report beside a service one.
-        let related = |other: &str| {
-            other == detection.intent
-                || (detection.intent == "outage" && cfg.intents.iter().any(|i| i == other))
-                || (other == "outage" && cfg.intents.contains(&detection.intent))
-        };
         // One person's VPN trouble is theirs; it is an incident when a report says it is
         // widespread (an outage, "for everyone"), or the ticket it joins already does.
         let widespread = |d: &Detection| d.intent == "outage" || has_signal(d, "many_people");
         let this_widespread = widespread(detection);
         let same = open.iter().rev().find(|t| {
-            related(&t.detection.intent)
-                && (this_widespread || widespread(&t.detection) || !t.linked.is_empty())
+            (this_widespread || widespread(&t.detection) || !t.linked.is_empty())
                 && t.requester.key() != user.key()
                 && (t.created_ms >= since || !t.linked.is_empty())
         });

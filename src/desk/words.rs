@@ -5,6 +5,9 @@
 //! Every reading here errs towards `None`: the desk then asks again or triages the text as a new
 //! message, which costs one turn, whereas a wrong "yes" closes a ticket the user still needs.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
 use crate::triage::normalize::{MAX_INPUT_BYTES, normalize, truncate};
 
 // ---------------------------------------------------------------------------------------------
@@ -114,10 +117,6 @@ const NOT_TYPOS: &[&str] = &[
     "yelped", "wicket", "halls",
 ];
 
-fn in_lists(w: &str, lists: &[&[&str]]) -> bool {
-    lists.iter().any(|l| l.contains(&w))
-}
-
 /// Squeezes runs of one letter: "yesss" -> "yes", "dzialaaa" -> "dziala".
 fn squeeze(w: &str) -> String {
     let mut out = String::with_capacity(w.len());
@@ -155,39 +154,82 @@ fn one_edit(typed: &str, word: &str) -> bool {
     }
 }
 
-/// The vocabulary word a typed word stands for: itself when known, the known word it stretches
-/// ("yesss") or misses a double letter of ("stil"), or the one `fuzzy` word (four letters or
-/// more) it is a typo of. Unknown words stay as they are.
-fn canon(w: &str, known: &[&[&str]], fuzzy: &[&[&str]]) -> String {
-    if in_lists(w, known) || NOT_TYPOS.contains(&w) || w.chars().any(|c| c.is_ascii_digit()) {
-        return w.to_string();
-    }
-    // A stretched word ("yesss"), or a missed double letter ("stil", "realy") in 4+ letters.
-    let squeezed = squeeze(w);
-    if squeezed.len() < w.len() || w.chars().count() >= 4 {
-        let mut hits = known
+/// A vocabulary, prepared once: [`Vocab::canon`] runs on every word of every message, several
+/// times a turn, so its lookups are hashed rather than scans of the lists.
+struct Vocab {
+    known: HashSet<&'static str>,
+    /// Each known word's squeezed form and the one word it stands for (`None`: several do).
+    squeezed: HashMap<String, Option<&'static str>>,
+    /// The words (four letters or more) a typo may stand for.
+    fuzzy: Vec<&'static str>,
+    /// Typed words of fewer letters than this are never read as typos.
+    typos_from: usize,
+}
+
+static NOT_TYPO: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| NOT_TYPOS.iter().copied().collect());
+
+impl Vocab {
+    fn new(known: &[&[&'static str]], fuzzy: &[&[&'static str]], typos_from: usize) -> Self {
+        let mut squeezed: HashMap<String, Option<&'static str>> = HashMap::new();
+        for &k in known.iter().flat_map(|l| l.iter()) {
+            squeezed
+                .entry(squeeze(k))
+                .and_modify(|hit| {
+                    if *hit != Some(k) {
+                        *hit = None;
+                    }
+                })
+                .or_insert(Some(k));
+        }
+        let mut fuzzy: Vec<&'static str> = fuzzy
             .iter()
-            .flat_map(|l| l.iter())
-            .filter(|k| squeeze(k) == squeezed);
-        if let Some(hit) = hits.next()
-            && hits.all(|h| h == hit)
+            .flat_map(|l| l.iter().copied())
+            .filter(|k| k.chars().count() >= 4)
+            .collect();
+        fuzzy.sort_unstable();
+        fuzzy.dedup();
+        Vocab {
+            known: known.iter().flat_map(|l| l.iter().copied()).collect(),
+            squeezed,
+            fuzzy,
+            typos_from: typos_from.max(4),
+        }
+    }
+
+    fn knows(&self, w: &str) -> bool {
+        self.known.contains(w)
+    }
+
+    /// The vocabulary word a typed word stands for: itself when known, the known word it
+    /// stretches ("yesss") or misses a double letter of ("stil"), or the one fuzzy word it is a
+    /// typo of. Unknown words stay as they are.
+    fn canon(&self, w: &str) -> String {
+        if self.knows(w) || NOT_TYPO.contains(w) || w.chars().any(|c| c.is_ascii_digit()) {
+            return w.to_string();
+        }
+        // A stretched word ("yesss"), or a missed double letter ("stil", "realy") in 4+ letters.
+        let squeezed = squeeze(w);
+        let letters = w.chars().count();
+        if (squeezed.len() < w.len() || letters >= 4)
+            && let Some(Some(hit)) = self.squeezed.get(&squeezed)
         {
             return hit.to_string();
         }
-    }
-    if w.chars().count() < 4 {
-        return w.to_string();
-    }
-    let mut found: Option<&str> = None;
-    for k in fuzzy.iter().flat_map(|l| l.iter()) {
-        if k.chars().count() >= 4 && one_edit(w, k) {
-            match found {
-                Some(f) if f != *k => return w.to_string(),
-                _ => found = Some(k),
+        if letters < self.typos_from {
+            return w.to_string();
+        }
+        let mut found: Option<&str> = None;
+        for k in &self.fuzzy {
+            if one_edit(w, k) {
+                if found.is_some() {
+                    return w.to_string();
+                }
+                found = Some(k);
             }
         }
+        found.map_or_else(|| w.to_string(), str::to_string)
     }
-    found.map_or_else(|| w.to_string(), str::to_string)
 }
 
 /// Finds the longest of `phrases` that starts at `words[i]`; returns its length.
@@ -455,20 +497,26 @@ pub fn yes_no(text: &str) -> Option<bool> {
     let question = toks
         .iter()
         .any(|t| t.is_sym('?') || t.is_sym('¿') || t.is_sym('？'));
-    let known: &[&[&str]] = &[
-        YES,
-        NO,
-        NEGATORS,
-        POSITIVE,
-        HEDGES,
-        STILL,
-        TROUBLE,
-        CONTRAST,
-        YES_NO_FILLERS,
-        PL_AFTER_NO,
-        PL_QUESTION,
-        YES_NO_PHRASE_WORDS,
-    ];
+    static VOCAB: LazyLock<Vocab> = LazyLock::new(|| {
+        Vocab::new(
+            &[
+                YES,
+                NO,
+                NEGATORS,
+                POSITIVE,
+                HEDGES,
+                STILL,
+                TROUBLE,
+                CONTRAST,
+                YES_NO_FILLERS,
+                PL_AFTER_NO,
+                PL_QUESTION,
+                YES_NO_PHRASE_WORDS,
+            ],
+            &[YES_NO_FUZZY],
+            4,
+        )
+    });
     let mut words: Vec<String> = Vec::new();
     let mut starts: Vec<bool> = Vec::new();
     let mut clause_start = true;
@@ -489,7 +537,7 @@ pub fn yes_no(text: &str) -> Option<bool> {
                 _ => {}
             },
             _ => {
-                words.push(canon(&t.text, known, &[YES_NO_FUZZY]));
+                words.push(VOCAB.canon(&t.text));
                 starts.push(clause_start);
                 clause_start = false;
             }
@@ -895,24 +943,30 @@ fn word_rating_at(words: &[&str], p: usize) -> Option<(u8, usize)> {
 pub fn rating(text: &str) -> Option<Rating> {
     let (text, _) = truncate(text, MAX_INPUT_BYTES);
     let toks = lex(text);
-    let known: &[&[&str]] = &[
-        STAR_WORDS,
-        INTRO,
-        INTRO_LINK,
-        PRAISE_FOLLOW,
-        INTENSIFIERS,
-        LEAD_IN,
-        RATING_FOLLOW,
-        EMPTY_COMMENT,
-        &["out", "of", "na"],
-    ];
+    static VOCAB: LazyLock<Vocab> = LazyLock::new(|| {
+        Vocab::new(
+            &[
+                STAR_WORDS,
+                INTRO,
+                INTRO_LINK,
+                PRAISE_FOLLOW,
+                INTENSIFIERS,
+                LEAD_IN,
+                RATING_FOLLOW,
+                EMPTY_COMMENT,
+                &["out", "of", "na"],
+            ],
+            &[RATING_FUZZY],
+            4,
+        )
+    });
     let words: Vec<String> = toks
         .iter()
         .map(|t| {
             let rated = RATING_WORDS.iter().any(|(w, _)| *w == t.text)
                 || NUMBER_WORDS.iter().any(|(w, _)| *w == t.text);
             if t.kind == Kind::Word && !rated {
-                canon(&t.text, known, &[RATING_FUZZY])
+                VOCAB.canon(&t.text)
             } else {
                 t.text.clone()
             }
@@ -1079,11 +1133,11 @@ fn ticket_spans(toks: &[Tok], words: &[String]) -> Vec<(usize, usize, u64)> {
     spans
 }
 
-fn words_for(toks: &[Tok], known: &[&[&str]], fuzzy: &[&[&str]]) -> Vec<String> {
+fn words_for(toks: &[Tok], vocab: &Vocab) -> Vec<String> {
     toks.iter()
         .map(|t| {
             if t.kind == Kind::Word {
-                canon(&t.text, known, fuzzy)
+                vocab.canon(&t.text)
             } else {
                 t.text.clone()
             }
@@ -1097,7 +1151,9 @@ fn words_for(toks: &[Tok], known: &[&[&str]], fuzzy: &[&[&str]]) -> Vec<String> 
 /// not taken: it could be anything. With several ids, the first one.
 pub fn ticket_id(text: &str) -> Option<String> {
     let toks = lex(text);
-    let words = words_for(&toks, &[TICKET_WORDS, NUMBER_MARKS], &[TICKET_WORDS]);
+    static VOCAB: LazyLock<Vocab> =
+        LazyLock::new(|| Vocab::new(&[TICKET_WORDS, NUMBER_MARKS], &[TICKET_WORDS], 4));
+    let words = words_for(&toks, &VOCAB);
     ticket_spans(&toks, &words)
         .first()
         .map(|&(_, _, n)| format!("T-{n}"))
@@ -1361,24 +1417,22 @@ pub fn command(text: &str) -> Option<Command> {
         t.kind = Kind::Word;
         t.text = word.to_string();
     }
-    let vocab: Vec<&[&str]> = SPECS
-        .iter()
-        .flat_map(|s| s.cores.iter().copied().chain([s.allowed, s.needs]))
-        .chain([COMMAND_FILLERS, TICKET_WORDS, NUMBER_MARKS, NEGATORS])
-        .collect();
-    let fuzzy: Vec<&[&str]> = SPECS.iter().flat_map(|s| s.cores.iter().copied()).collect();
-    let mut words = words_for(&toks, &vocab, &[]);
     // Typos only for command words of five letters or more: "stop"/"close" sit among real words.
-    for (w, t) in words.iter_mut().zip(&toks) {
-        if t.kind == Kind::Word && w.chars().count() >= 5 && !in_lists(w, &vocab) {
-            let five: Vec<&str> = fuzzy
-                .iter()
-                .flat_map(|l| l.iter().copied())
-                .filter(|c| c.len() >= 5)
-                .collect();
-            *w = canon(w, &vocab, &[&five]);
-        }
-    }
+    static VOCAB: LazyLock<Vocab> = LazyLock::new(|| {
+        let known: Vec<&[&str]> = SPECS
+            .iter()
+            .flat_map(|s| s.cores.iter().copied().chain([s.allowed, s.needs]))
+            .chain([COMMAND_FILLERS, TICKET_WORDS, NUMBER_MARKS, NEGATORS])
+            .collect();
+        let five: Vec<&str> = SPECS
+            .iter()
+            .flat_map(|s| s.cores.iter().copied())
+            .flat_map(|l| l.iter().copied())
+            .filter(|c| c.len() >= 5)
+            .collect();
+        Vocab::new(&known, &[&five], 5)
+    });
+    let words = words_for(&toks, &VOCAB);
     let ids = ticket_spans(&toks, &words);
     let mut kept: Vec<String> = Vec::new();
     for (k, t) in toks.iter().enumerate() {
@@ -1484,23 +1538,29 @@ fn choice_word(w: &str, n: usize) -> Option<(usize, bool)> {
 /// ("1 and 2"), zero and picks beyond `n`.
 pub fn choice_index(text: &str, n: usize) -> Option<usize> {
     let toks = lex(text);
-    let ords: Vec<&str> = ORDINALS.iter().map(|(w, _)| *w).collect();
-    let known: &[&[&str]] = &[
-        CHOICE_FILLERS,
-        LETTER_MARKS,
-        &ords,
-        &["last", "ostatni", "ostatnia", "ostatnie"],
-    ];
-    let fuzzy: &[&[&str]] = &[
-        &ords,
-        &[
-            "option", "opcja", "first", "second", "third", "pierwszy", "pierwsza", "pierwsze",
-        ],
-    ];
+    static VOCAB: LazyLock<Vocab> = LazyLock::new(|| {
+        let ords: Vec<&str> = ORDINALS.iter().map(|(w, _)| *w).collect();
+        Vocab::new(
+            &[
+                CHOICE_FILLERS,
+                LETTER_MARKS,
+                &ords,
+                &["last", "ostatni", "ostatnia", "ostatnie"],
+            ],
+            &[
+                &ords,
+                &[
+                    "option", "opcja", "first", "second", "third", "pierwszy", "pierwsza",
+                    "pierwsze",
+                ],
+            ],
+            4,
+        )
+    });
     let words: Vec<String> = toks
         .iter()
         .filter(|t| t.is_wordlike())
-        .map(|t| canon(&t.text, known, fuzzy))
+        .map(|t| VOCAB.canon(&t.text))
         .collect();
     let (mut strong, mut weak) = (Vec::new(), Vec::new());
     for (k, w) in words.iter().enumerate() {

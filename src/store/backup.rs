@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::highwater::{self, Mark};
-use super::sled_store::{FORMAT, classify, fs_error};
+use super::sled_store::{FORMAT, classify, fs_error, migrate};
 use super::{SledStore, StoreError, verify};
 
 /// The file's first line.
@@ -593,6 +593,8 @@ fn build(
     let next = header.next_ticket.max(after_last).max(stored).max(before);
     meta.insert("next_ticket", &next.to_be_bytes()[..])
         .map_err(|e| classify(staging, e))?;
+    let index = db.open_tree("index").map_err(|e| classify(staging, e))?;
+    migrate(header.store_format, &tickets, &index).map_err(|e| classify(staging, e))?;
     meta.insert("format", &FORMAT.to_be_bytes()[..])
         .map_err(|e| classify(staging, e))?;
     db.flush().map_err(|e| classify(staging, e))?;

@@ -112,6 +112,11 @@ pub struct Filter {
     /// `platform:id`.
     pub requester: Option<String>,
     pub organisation: Option<String>,
+    /// Only tickets detected as one of these intents (none: any). With `open`, an index narrows
+    /// the read to those intents' open tickets.
+    pub intents: Vec<String>,
+    /// Newest first rather than oldest first (with `limit`, the newest ones).
+    pub newest_first: bool,
     pub limit: Option<usize>,
 }
 
@@ -132,7 +137,7 @@ pub trait Store: Send + Sync {
     /// A ticket's events in order, with their personal text joined in.
     fn events(&self, id: &str) -> Result<Vec<TicketEvent>, StoreError>;
 
-    /// Tickets matching `filter`, oldest first.
+    /// Tickets matching `filter`, oldest first (newest first with `filter.newest_first`).
     fn list(&self, filter: &Filter) -> Result<Vec<Ticket>, StoreError>;
 
     /// A user's conversation (`platform:id`). A state this version cannot read is `None`.

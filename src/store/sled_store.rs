@@ -8,6 +8,7 @@
 //! | `index` | `r` platform:user `\0` number | empty: by requester |
 //! | `index` | `o` organisation `\0` number | empty: by organisation |
 //! | `index` | `c` created_ms (u64) number | empty: by creation time |
+//! | `index` | `i` intent `\0` number | empty: open tickets by detected intent (format 2) |
 //! | `conversations` | platform:user | the desk's conversation state, JSON |
 //! | `log` | offset (u64) | a log record: a ticket event's key, a bot event, an outbox id |
 //! | `outbox` | id (u64) | an outbox entry as committed, JSON |
@@ -54,10 +55,14 @@ const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 /// Ticket numbers start here, so ids look like `T-1042` from the first ticket on.
 const FIRST_NUMBER: u64 = 1000;
 
+/// An index scan, in either direction.
+type Scan = Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>>;
+
 /// The store format this binary writes (`meta/format`). 0 was the layout before the format was
-/// recorded, which 1 keeps unchanged: migrating from it is recording the format. A change to
-/// the key layout raises it and adds its migration to [`check_format`].
-pub const FORMAT: u32 = 1;
+/// recorded, which 1 keeps unchanged: migrating from it is recording the format. 2 adds the
+/// index of open tickets by intent ([`migrate`] writes it). A change to the key layout raises
+/// it and adds its migration to [`migrate`].
+pub const FORMAT: u32 = 2;
 
 /// How a store is opened.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,7 +71,14 @@ enum Mode {
     Serve,
     /// For `frontline verify`: reports what it finds, changes nothing about the mark.
     Inspect,
+    /// As `Serve`, for one process filling the store in one go (`frontline demo`): a page cache
+    /// of [`BULK_CACHE_BYTES`] and no flush but the caller's.
+    Bulk,
 }
+
+/// The page cache of a store opened with [`SledStore::open_bulk`]: a demo of 100,000 tickets
+/// rereads its recent tickets and conversations far more often than a desk does.
+const BULK_CACHE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The high-water mark as this process keeps it.
 struct Keeper {
@@ -403,7 +415,37 @@ pub(crate) fn index_keys(t: &Ticket) -> Vec<Vec<u8>> {
     c.extend_from_slice(&t.created_ms.to_be_bytes());
     c.extend_from_slice(&t.number.to_be_bytes());
     keys.push(c);
+    if t.status.is_open() {
+        keys.push(intent_key(&t.detection.intent, t.number));
+    }
     keys
+}
+
+/// An open ticket's entry by intent: the incident check reads the open tickets of a few intents
+/// rather than every open ticket.
+fn intent_key(intent: &str, number: u64) -> Vec<u8> {
+    let mut k = format!("i{intent}\0").into_bytes();
+    k.extend_from_slice(&number.to_be_bytes());
+    k
+}
+
+/// Brings the key layout of a store (or a restored backup) written in format `from` up to
+/// [`FORMAT`]: format 2's index of open tickets by intent is written for the tickets there are.
+pub(crate) fn migrate(from: u32, tickets: &Tree, index: &Tree) -> Result<(), sled::Error> {
+    if from < 2 {
+        let mut batch = sled::Batch::default();
+        for item in tickets.iter() {
+            let (_, v) = item?;
+            // An unreadable ticket is `verify`'s to report; it gets no entry here.
+            if let Ok(t) = serde_json::from_slice::<Ticket>(&v)
+                && t.status.is_open()
+            {
+                batch.insert(intent_key(&t.detection.intent, t.number), &[][..]);
+            }
+        }
+        index.apply_batch(batch)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn event_key(number: u64, seq: u32) -> [u8; 12] {
@@ -464,8 +506,8 @@ fn after_last_u64(p: &Place, tree: &Tree, first: u64, what: &str) -> Result<u64,
     })
 }
 
-/// The store's format, recorded if it was not yet; a newer one is refused.
-fn check_format(p: &Place, meta: &Tree) -> Result<u32, StoreError> {
+/// The store's format, migrated and recorded if older; a newer one is refused.
+fn check_format(p: &Place, meta: &Tree, tickets: &Tree, index: &Tree) -> Result<u32, StoreError> {
     let found = match meta.get("format").map_err(|e| p.io(e))? {
         None => 0,
         Some(b) => u32::from_be_bytes(b.as_ref().try_into().map_err(|_| StoreError::Corrupt {
@@ -482,7 +524,8 @@ fn check_format(p: &Place, meta: &Tree) -> Result<u32, StoreError> {
         });
     }
     if found < FORMAT {
-        // Format 0 has format 1's layout: the migration is recording the format.
+        // The new entries first, then the format: a crash between them migrates again.
+        migrate(found, tickets, index).map_err(|e| p.io(e))?;
         meta.insert("format", &FORMAT.to_be_bytes()[..])
             .map_err(|e| p.io(e))?;
     }
@@ -597,17 +640,24 @@ impl SledStore {
         SledStore::open_as(dir, Mode::Inspect)
     }
 
+    /// Opens the store to fill it in one go ([`Mode::Bulk`]): nothing is made durable until
+    /// the caller's [`Store::flush`], so a crash midway may lose what was written since the open.
+    pub fn open_bulk(dir: &Path) -> Result<SledStore, StoreError> {
+        SledStore::open_as(dir, Mode::Bulk)
+    }
+
     fn open_as(dir: &Path, mode: Mode) -> Result<SledStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| fs_error(dir, e))?;
         prepare_files(dir)?;
         let mut attempts = 0;
         let db = loop {
-            match sled::Config::new()
-                .path(dir)
-                .cache_capacity(CACHE_BYTES)
-                .open()
-                .map_err(|e| classify(dir, e))
-            {
+            let config = sled::Config::new().path(dir);
+            let config = if mode == Mode::Bulk {
+                config.cache_capacity(BULK_CACHE_BYTES).flush_every_ms(None)
+            } else {
+                config.cache_capacity(CACHE_BYTES)
+            };
+            match config.open().map_err(|e| classify(dir, e)) {
                 Ok(db) => break db,
                 // The lock was free an instant ago (`prepare_files` held it). A process forked
                 // meanwhile by another thread of this one (a test spawning commands) holds a copy
@@ -660,7 +710,7 @@ impl SledStore {
         let trees = Trees::open(db, &place.dir)?;
         let counters = trees.db.open_tree("counters").map_err(|e| place.io(e))?;
         let (tickets, meta, log, outbox) = (&trees.tickets, &trees.meta, &trees.log, &trees.outbox);
-        let format = check_format(&place, meta)?;
+        let format = check_format(&place, meta, tickets, &trees.index)?;
         let next_number = first_free_number(&place, tickets, meta, &counters)?;
         if next_number > FIRST_NUMBER && meta.get("next_ticket").map_err(|e| place.io(e))?.is_none()
         {
@@ -706,7 +756,7 @@ impl SledStore {
     fn adopt_mark(&mut self, mode: Mode) -> Result<(), StoreError> {
         let dir = self.place.dir.clone();
         let counter = self.next_number.load(Ordering::SeqCst);
-        let serving = mode == Mode::Serve;
+        let serving = mode != Mode::Inspect;
         let mark = match highwater::read(&dir) {
             Err(detail) if serving => return Err(StoreError::Mark { dir, detail }),
             Err(detail) => {
@@ -1243,6 +1293,7 @@ impl Store for SledStore {
                     .organisation
                     .as_ref()
                     .is_none_or(|o| t.organisation.as_ref() == Some(o))
+                && (filter.intents.is_empty() || filter.intents.contains(&t.detection.intent))
         };
         // Pick the narrowest index for the filter; everything else is checked on the tickets.
         // Where every prefix is followed directly by the number, each scan yields numbers in
@@ -1252,6 +1303,20 @@ impl Store for SledStore {
             (vec![format!("r{r}\0").into_bytes()], true)
         } else if let Some(o) = &filter.organisation {
             (vec![format!("o{o}\0").into_bytes()], true)
+        } else if !filter.intents.is_empty()
+            && filter.status.is_none_or(|s| s.is_open())
+            && (filter.open || filter.status.is_some())
+        {
+            let mut intents = filter.intents.clone();
+            intents.sort();
+            intents.dedup();
+            (
+                intents
+                    .iter()
+                    .map(|i| format!("i{i}\0").into_bytes())
+                    .collect(),
+                true,
+            )
         } else if filter.status.is_some() || filter.open {
             let statuses: Vec<&str> = match filter.status {
                 Some(s) => vec![s.as_str()],
@@ -1268,7 +1333,13 @@ impl Store for SledStore {
         } else {
             // No index narrows it: the tickets themselves, in number order.
             let mut out = Vec::new();
-            for item in self.t().tickets.iter() {
+            let all = self.t().tickets.iter();
+            let all: Box<dyn Iterator<Item = _>> = if filter.newest_first {
+                Box::new(all.rev())
+            } else {
+                Box::new(all)
+            };
+            for item in all {
                 if out.len() >= limit {
                     break;
                 }
@@ -1284,9 +1355,16 @@ impl Store for SledStore {
             |k: &[u8]| u64::from_be_bytes(k[k.len() - 8..].try_into().expect("8-byte suffix"));
         let mut out = Vec::new();
         if in_order {
-            let mut scans: Vec<sled::Iter> = prefixes
+            let mut scans: Vec<Scan> = prefixes
                 .iter()
-                .map(|p| self.t().index.scan_prefix(p))
+                .map(|p| {
+                    let scan = self.t().index.scan_prefix(p);
+                    if filter.newest_first {
+                        Box::new(scan.rev()) as Scan
+                    } else {
+                        Box::new(scan)
+                    }
+                })
                 .collect();
             let mut heads: Vec<Option<u64>> = Vec::with_capacity(scans.len());
             for scan in &mut scans {
@@ -1298,7 +1376,12 @@ impl Store for SledStore {
                 );
             }
             while out.len() < limit {
-                let Some(n) = heads.iter().flatten().min().copied() else {
+                let next = if filter.newest_first {
+                    heads.iter().flatten().max()
+                } else {
+                    heads.iter().flatten().min()
+                };
+                let Some(n) = next.copied() else {
                     break;
                 };
                 for (head, scan) in heads.iter_mut().zip(&mut scans) {
@@ -1327,6 +1410,9 @@ impl Store for SledStore {
         }
         numbers.sort_unstable();
         numbers.dedup();
+        if filter.newest_first {
+            numbers.reverse();
+        }
         for n in numbers {
             if out.len() >= limit {
                 break;

@@ -339,13 +339,14 @@ fn describe_key(key: &[u8]) -> String {
         Some(b'r') => format!("requester {}", text.trim()),
         Some(b'o') => format!("organisation {}", text.trim()),
         Some(b'c') => "creation time".into(),
+        Some(b'i') => format!("open tickets of intent {}", text.trim()),
         _ => format!("{key:?}"),
     }
 }
 
 fn check_index(image: &Image, tickets: &BTreeMap<u64, Ticket>, found: &mut Found) {
     for (k, _) in image.tree("index") {
-        if k.len() < 9 || !matches!(k[0], b's' | b'r' | b'o' | b'c') {
+        if k.len() < 9 || !matches!(k[0], b's' | b'r' | b'o' | b'c' | b'i') {
             found.add(
                 "index",
                 format!("an index entry has an unknown shape: {k:?}"),

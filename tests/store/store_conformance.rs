@@ -1441,6 +1441,88 @@ fn list_follows_ticket_changes(b: &dyn Backend) {
         }),
         [a, bt]
     );
+    // Newest first: the requester's latest, everything reversed.
+    assert_eq!(
+        ids(Filter {
+            requester: Some("local:jan".into()),
+            newest_first: true,
+            limit: Some(1),
+            ..Filter::default()
+        }),
+        [c]
+    );
+    assert_eq!(
+        ids(Filter {
+            newest_first: true,
+            ..Filter::default()
+        }),
+        [c, bt, a]
+    );
+    // By intent: open tickets through their index, and none left behind once resolved.
+    let of_intent = |requester: &str, intent: &str| {
+        store
+            .open_ticket(
+                &|n| {
+                    let mut t = draft(n, requester, "l2-network");
+                    t.detection.intent = intent.into();
+                    t
+                },
+                &Actor::User(user(requester).key()),
+                NOW,
+            )
+            .unwrap()
+    };
+    let v1 = of_intent("ola", "vpn");
+    let e1 = of_intent("ola", "email");
+    let v2 = of_intent("piotr", "vpn");
+    let v3 = of_intent("piotr", "vpn");
+    store.change(&v2.id, &actor, &change, NOW + 4).unwrap();
+    store
+        .change(
+            &v2.id,
+            &actor,
+            &Change::Resolved {
+                activity: Default::default(),
+                note: "done".into(),
+                minutes: 5,
+            },
+            NOW + 4,
+        )
+        .unwrap();
+    let vpn = || vec!["vpn".to_string()];
+    assert_eq!(
+        ids(Filter {
+            open: true,
+            intents: vpn(),
+            ..Filter::default()
+        }),
+        [v1.number, v3.number]
+    );
+    assert_eq!(
+        ids(Filter {
+            open: true,
+            intents: vec!["vpn".into(), "email".into(), "vpn".into()],
+            newest_first: true,
+            ..Filter::default()
+        }),
+        [v3.number, e1.number, v1.number]
+    );
+    assert_eq!(
+        ids(Filter {
+            intents: vpn(),
+            ..Filter::default()
+        }),
+        [v1.number, v2.number, v3.number],
+        "without `open`, resolved ones too"
+    );
+    assert_eq!(
+        ids(Filter {
+            status: Some(Status::Resolved),
+            intents: vpn(),
+            ..Filter::default()
+        }),
+        [v2.number]
+    );
     let r = store.change("T-999999", &actor, &change, NOW);
     assert!(
         matches!(r, Err(StoreError::Ticket(TicketError::NotFound(_)))),

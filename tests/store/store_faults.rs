@@ -225,6 +225,47 @@ fn a_store_from_a_newer_frontline_is_refused_with_what_to_do() {
     );
 }
 
+/// Format 1 had no index of open tickets by intent: opening such a store writes it, and the
+/// store then verifies as format 2.
+#[test]
+fn a_format_1_store_is_migrated_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ids = chats(&data, &["ann", "bob"]);
+    let intent_keys =
+        |db: &sled::Db| -> usize { db.open_tree("index").unwrap().scan_prefix(b"i").count() };
+    {
+        let db = sled::open(&data).unwrap();
+        assert_eq!(
+            intent_keys(&db),
+            2,
+            "each open ticket is indexed by its intent"
+        );
+        let index = db.open_tree("index").unwrap();
+        for k in index.scan_prefix(b"i").keys() {
+            index.remove(k.unwrap()).unwrap();
+        }
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("format", &1u32.to_be_bytes()[..]).unwrap();
+        db.flush().unwrap();
+    }
+    let o = run(&["verify", "--data", data.to_str().unwrap()], "");
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("store format 2, 2 tickets"),
+        "{}",
+        stdout(&o)
+    );
+    {
+        let db = sled::open(&data).unwrap();
+        assert_eq!(intent_keys(&db), 2, "the migration wrote them again");
+    }
+    let listed = listed(&data);
+    for id in &ids {
+        assert!(listed.contains(id.as_str()), "{listed}");
+    }
+}
+
 #[test]
 fn a_store_held_by_another_process_says_so() {
     let dir = tempfile::tempdir().unwrap();

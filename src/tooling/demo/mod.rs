@@ -8,8 +8,9 @@
 //! past. One simulated clock orders everything (a heap of what happens next), so the event log
 //! reads in time order and every turn sees the store as it was at that instant.
 //!
-//! Turns are committed without waiting for a flush and the store is flushed once at the end: a
-//! crash midway leaves a partial demo, which is no loss. What a turn would send (replies, cards,
+//! Turns are committed without waiting for a flush and the store (opened by `frontline demo`
+//! with [`crate::store::SledStore::open_bulk`]) is flushed once at the end: a crash midway leaves
+//! a partial demo, which is no loss. What a turn would send (replies, cards,
 //! notices) is dropped before the commit, never stored: the demo's people are made up, a later
 //! `frontline run` must not send them (or the agents) a year of old messages, and the reports
 //! read tickets and the log, not the outbox.
