@@ -1034,10 +1034,9 @@ fn demo_command(
             next.min(now)
         }
     };
-    let store = Arc::new(
-        frontline::store::SledStore::open_bulk(&setup.data_dir)
-            .with_context(|| format!("opening the store in {}", setup.data_dir.display()))?,
-    );
+    let store = Arc::new(frontline::platform::local::open_store_bulk(
+        &setup.data_dir,
+    )?);
     let desk = Desk::new(setup.triage.clone(), setup.config.clone(), store.clone());
     if let Some(why) = demo::refusal(store.as_ref())? {
         writeln!(io.err, "error: {}", terminal::line(&why))?;

@@ -197,15 +197,11 @@ impl Vocab {
         }
     }
 
-    fn knows(&self, w: &str) -> bool {
-        self.known.contains(w)
-    }
-
     /// The vocabulary word a typed word stands for: itself when known, the known word it
     /// stretches ("yesss") or misses a double letter of ("stil"), or the one fuzzy word it is a
     /// typo of. Unknown words stay as they are.
     fn canon(&self, w: &str) -> String {
-        if self.knows(w) || NOT_TYPO.contains(w) || w.chars().any(|c| c.is_ascii_digit()) {
+        if self.known.contains(w) || NOT_TYPO.contains(w) || w.chars().any(|c| c.is_ascii_digit()) {
             return w.to_string();
         }
         // A stretched word ("yesss"), or a missed double letter ("stil", "realy") in 4+ letters.

@@ -519,9 +519,21 @@ pub fn default_data_dir() -> PathBuf {
 /// The store opened, waiting up to [`STORE_PATIENCE`] while another process holds it; then
 /// [`StoreBusy`], a sentence naming the directory and what to do.
 pub fn open_store(dir: &Path) -> Result<SledStore> {
+    open_store_with(dir, SledStore::open)
+}
+
+/// [`open_store`] for filling the store in one go ([`SledStore::open_bulk`]: `frontline demo`).
+pub fn open_store_bulk(dir: &Path) -> Result<SledStore> {
+    open_store_with(dir, SledStore::open_bulk)
+}
+
+fn open_store_with(
+    dir: &Path,
+    open: fn(&Path) -> Result<SledStore, StoreError>,
+) -> Result<SledStore> {
     let started = Instant::now();
     loop {
-        match SledStore::open(dir) {
+        match open(dir) {
             Ok(store) => return Ok(store),
             Err(e) if is_locked(&e) => {
                 if started.elapsed() >= STORE_PATIENCE {

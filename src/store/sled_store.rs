@@ -1304,9 +1304,9 @@ impl Store for SledStore {
         } else if let Some(o) = &filter.organisation {
             (vec![format!("o{o}\0").into_bytes()], true)
         } else if !filter.intents.is_empty()
-            && filter.status.is_none_or(|s| s.is_open())
-            && (filter.open || filter.status.is_some())
+            && (filter.open || filter.status.is_some_and(crate::tickets::Status::is_open))
         {
+            // The intent index holds open tickets only.
             let mut intents = filter.intents.clone();
             intents.sort();
             intents.dedup();
