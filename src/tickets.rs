@@ -576,6 +576,12 @@ pub enum Change {
     ReportLinked {
         report: String,
     },
+    /// On a report: its incident `from` ended without resolving it (its requester closed it);
+    /// `to` is the report that carries the incident now, or `None` when this one does.
+    IncidentMoved {
+        from: String,
+        to: Option<String>,
+    },
     /// The request waits for `approver`'s decision before anyone may work on it.
     ApprovalRequested {
         /// `role:NAME` or `platform:id` (see [`Approval::approver`]).
@@ -725,6 +731,7 @@ impl Change {
             Change::PriorityChanged { .. } => "priority_changed",
             Change::LinkedToIncident { .. } => "linked_to_incident",
             Change::ReportLinked { .. } => "report_linked",
+            Change::IncidentMoved { .. } => "incident_moved",
             Change::TimerFired { .. } => "timer_fired",
             Change::AutomationRan { .. } => "automation_ran",
             Change::Tagged { .. } => "tagged",
@@ -1128,6 +1135,12 @@ impl Ticket {
                         self.clock.unclaimed(Some(now));
                     }
                 }
+            }
+            Change::IncidentMoved { from, to } => {
+                if !self.status.is_open() || self.incident.as_ref() != Some(from) {
+                    return Err(bad(self, "moved to another incident"));
+                }
+                self.incident = to.clone();
             }
             Change::ReportLinked { report } => {
                 if !self.status.is_open() || self.incident.is_some() {

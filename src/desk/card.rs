@@ -672,6 +672,12 @@ pub fn event_line(e: &TicketEvent, requester: Option<&UserRef>) -> String {
         }
         Change::LinkedToIncident { incident } => format!("linked to incident {incident}"),
         Change::ReportLinked { report } => format!("report {report} linked"),
+        Change::IncidentMoved { from, to: None } => {
+            format!("incident {from} closed unresolved: this ticket carries its reports now")
+        }
+        Change::IncidentMoved { from, to: Some(to) } => {
+            format!("incident {from} closed unresolved: linked to {to}")
+        }
         Change::TimerFired { timer, .. } => format!("timer {timer} fired"),
         Change::PersonalDataErased { .. } => "personal data erased".into(),
         Change::TranscriptPurged => "transcript purged (retention)".into(),

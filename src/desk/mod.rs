@@ -231,6 +231,7 @@ impl Desk {
         }
         if !cx.turn.tickets.is_empty() {
             cx.run_rules()?;
+            cx.hand_over_reports()?;
             cx.schedule_timers();
             self.annotate_reports(&mut cx.turn, now)?;
         }
@@ -386,6 +387,62 @@ impl Cx<'_> {
             return Ok(Some(w.ticket.clone()));
         }
         Ok(self.desk.store.ticket(id)?)
+    }
+
+    /// An incident of the turn that ended with its reports still open (its requester closed it,
+    /// a rule or a timer did; an agent's resolve resolves them) hands them over: the oldest open
+    /// report carries the incident from now on, with the others linked to it, and its card is
+    /// posted to its queue. Otherwise they would wait, unannounced, on a closed ticket forever.
+    fn hand_over_reports(&mut self) -> Result<(), DeskError> {
+        let ended: Vec<Ticket> = self
+            .turn
+            .tickets
+            .iter()
+            .map(|w| &w.ticket)
+            .filter(|t| !t.status.is_open() && !t.linked.is_empty())
+            .cloned()
+            .collect();
+        for incident in ended {
+            let mut open = vec![];
+            for id in &incident.linked {
+                if let Some(r) = self.ticket(id)?.filter(|r| {
+                    r.status.is_open() && r.incident.as_deref() == Some(incident.id.as_str())
+                }) {
+                    open.push(r);
+                }
+            }
+            let Some((first, rest)) = open.split_first() else {
+                continue;
+            };
+            let from = incident.id.clone();
+            let mut lead = self.change(
+                first,
+                Actor::Bot,
+                Change::IncidentMoved {
+                    from: from.clone(),
+                    to: None,
+                },
+            )?;
+            for r in rest {
+                self.change(
+                    r,
+                    Actor::Bot,
+                    Change::IncidentMoved {
+                        from: from.clone(),
+                        to: Some(lead.id.clone()),
+                    },
+                )?;
+                lead = self.change(
+                    &lead,
+                    Actor::Bot,
+                    Change::ReportLinked {
+                        report: r.id.clone(),
+                    },
+                )?;
+            }
+            self.card_post(&lead);
+        }
+        Ok(())
     }
 
     /// Applies a change to a ticket (through [`Ticket::apply`], which checks the transition) and

@@ -102,8 +102,13 @@ impl Cx<'_> {
             .then_some(t.resolved_ms)
             .flatten();
         let bump = match t.clock.unclaimed_since {
+            // A report linked to an incident waits with it: the incident's card is the one
+            // re-announced.
             Some(since)
-                if t.status.is_open() && t.assignee.is_none() && a.unclaimed_bump_minutes > 0 =>
+                if t.status.is_open()
+                    && t.assignee.is_none()
+                    && t.incident.is_none()
+                    && a.unclaimed_bump_minutes > 0 =>
             {
                 let cal = self
                     .desk
@@ -243,7 +248,7 @@ impl Cx<'_> {
     /// Nobody has claimed it: announced again in its queue (a new card), and after
     /// `unclaimed_escalate_after` announcements an L2 ticket goes to the L3 queue.
     fn unclaimed_bump(&mut self, timer: &Timer, t: &Ticket) -> Result<(), DeskError> {
-        if !t.status.is_open() || t.assignee.is_some() {
+        if !t.status.is_open() || t.assignee.is_some() || t.incident.is_some() {
             return Ok(());
         }
         let before_queue = t.queue.clone();

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use super::StoreError;
 use super::highwater;
-use super::sled_store::{SledStore, Trees, classify, fs_error};
+use super::sled_store::{SledStore, Trees, classify, fs_error, sled_config};
 
 /// Where the fresh database is built.
 pub const STAGING: &str = "compact.new";
@@ -111,15 +111,10 @@ fn wait_released(dir: &Path, file: &Path) -> Result<(), StoreError> {
     }
 }
 
-fn open_sled(dir: &Path) -> Result<sled::Db, StoreError> {
+fn open_sled(dir: &Path, bulk: bool) -> Result<sled::Db, StoreError> {
     let mut attempts = 0;
     loop {
-        match sled::Config::new()
-            .path(dir)
-            .cache_capacity(16 * 1024 * 1024)
-            .open()
-            .map_err(|e| classify(dir, e))
-        {
+        match sled_config(dir, bulk).open().map_err(|e| classify(dir, e)) {
             Ok(db) => return Ok(db),
             Err(StoreError::Locked { .. }) if attempts < 500 => {
                 attempts += 1;
@@ -146,7 +141,7 @@ impl SledStore {
             std::fs::remove_dir_all(&staging).map_err(io)?;
         }
         {
-            let fresh = open_sled(&staging)?;
+            let fresh = open_sled(&staging, false)?;
             for name in trees.db.tree_names() {
                 let from = trees.db.open_tree(&name).map_err(|e| classify(&dir, e))?;
                 let to = fresh.open_tree(&name).map_err(|e| classify(&staging, e))?;
@@ -199,7 +194,7 @@ impl SledStore {
         }
         drop(old_db);
         recover(&dir)?;
-        *trees = Trees::open(open_sled(&dir)?, &dir)?;
+        *trees = Trees::open(open_sled(&dir, self.bulk)?, &dir)?;
         Ok(())
     }
 }

@@ -80,6 +80,16 @@ enum Mode {
 /// rereads its recent tickets and conversations far more often than a desk does.
 const BULK_CACHE_BYTES: u64 = 512 * 1024 * 1024;
 
+/// How the store's database at `dir` is opened: for a desk, or for bulk writing.
+pub(crate) fn sled_config(dir: &Path, bulk: bool) -> sled::Config {
+    let config = sled::Config::new().path(dir);
+    if bulk {
+        config.cache_capacity(BULK_CACHE_BYTES).flush_every_ms(None)
+    } else {
+        config.cache_capacity(CACHE_BYTES)
+    }
+}
+
 /// The high-water mark as this process keeps it.
 struct Keeper {
     /// The mark on disk. A std mutex, held while a new mark is written (see `reserve_through`).
@@ -198,6 +208,8 @@ pub struct SledStore {
     confirmed_next: AtomicU64,
     status: MarkStatus,
     format: u32,
+    /// Opened with [`SledStore::open_bulk`]: a rewrite ([`SledStore::compact`]) reopens it so.
+    pub(crate) bulk: bool,
 }
 
 impl Drop for SledStore {
@@ -651,13 +663,10 @@ impl SledStore {
         prepare_files(dir)?;
         let mut attempts = 0;
         let db = loop {
-            let config = sled::Config::new().path(dir);
-            let config = if mode == Mode::Bulk {
-                config.cache_capacity(BULK_CACHE_BYTES).flush_every_ms(None)
-            } else {
-                config.cache_capacity(CACHE_BYTES)
-            };
-            match config.open().map_err(|e| classify(dir, e)) {
+            match sled_config(dir, mode == Mode::Bulk)
+                .open()
+                .map_err(|e| classify(dir, e))
+            {
                 Ok(db) => break db,
                 // The lock was free an instant ago (`prepare_files` held it). A process forked
                 // meanwhile by another thread of this one (a test spawning commands) holds a copy
@@ -670,6 +679,7 @@ impl SledStore {
             }
         };
         let mut store = SledStore::from_db(db, dir.to_path_buf())?;
+        store.bulk = mode == Mode::Bulk;
         store.adopt_mark(mode)?;
         Ok(store)
     }
@@ -747,6 +757,7 @@ impl SledStore {
                 unreadable: None,
             },
             format,
+            bulk: false,
         })
     }
 

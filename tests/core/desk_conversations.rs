@@ -39,6 +39,8 @@ struct Said {
 #[derive(Debug, Default)]
 struct Seen {
     said: Vec<Said>,
+    /// The tickets whose cards were posted to a queue.
+    posted: Vec<String>,
 }
 
 impl Seen {
@@ -81,11 +83,21 @@ impl Talk {
 
     fn event(&mut self, event: Event) -> Seen {
         self.now += 1_000;
-        let said = match self
+        let processed = self
             .desk
             .process(Incoming::plain(event), self.now)
-            .expect("processed")
-        {
+            .expect("processed");
+        let posted = match &processed {
+            Processed::Committed(c) => c
+                .actions()
+                .filter_map(|a| match a {
+                    Action::PostCard { card, .. } => Some(card.ticket.clone()),
+                    _ => None,
+                })
+                .collect(),
+            Processed::Duplicate => vec![],
+        };
+        let said = match processed {
             Processed::Committed(c) => c
                 .actions()
                 .filter_map(|a| match a {
@@ -106,7 +118,7 @@ impl Talk {
                 .collect(),
             Processed::Duplicate => panic!("a fresh event was taken for a duplicate"),
         };
-        Seen { said }
+        Seen { said, posted }
     }
 
     /// `who` writes `text`; what they were told.
@@ -1373,6 +1385,70 @@ fn vague_or_one_person_problems_are_not_p1() {
         ));
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The person whose ticket carries an incident closes it ("it works for me now") while two
+/// others' reports still wait on it: the oldest report carries the incident from then on (the
+/// other linked to it, its card posted to the queue), so nobody's report waits forever on a
+/// closed ticket. A report linked to an incident is never re-announced on its own.
+#[test]
+fn an_incident_closed_by_its_requester_hands_its_reports_over() {
+    let mut talk = Talk::new();
+    talk.says("ania", "the internet is down for the whole office");
+    talk.says("bartek", "internet nie działa w całym biurze");
+    talk.says(
+        "cezary",
+        "nobody in the office can get online, internet is down for everyone",
+    );
+    let bumps = |talk: &Talk, id: &str| {
+        talk.desk
+            .store()
+            .timers(u64::MAX, Some(id), 100)
+            .unwrap()
+            .iter()
+            .filter(|t| t.id.contains("unclaimed_bump"))
+            .count()
+    };
+    assert_eq!(bumps(&talk, "T-1000"), 1, "the incident is re-announced");
+    assert_eq!(bumps(&talk, "T-1001"), 0, "a linked report is not");
+
+    talk.says("ania", "close my ticket");
+    let seen = talk.presses("ania", Choice::Yes);
+    assert_says(&seen.to("ania"), &[head(en(Text::ClosedByUser)), "T-1000"]);
+    assert_eq!(talk.ticket("T-1000").status, Status::Closed);
+    let lead = talk.ticket("T-1001");
+    assert!(lead.status.is_open());
+    assert_eq!(lead.incident, None);
+    assert_eq!(lead.linked, ["T-1002"]);
+    assert_eq!(
+        talk.kinds("T-1001"),
+        [
+            "opened",
+            "linked_to_incident",
+            "incident_moved",
+            "report_linked"
+        ]
+    );
+    let other = talk.ticket("T-1002");
+    assert_eq!(other.incident.as_deref(), Some("T-1001"));
+    assert!(other.status.is_open());
+    assert_eq!(seen.posted, ["T-1001"], "the new incident's card is posted");
+    assert_eq!(
+        bumps(&talk, "T-1001"),
+        1,
+        "and re-announced while unclaimed"
+    );
+    assert_eq!(bumps(&talk, "T-1002"), 0);
+
+    // The next report joins the incident where it is now; resolving it resolves both reports.
+    let fourth = talk.says("dorota", "the internet is down in the whole office again");
+    assert_says(&fourth, &[head(en(Text::IncidentKnown)), "T-1001"]);
+    talk.claim("T-1001");
+    talk.resolve("T-1001", "the router is replaced");
+    for id in ["T-1001", "T-1002", "T-1003"] {
+        assert_eq!(talk.ticket(id).status, Status::Resolved, "{id}");
+    }
+    assert_eq!(talk.ticket("T-1000").status, Status::Closed);
 }
 
 /// Three people report the office internet down: the second and third reports are linked to the

@@ -664,6 +664,20 @@ impl Sim<'_> {
             Err(e) => return Err(e.into()),
         };
         debug_assert!(committed.outbox.is_empty());
+        // A report that took over an incident its requester closed is worked from here on.
+        let leads: Vec<String> = turn
+            .tickets
+            .iter()
+            .filter(|w| {
+                w.events
+                    .iter()
+                    .any(|e| matches!(e.change, Change::IncidentMoved { to: None, .. }))
+            })
+            .map(|w| w.ticket.id.clone())
+            .collect();
+        for id in leads {
+            self.take_over(&id, now)?;
+        }
         self.summary.turns += 1;
         self.summary.ticket_events += events as u64;
         self.summary.bot_events += turn.bot_events.len() as u64;
@@ -864,6 +878,22 @@ impl Sim<'_> {
             self.begin_life(id, person, intent, now, rng)?;
         }
         Ok(())
+    }
+
+    /// Gives a life to a report that now carries its incident: its requester and intent as they
+    /// are on the ticket.
+    fn take_over(&mut self, id: &str, now: u64) -> Result<(), DemoError> {
+        let Some(t) = self.store.ticket(id)? else {
+            return Ok(());
+        };
+        let key = t.requester.key();
+        let person = self.people.persons.iter().position(|p| p.user.key() == key);
+        let intent = self.intents.iter().position(|i| i.id == t.detection.intent);
+        let (Some(person), Some(intent)) = (person, intent) else {
+            return Ok(());
+        };
+        let rng = Rng::new(self.seed ^ t.number.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        self.begin_life(id, person, intent, now, rng)
     }
 
     /// Plans what happens to a new ticket and schedules its first beat.
@@ -1203,7 +1233,7 @@ impl Sim<'_> {
                 if let Some(agent) = self.worker(i, &t, now)? {
                     let rng = &mut self.lives[i].rng;
                     let minutes = (rng.spread(5, 60) / 5 * 5).max(5) as u32;
-                    let note = texts::resolve_note(polish, rng).to_string();
+                    let note = texts::resolve_note(polish, rng);
                     let outcome = match rng.weighted(&[0.84, 0.09, 0.07]) {
                         0 => ChangeOutcome::Successful,
                         1 => ChangeOutcome::Failed,
@@ -1211,6 +1241,13 @@ impl Sim<'_> {
                     };
                     // The current state: a claim just made by `worker` is in the store.
                     let marked = self.store.ticket(&id)?.is_some_and(|t| t.change.is_some());
+                    // A change's outcome needs a note (the desk refuses one without): an empty
+                    // note left a fifth of the changes, incidents among them, open for good.
+                    let note = match (marked, note.is_empty()) {
+                        (true, true) => texts::change_note(polish),
+                        _ => note,
+                    }
+                    .to_string();
                     // A change is resolved with how it went, as an agent says it.
                     self.agent_does(
                         &agent,

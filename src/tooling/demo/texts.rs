@@ -166,6 +166,15 @@ pub fn user_answer(polish: bool, rng: &mut Rng) -> &'static str {
     one(rng, if polish { PL } else { EN })
 }
 
+/// What an agent notes on resolving a change.
+pub fn change_note(polish: bool) -> &'static str {
+    if polish {
+        "Zmiana wykonana w zaplanowanym oknie."
+    } else {
+        "Change carried out in its window."
+    }
+}
+
 pub fn resolve_note(polish: bool, rng: &mut Rng) -> &'static str {
     const EN: &[&str] = &[
         "Fixed and confirmed with the user.",
