@@ -576,8 +576,9 @@ pub enum Change {
     ReportLinked {
         report: String,
     },
-    /// On a report: its incident `from` ended without resolving it (its requester closed it);
-    /// `to` is the report that carries the incident now, or `None` when this one does.
+    /// On a report: its incident `from` ended without resolving it (closed by its requester, a
+    /// rule or a timer); `to` is the report that carries the incident now, or `None` when this
+    /// one does.
     IncidentMoved {
         from: String,
         to: Option<String>,
